@@ -1,0 +1,4 @@
+export async function runConfig(argv: string[]): Promise<number> {
+  process.stderr.write(`todo ${argv.join(" ")}\n`);
+  return 2;
+}

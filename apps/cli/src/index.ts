@@ -1,0 +1,2 @@
+export { main, usage, verbHelp } from "./main";
+export { VERBS, type Verb } from "./verbs";

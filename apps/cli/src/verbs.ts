@@ -1,0 +1,76 @@
+// The verbs of the `neox` command. Each entry says what it does and shows one example; `run` is
+// absent for verbs whose app is not built yet, so the command can say so plainly.
+
+export type VerbRun = (argv: string[]) => Promise<number>;
+
+export interface Verb {
+  name: string;
+  summary: string;
+  usage: string;
+  example: string;
+  /** Loaded lazily so `neox --help` never pulls in native code or large packages. */
+  load?: () => Promise<VerbRun>;
+}
+
+export const VERBS: readonly Verb[] = [
+  {
+    name: "train",
+    summary: "train a model from YAML configs",
+    usage: "neox train CONFIG... [--set key=value ...]",
+    example: "pnpm -s neox train configs/tiny.yml",
+  },
+  {
+    name: "generate",
+    summary: "sample text from a trained model",
+    usage: "neox generate CONFIG... [--text-gen-type unconditional|input-file|interactive]",
+    example: "pnpm -s neox generate configs/tiny.yml --text-gen-type unconditional",
+  },
+  {
+    name: "eval",
+    summary: "evaluate a model on benchmark tasks",
+    usage: "neox eval CONFIG... --eval_tasks TASK...",
+    example: "pnpm -s neox eval configs/tiny.yml --eval_tasks lambada_openai piqa",
+  },
+  {
+    name: "serve",
+    summary: "serve an OpenAI-compatible completions endpoint",
+    usage: "neox serve CONFIG... [--port P]",
+    example: "pnpm -s neox serve configs/tiny.yml --port 8000",
+  },
+  {
+    name: "prepare-data",
+    summary: "tokenize JSONL/text into Megatron .bin/.idx datasets",
+    usage: "neox prepare-data --input F[,F2] --output-prefix P --tokenizer-type T [--vocab-file V] ...",
+    example:
+      "pnpm -s neox prepare-data --input corpus.jsonl --output-prefix data/corpus --tokenizer-type HFTokenizer --vocab-file tokenizer.json --append-eod",
+  },
+  {
+    name: "convert",
+    summary: "convert checkpoints to and from Hugging Face and ONNX",
+    usage: "neox convert hf-export|hf-import|onnx-export ...",
+    example: "pnpm -s neox convert hf-export --config configs/pythia/70M.yml --output out/hf",
+  },
+  {
+    name: "config",
+    summary: "show the resolved config, check it, regenerate the argument reference",
+    usage: "neox config show|check|docs CONFIG... [--world-size N] [--set key=value ...] [--json]",
+    example: "pnpm -s neox config show configs/pythia/70M.yml configs/local_setup.yml --world-size 8",
+    load: async () => (await import("./commands/config")).runConfig,
+  },
+  {
+    name: "data",
+    summary: "inspect datasets and dump the training sample order",
+    usage: "neox data inspect|samples PREFIX [...] [--json]",
+    example: "pnpm -s neox data inspect data/corpus_text_document --json",
+  },
+  {
+    name: "model",
+    summary: "model size, FLOPs and memory; one forward pass",
+    usage: "neox model info|logits CONFIG...",
+    example: "pnpm -s neox model info configs/pythia/70M.yml",
+  },
+];
+
+export function findVerb(name: string): Verb | undefined {
+  return VERBS.find((v) => v.name === name);
+}

@@ -1,0 +1,2 @@
+export { checkWorkspace, findCycles, type Violation } from "./check";
+export { LIBRARY_EDGES } from "./rules";
