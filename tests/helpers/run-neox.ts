@@ -1,0 +1,26 @@
+import { spawnSync } from "node:child_process";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+export interface NeoxResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the `neox` command exactly as `pnpm -s neox ...` does, from the repository root. */
+export function runNeox(args: string[], opts: { cwd?: string; input?: string } = {}): NeoxResult {
+  const r = spawnSync(
+    process.execPath,
+    ["--conditions=@neox/source", "--import", "tsx", resolve(REPO_ROOT, "apps/cli/src/bin.ts"), ...args],
+    {
+      cwd: opts.cwd ?? REPO_ROOT,
+      encoding: "utf8",
+      input: opts.input ?? "",
+      env: { ...process.env, FORCE_COLOR: "0" },
+    },
+  );
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
