@@ -1,0 +1,105 @@
+// Native memory: counters, alignment, zero-copy views, error messages; runtime queries.
+import { expect, it } from "vitest";
+import {
+  alloc,
+  allocStats,
+  free,
+  isa,
+  NativeBuffer,
+  numThreads,
+  setIsa,
+  setNumThreads,
+  supportedIsas,
+  view,
+  viewF32,
+  withIsa,
+} from "../src/index";
+import { describeNative } from "./helpers/native";
+
+describeNative("native memory", () => {
+  it("counts bytes and calls of every allocation and release", () => {
+    const before = allocStats();
+    const a = alloc(1000);
+    const b = alloc(24);
+    const mid = allocStats();
+    expect(mid.liveBytes - before.liveBytes).toBe(1024);
+    expect(mid.totalBytes - before.totalBytes).toBe(1024);
+    expect(mid.calls - before.calls).toBe(2);
+    expect(mid.liveCount - before.liveCount).toBe(2);
+    free(a);
+    free(b);
+    const after = allocStats();
+    expect(after.liveBytes).toBe(before.liveBytes);
+    expect(after.liveCount).toBe(before.liveCount);
+    expect(after.totalBytes - before.totalBytes).toBe(1024);
+    expect(after.calls - before.calls).toBe(2);
+  });
+
+  it("returns 64-byte aligned addresses, also for 0 bytes", () => {
+    const addrs = [0, 1, 63, 64, 65, 4096].map((n) => alloc(n));
+    for (const a of addrs) {
+      expect(a % 64).toBe(0);
+      expect(a).toBeGreaterThan(0);
+    }
+    expect(new Set(addrs).size).toBe(addrs.length);
+    for (const a of addrs) free(a);
+  });
+
+  it("views are zero-copy and see each other's writes", () => {
+    const a = alloc(64);
+    const v1 = viewF32(a, 16);
+    const v2 = new Float32Array(view(a, 64));
+    v1[3] = 2.5;
+    expect(v2[3]).toBe(2.5);
+    // A view at an offset (an interior address) sees the same memory.
+    const inner = viewF32(a + 12, 1);
+    expect(inner[0]).toBe(2.5);
+    inner[0] = -1;
+    expect(v1[3]).toBe(-1);
+    expect(view(a, 0).byteLength).toBe(0);
+    free(a);
+  });
+
+  it("rejects bad arguments with the function name and position", () => {
+    expect(() => alloc(-1)).toThrow(/alloc: argument 0 must be >= 0/);
+    expect(() => alloc(1.5)).toThrow(/alloc: argument 0 must be an integer/);
+    expect(() => view(-8, 4)).toThrow(/view: argument 0 must be an address/);
+    expect(() => (alloc as (x: unknown) => number)("12")).toThrow(/alloc: argument 0 must be a number/);
+    const a = alloc(8);
+    expect(() => free(a + 64)).toThrow(/free: address was not allocated by neox alloc/);
+    free(a);
+  });
+
+  it("NativeBuffer owns its memory and refuses use after free", () => {
+    const before = allocStats().liveBytes;
+    const buf = new NativeBuffer(10, "bf16");
+    expect(buf.bytes).toBe(20);
+    expect(allocStats().liveBytes - before).toBe(20);
+    buf.u16()[9] = 0x3f80;
+    expect(buf.u16()[9]).toBe(0x3f80);
+    expect(() => buf.f32()).toThrow(/dtype is bf16/);
+    buf.free();
+    buf.free(); // idempotent
+    expect(allocStats().liveBytes).toBe(before);
+    expect(() => buf.u16()).toThrow(/used after free/);
+  });
+});
+
+describeNative("native runtime", () => {
+  it("lists the supported ISAs best first, ending with scalar, and switches between them", () => {
+    const list = supportedIsas();
+    expect(list[list.length - 1]).toBe("scalar");
+    expect(list).toContain(isa());
+    for (const name of list) expect(withIsa(name, () => isa())).toBe(name);
+    expect(() => setIsa("sse9" as never)).toThrow(/setIsa: argument 0 must be avx512, avx2 or scalar/);
+  });
+
+  it("sets the thread count and rejects nonsense", () => {
+    const before = numThreads();
+    setNumThreads(3);
+    expect(numThreads()).toBe(3);
+    setNumThreads(before);
+    expect(numThreads()).toBe(before);
+    expect(() => setNumThreads(0)).toThrow(/setNumThreads: argument 0 must be a thread count/);
+  });
+});
