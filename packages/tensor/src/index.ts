@@ -1,1 +1,24 @@
-export {};
+// @neox/tensor: tensors over native memory, scopes, tape autograd and planned (zero-allocation)
+// execution. Every kernel call goes through a Backend (backend/backend.ts).
+
+export { backward, backwardMany } from "./autograd/backward";
+export { GRAD_RULES, type GradRule } from "./autograd/grad-rules";
+export { activeTape, isGradEnabled, noGrad, record, Tape, type TapeEntry, withTape } from "./autograd/tape";
+export type { AllocStats, Backend, Device, KernelFn, Stream } from "./backend/backend";
+export { getBackend, registerBackend } from "./backend/registry";
+export { bf16ToFloat, DTYPES, type DType, f16ToFloat, floatToBf16, floatToF16, itemSize } from "./dtype";
+export { type LaunchArg, launch, Scalar } from "./launch";
+export * from "./ops/basic";
+export { type ArenaLayout, assignOffsets, type Lifetime } from "./plan/arena";
+export { Plan, type PlanStats } from "./plan/plan";
+export { keep, scope } from "./scope";
+export { Storage } from "./storage";
+export { contiguousStrides, numelOf, type Shape, Tensor, type TensorOptions } from "./tensor";
+
+import type { AllocStats } from "./backend/backend";
+import { getBackend } from "./backend/registry";
+
+/** Process-wide native allocation counters (bytes live, bytes and calls since start) of a device. */
+export function allocStats(device: "cpu" = "cpu"): AllocStats {
+  return getBackend(device).allocStats();
+}

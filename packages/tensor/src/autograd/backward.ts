@@ -1,0 +1,99 @@
+// Reverse-mode sweep over a tape. Gradients of intermediate tensors live only while needed: each
+// entry's output gradients and saved tensors are disposed as soon as its rule has run. Leaf
+// gradients accumulate into `.grad` (allocated on first use unless the caller pre-assigned a view
+// into a flat gradient buffer).
+
+import { accumulate, add, fill } from "../ops/basic";
+import { keep, scope } from "../scope";
+import { Tensor } from "../tensor";
+import { GRAD_RULES } from "./grad-rules";
+import { activeTape, noGrad, releaseEntry, type Tape, type TapeEntry } from "./tape";
+
+/**
+ * Backpropagate from `outputs` (default gradient: ones for a single output) through `tape`
+ * (default: the active tape), then clear the tape.
+ */
+export function backward(output: Tensor, dout?: Tensor, tape?: Tape): void {
+  backwardMany([output], dout ? [dout] : undefined, tape);
+}
+
+export function backwardMany(
+  outputs: readonly Tensor[],
+  douts?: readonly Tensor[],
+  tape = activeTape(),
+): void {
+  noGrad(() => sweep(outputs, douts, tape));
+}
+
+function sweep(outputs: readonly Tensor[], douts: readonly Tensor[] | undefined, tape: Tape): void {
+  const grads = new Map<Tensor, Tensor>();
+  try {
+    outputs.forEach((out, i) => {
+      if (!out.requiresGrad)
+        throw new Error(`backward: ${out} does not require grad (no recorded op produced it)`);
+      const seed = douts?.[i];
+      if (!seed && out.numel !== 1) throw new Error(`backward: ${out} is not a scalar; pass its gradient`);
+      if (seed && seed.numel !== out.numel)
+        throw new Error(`backward: gradient ${seed} does not match ${out}`);
+      const g = seed ? seed.alias() : keep(fill(Tensor.empty(out.shape, { device: out.device }), 1));
+      route(out, g, grads);
+    });
+    for (let i = tape.entries.length - 1; i >= 0; i--) {
+      const entry = tape.entries[i]!;
+      runEntry(entry, grads);
+      releaseEntry(entry);
+    }
+  } finally {
+    for (const g of grads.values()) g.dispose();
+    tape.clear();
+  }
+}
+
+function runEntry(entry: TapeEntry, grads: Map<Tensor, Tensor>): void {
+  const douts = entry.outputs.map((o) => grads.get(o) ?? null);
+  if (douts.every((d) => d === null)) return;
+  for (const o of entry.outputs) grads.delete(o);
+  const rule = GRAD_RULES[entry.op];
+  if (!rule) throw new Error(`backward: no gradient rule for op "${entry.op}" (add it to GRAD_RULES)`);
+  // Rules may return their dout, views of it, or one tensor for several inputs: every routed
+  // gradient is a private alias, and the rule's own results are disposed with the scope.
+  scope(() => {
+    const filled = douts.map((d, i) => d ?? fill(Tensor.empty(entry.outputs[i]!.shape), 0));
+    const dins = rule(entry, filled);
+    entry.inputs.forEach((input, i) => {
+      const g = dins[i];
+      if (g && input?.requiresGrad) route(input, g.alias(), grads);
+    });
+    for (const d of douts) d?.dispose();
+  });
+}
+
+// Send gradient `g` (owned) to tensor `t`: a leaf accumulates into .grad, an intermediate sums
+// contributions from all its consumers until its producer's rule runs.
+function route(t: Tensor, g: Tensor, grads: Map<Tensor, Tensor>): void {
+  if (t.producer === null) {
+    if (t.grad === null) {
+      t.grad = g.isContiguous ? g : keep(g.contiguous());
+      if (t.grad !== g) g.dispose();
+      return;
+    }
+    accumulate(t.grad, g);
+    g.dispose();
+    return;
+  }
+  const existing = grads.get(t);
+  if (!existing) {
+    grads.set(t, g);
+    return;
+  }
+  // Accumulate in place only into memory nobody else holds (a rule's dout may feed two inputs).
+  if (existing.isContiguous && existing.storage.refCount === 1) {
+    accumulate(existing, g);
+    g.dispose();
+    return;
+  }
+  const sum = keep(add(existing, g));
+  existing.dispose();
+  g.dispose();
+  grads.set(t, sum);
+}

@@ -1,0 +1,46 @@
+// The device interface every tensor operation goes through. The CPU backend implements it on
+// @neox/kernels; a CUDA backend implements the same surface with device memory, asynchronous
+// launches on streams and graph capture for plans, so nothing above this file knows the device.
+
+export type Device = "cpu" | `cuda:${number}`;
+
+/** An execution queue. Opaque above the backend: CPU work is synchronous, CUDA work is queued. */
+export interface Stream {
+  readonly device: Device;
+  readonly handle: unknown;
+}
+
+/**
+ * A native kernel launch function. It takes device addresses and sizes as plain numbers
+ * (addresses are exact below 2^53) and copies nothing.
+ */
+export type KernelFn = (...args: number[]) => unknown;
+
+export interface AllocStats {
+  /** Bytes currently allocated. */
+  liveBytes: number;
+  /** Bytes allocated since the process started. */
+  totalBytes: number;
+  /** Allocation calls since the process started. */
+  calls: number;
+}
+
+export interface Backend {
+  readonly device: Device;
+  /** Allocate `bytes` of device memory (64-byte aligned); returns its address. */
+  allocate(bytes: number): number;
+  free(address: number): void;
+  /** Host -> device, complete when it returns. */
+  write(dst: number, src: ArrayBufferView): void;
+  /** Device -> host; waits for queued work on the stream first. */
+  read(src: number, dst: ArrayBufferView): void;
+  /** The launch function of a named kernel on this device; throws naming the kernel when absent. */
+  kernel(name: string): KernelFn;
+  hasKernel(name: string): boolean;
+  /** The stream launches currently go to. */
+  readonly stream: Stream;
+  /** Wait until every launch queued so far has finished. */
+  synchronize(): void;
+  /** Process-wide native allocation counters of this device. */
+  allocStats(): AllocStats;
+}

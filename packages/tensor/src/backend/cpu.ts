@@ -1,0 +1,71 @@
+// The CPU backend on @neox/kernels: native counted allocations, zero-copy views for host transfer,
+// and the addon's functions as kernels (looked up once by name). CPU launches run synchronously
+// on the kernels' own thread pool, so the stream is a placeholder and synchronize() is free.
+
+import { alloc, allocStats, free, nativeFunction, view } from "@neox/kernels";
+import type { Backend, KernelFn, Stream } from "./backend";
+
+// Kernels the backend provides itself when the addon has no native version.
+const BUILTIN: Record<string, KernelFn> = {
+  /** memcpy(dst, src, bytes) */
+  memcpy: (dst, src, bytes) => {
+    if (bytes > 0) new Uint8Array(view(dst, bytes)).set(new Uint8Array(view(src, bytes)));
+  },
+  /** memset0(dst, bytes) */
+  memset0: (dst, bytes) => {
+    if (bytes > 0) new Uint8Array(view(dst, bytes)).fill(0);
+  },
+};
+
+export function createCpuBackend(): Backend {
+  const kernels = new Map<string, KernelFn>();
+  const stream: Stream = { device: "cpu", handle: null };
+
+  const lookup = (name: string): KernelFn | undefined => {
+    let fn = kernels.get(name);
+    if (fn) return fn;
+    try {
+      fn = nativeFunction<KernelFn>(name);
+    } catch (error) {
+      fn = BUILTIN[name];
+      if (!fn) return undefined;
+      void error;
+    }
+    kernels.set(name, fn);
+    return fn;
+  };
+
+  return {
+    device: "cpu",
+    stream,
+    allocate: (bytes) => alloc(bytes),
+    free: (address) => free(address),
+    write(dst, src) {
+      if (src.byteLength === 0) return;
+      new Uint8Array(view(dst, src.byteLength)).set(
+        new Uint8Array(src.buffer, src.byteOffset, src.byteLength),
+      );
+    },
+    read(src, dst) {
+      if (dst.byteLength === 0) return;
+      new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength).set(
+        new Uint8Array(view(src, dst.byteLength)),
+      );
+    },
+    kernel(name) {
+      const fn = lookup(name);
+      if (!fn) {
+        throw new Error(
+          `cpu backend: no kernel "${name}" in the native addon. Rebuild it with \`pnpm --filter @neox/kernels build:native\`.`,
+        );
+      }
+      return fn;
+    },
+    hasKernel: (name) => lookup(name) !== undefined,
+    synchronize() {},
+    allocStats() {
+      const s = allocStats();
+      return { liveBytes: s.liveBytes, totalBytes: s.totalBytes, calls: s.calls };
+    },
+  };
+}

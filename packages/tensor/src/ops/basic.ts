@@ -1,0 +1,155 @@
+// Element-wise building blocks of the tape itself: fill, copies (contiguous / strided), casts,
+// add and in-place accumulation. Kernels: packages/kernels (fill.cc, residual.cc).
+
+import { record } from "../autograd/tape";
+import type { DType } from "../dtype";
+import { itemSize } from "../dtype";
+import { launch } from "../launch";
+import { Tensor } from "../tensor";
+
+function requireF32(t: Tensor, op: string): void {
+  if (t.dtype !== "f32") throw new Error(`${op}: ${t} must be f32`);
+}
+
+function requireContiguous(t: Tensor, op: string): void {
+  if (!t.isContiguous) throw new Error(`${op}: ${t} must be contiguous (call contiguous() first)`);
+}
+
+function sameShape(a: Tensor, b: Tensor, op: string): void {
+  if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
+    throw new Error(`${op}: shapes [${a.shape.join(", ")}] and [${b.shape.join(", ")}] differ`);
+  }
+}
+
+/** Set every element of a contiguous tensor to `value` in place; returns it. Not recorded. */
+export function fill(t: Tensor, value: number): Tensor {
+  requireContiguous(t, "fill");
+  if (t.dtype === "f32") launch(t.backend, "fillF32", [t, value, t.numel]);
+  else if (value === 0) launch(t.backend, "memset0", [t, t.numel * itemSize(t.dtype)]);
+  else throw new Error(`fill: ${t.dtype} tensors can only be filled with 0`);
+  return t;
+}
+
+export function zeros(shape: readonly number[], dtype: DType = "f32"): Tensor {
+  return fill(Tensor.empty(shape, { dtype }), 0);
+}
+
+export function full(shape: readonly number[], value: number): Tensor {
+  return fill(Tensor.empty(shape), value);
+}
+
+// Merge dimensions that are laid out back to back, so a view of up to 4 strided runs fits one
+// copy_strided call (e.g. a transposed (B, T, NH, HS) view collapses to 4 dims or fewer).
+function collapse(
+  shape: readonly number[],
+  strides: readonly number[],
+): { shape: number[]; strides: number[] } {
+  const s: number[] = [];
+  const st: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 1) continue;
+    const n = s.length;
+    if (n > 0 && st[n - 1] === strides[i]! * shape[i]!) {
+      s[n - 1]! *= shape[i]!;
+      st[n - 1] = strides[i]!;
+    } else {
+      s.push(shape[i]!);
+      st.push(strides[i]!);
+    }
+  }
+  return { shape: s, strides: st };
+}
+
+/** dst (contiguous) = src (any strides, same shape). Not recorded. */
+export function copyInto(dst: Tensor, src: Tensor): Tensor {
+  sameShape(dst, src, "copyInto");
+  requireContiguous(dst, "copyInto");
+  if (dst.dtype !== src.dtype)
+    throw new Error(`copyInto: dtypes ${dst.dtype} and ${src.dtype} differ (use cast)`);
+  if (src.isContiguous) {
+    launch(dst.backend, "memcpy", [dst, src, dst.numel * itemSize(dst.dtype)]);
+    return dst;
+  }
+  requireF32(src, "copyInto (strided)");
+  const c = collapse(src.shape, src.strides);
+  if (c.shape.length > 4) throw new Error(`copyInto: ${src} has more than 4 strided dimensions`);
+  while (c.shape.length < 4) {
+    c.shape.unshift(1);
+    c.strides.unshift(0);
+  }
+  launch(dst.backend, "copyStridedF32", [dst, src, ...c.shape, ...c.strides]);
+  return dst;
+}
+
+/** A contiguous tensor with the values of `t`: `t` itself when already contiguous. */
+export function contiguous(t: Tensor): Tensor {
+  if (t.isContiguous) return t;
+  const out = dense(t);
+  record("contiguous", [t], [out]);
+  return out;
+}
+
+/** Like contiguous() but never recorded: for ops that read a strided input as data. */
+export function dense(t: Tensor): Tensor {
+  if (t.isContiguous) return t;
+  return copyInto(Tensor.empty(t.shape, { dtype: t.dtype, device: t.device }), t);
+}
+
+/** out = a + b (same shape, f32). */
+export function add(a: Tensor, b: Tensor): Tensor {
+  sameShape(a, b, "add");
+  requireF32(a, "add");
+  requireF32(b, "add");
+  const ac = dense(a);
+  const bc = dense(b);
+  const out = Tensor.empty(a.shape, { device: a.device });
+  launch(a.backend, "residualForward", [out, ac, bc, out.numel]);
+  record("add", [a, b], [out]);
+  return out;
+}
+
+/** dst += src in place (gradient accumulation). Not recorded. */
+export function accumulate(dst: Tensor, src: Tensor): Tensor {
+  sameShape(dst, src, "accumulate");
+  requireContiguous(dst, "accumulate");
+  requireF32(dst, "accumulate");
+  const s = dense(src);
+  launch(dst.backend, "axpyF32", [dst, dst, s, 1, dst.numel]);
+  if (s !== src) s.dispose();
+  return dst;
+}
+
+/** out = alpha * t. */
+export function scale(t: Tensor, alpha: number): Tensor {
+  requireF32(t, "scale");
+  const tc = dense(t);
+  const out = Tensor.empty(t.shape, { device: t.device });
+  launch(t.backend, "scaleF32", [out, tc, alpha, out.numel]);
+  record("scale", [t], [out], [], { alpha });
+  return out;
+}
+
+/** Convert between f32 and bf16 (round to nearest even). The gradient converts back. */
+export function cast(t: Tensor, dtype: DType): Tensor {
+  if (t.dtype === dtype) return t;
+  const tc = dense(t);
+  const out = Tensor.empty(t.shape, { dtype, device: t.device });
+  if (t.dtype === "f32" && dtype === "bf16") launch(t.backend, "castF32ToBf16", [out, tc, out.numel]);
+  else if (t.dtype === "bf16" && dtype === "f32") launch(t.backend, "castBf16ToF32", [out, tc, out.numel]);
+  else throw new Error(`cast: ${t.dtype} -> ${dtype} is not supported (f32 <-> bf16 only)`);
+  record("cast", [t], [out], [], { from: t.dtype });
+  return out;
+}
+
+/** Cast into an existing contiguous tensor (bf16 working copies of f32 master weights). */
+export function castInto(dst: Tensor, src: Tensor): Tensor {
+  sameShape(dst, src, "castInto");
+  requireContiguous(dst, "castInto");
+  requireContiguous(src, "castInto");
+  if (src.dtype === "f32" && dst.dtype === "bf16")
+    launch(src.backend, "castF32ToBf16", [dst, src, dst.numel]);
+  else if (src.dtype === "bf16" && dst.dtype === "f32")
+    launch(src.backend, "castBf16ToF32", [dst, src, dst.numel]);
+  else throw new Error(`castInto: ${src.dtype} -> ${dst.dtype} is not supported`);
+  return dst;
+}

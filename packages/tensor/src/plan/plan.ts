@@ -1,0 +1,210 @@
+// Planned execution. `Plan.record(step)` runs one step eagerly while watching every allocation and
+// kernel launch, then compiles it: a fixed list of native calls whose arguments are final numbers,
+// with every buffer the step allocated placed at an offset of one arena (arena.ts). `run()` replays
+// that list and allocates nothing. Buffers that existed before recording (weights, gradients,
+// optimizer state, input batches) are used in place and kept alive by the plan; refresh inputs by
+// writing into them between runs. Numbers that change per step (learning rate, Adam step) are
+// passed to kernels as `Scalar`s, which the plan re-reads on each run.
+
+import type { Backend, KernelFn } from "../backend/backend";
+import { itemSize } from "../dtype";
+import { type LaunchArg, type LaunchObserver, Scalar, setLaunchObserver } from "../launch";
+import { type Storage, Storage as StorageClass, type StorageObserver, setStorageObserver } from "../storage";
+import { Tensor } from "../tensor";
+import { assignOffsets, type Lifetime } from "./arena";
+
+type RecordedArg =
+  | { kind: "number"; value: number }
+  | { kind: "scalar"; scalar: Scalar }
+  | { kind: "buffer"; storage: Storage; byteOffset: number };
+
+interface RecordedLaunch {
+  kernel: string;
+  args: RecordedArg[];
+}
+
+export interface PlanStats {
+  /** Native calls per run. */
+  launches: number;
+  /** Buffers the recorded step allocated, now placed in the arena. */
+  buffers: number;
+  /** Arena size in bytes. */
+  arenaBytes: number;
+  /** What those buffers would take without sharing (sum of their sizes). */
+  unsharedBytes: number;
+}
+
+class Recorder implements LaunchObserver, StorageObserver {
+  backend: Backend | null = null;
+  readonly launches: RecordedLaunch[] = [];
+  /** Allocated while recording, in order. */
+  readonly created: Storage[] = [];
+  readonly createdSet = new Set<Storage>();
+  /** Allocated before recording and used by a launch; the plan holds a reference. */
+  readonly external = new Set<Storage>();
+
+  allocated(storage: Storage): void {
+    this.created.push(storage);
+    this.createdSet.add(storage);
+  }
+
+  released(): void {}
+
+  hostWrite(storage: Storage): void {
+    if (this.createdSet.has(storage)) {
+      throw new Error(
+        `Plan.record: the step wrote host data into a tensor it allocated (storage #${storage.id}); a plan ` +
+          "cannot replay host writes. Create constants and input buffers before recording.",
+      );
+    }
+  }
+
+  launched(backend: Backend, kernel: string, args: readonly LaunchArg[]): void {
+    if (this.backend && this.backend !== backend) {
+      throw new Error(
+        `Plan.record: launches on ${this.backend.device} and ${backend.device}; a plan runs on one device`,
+      );
+    }
+    this.backend = backend;
+    const out: RecordedArg[] = args.map((a) => {
+      if (typeof a === "number") return { kind: "number", value: a };
+      if (a instanceof Scalar) return { kind: "scalar", scalar: a };
+      const storage = a.storage;
+      if (!this.createdSet.has(storage) && !this.external.has(storage)) {
+        storage.retain();
+        this.external.add(storage);
+      }
+      return { kind: "buffer", storage, byteOffset: a.offset * itemSize(a.dtype) };
+    });
+    this.launches.push({ kernel, args: out });
+  }
+}
+
+export class Plan {
+  private disposed = false;
+
+  private constructor(
+    private readonly backend: Backend,
+    private readonly fns: KernelFn[],
+    private readonly argv: number[][],
+    private readonly patches: { step: number; index: number; scalar: Scalar }[],
+    private readonly arena: Storage,
+    /** Arena byte offset of each storage the step allocated and left alive (its outputs). */
+    private readonly outputs: Map<Storage, number>,
+    private readonly external: Set<Storage>,
+    readonly stats: PlanStats,
+  ) {}
+
+  /** Run `step` once (for real) while recording it, and compile the recording. */
+  static record<T>(step: () => T): { plan: Plan; result: T } {
+    const recorder = new Recorder();
+    const prevLaunch = setLaunchObserver(recorder);
+    const prevStorage = setStorageObserver(recorder);
+    let result: T;
+    try {
+      result = step();
+    } catch (error) {
+      for (const s of recorder.external) s.release();
+      throw error;
+    } finally {
+      setLaunchObserver(prevLaunch);
+      setStorageObserver(prevStorage);
+    }
+    return { plan: Plan.compile(recorder), result };
+  }
+
+  private static compile(rec: Recorder): Plan {
+    const backend = rec.backend;
+    if (!backend) throw new Error("Plan.record: the step launched no kernels");
+    const n = rec.launches.length;
+    // Lifetime of each allocated buffer: first..last launch touching it. Buffers still alive at the
+    // end are the step's outputs (loss, lazily created state): they span the whole plan, so their
+    // contents survive from one run to the next.
+    const first = new Map<Storage, number>();
+    const last = new Map<Storage, number>();
+    rec.launches.forEach((l, i) => {
+      for (const a of l.args) {
+        if (a.kind !== "buffer" || !rec.createdSet.has(a.storage)) continue;
+        if (!first.has(a.storage)) first.set(a.storage, i);
+        last.set(a.storage, i);
+      }
+    });
+    const lifetimes: Lifetime[] = [];
+    let unsharedBytes = 0;
+    for (const s of rec.created) {
+      const alive = !s.isFreed;
+      if (!first.has(s) && !alive) continue;
+      lifetimes.push({
+        key: s.id,
+        bytes: s.bytes,
+        first: alive ? 0 : first.get(s)!,
+        last: alive ? n : last.get(s)!,
+      });
+      unsharedBytes += s.bytes;
+    }
+    const layout = assignOffsets(lifetimes);
+    const arena = StorageClass.allocate(backend, layout.bytes);
+    arena.retain();
+    const base = arena.address;
+    const byId = new Map(rec.created.map((s) => [s.id, s]));
+
+    const fns: KernelFn[] = [];
+    const argv: number[][] = [];
+    const patches: { step: number; index: number; scalar: Scalar }[] = [];
+    rec.launches.forEach((l, step) => {
+      fns.push(backend.kernel(l.kernel));
+      argv.push(
+        l.args.map((a, index) => {
+          if (a.kind === "number") return a.value;
+          if (a.kind === "scalar") {
+            patches.push({ step, index, scalar: a.scalar });
+            return a.scalar.value;
+          }
+          const offset = layout.offsets.get(a.storage.id);
+          return (offset === undefined ? a.storage.address : base + offset) + a.byteOffset;
+        }),
+      );
+    });
+    const outputs = new Map<Storage, number>();
+    for (const [id, offset] of layout.offsets) {
+      const s = byId.get(id)!;
+      if (!s.isFreed) outputs.set(s, offset);
+    }
+    const stats: PlanStats = {
+      launches: n,
+      buffers: lifetimes.length,
+      arenaBytes: layout.bytes,
+      unsharedBytes,
+    };
+    return new Plan(backend, fns, argv, patches, arena, outputs, rec.external, stats);
+  }
+
+  /** Replay the step. Allocates nothing. */
+  run(): void {
+    if (this.disposed) throw new Error("Plan.run: the plan was disposed");
+    for (const p of this.patches) this.argv[p.step]![p.index] = p.scalar.value;
+    const { fns, argv } = this;
+    for (let i = 0; i < fns.length; i++) fns[i]!.apply(null, argv[i]!);
+  }
+
+  /**
+   * The arena twin of a tensor the recorded step returned: same shape, reading the memory each
+   * run() writes. Dispose it like any tensor (the arena stays with the plan).
+   */
+  tensor(recorded: Tensor): Tensor {
+    const offset = this.outputs.get(recorded.storage);
+    if (offset === undefined) {
+      if (this.external.has(recorded.storage)) return recorded.alias();
+      throw new Error(`Plan.tensor: ${recorded} is not an output of the recorded step (was it disposed?)`);
+    }
+    const borrowed = StorageClass.borrow(this.backend, this.arena.address + offset, recorded.storage.bytes);
+    return new Tensor(borrowed, recorded.shape, recorded.dtype, recorded.strides, recorded.offset);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.arena.release();
+    for (const s of this.external) s.release();
+  }
+}
