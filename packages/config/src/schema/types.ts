@@ -61,6 +61,12 @@ export type Support =
       when?: (value: unknown) => boolean;
       /** How the error names the setting, e.g. "moe_num_experts > 1"; default "key=value". */
       describe?: string;
+      /**
+       * For keys whose values name different features (`attention_config` layer types,
+       * `train_impl`): the setting and feature for this value, overriding `describe`/`feature`.
+       * Undefined means "not triggered"; `unsupportedMessage` in ../args/support applies it.
+       */
+      explain?: (value: unknown) => { describe: string; feature: string } | undefined;
     };
 
 export interface ArgDecl {
@@ -79,7 +85,11 @@ export const SUPPORTED: Support = { status: "supported" };
 export const noEffect = (note: string): Support => ({ status: "no_effect", note });
 export const unsupported = (
   feature: string,
-  opts: { when?: (value: unknown) => boolean; describe?: string } = {},
+  opts: {
+    when?: (value: unknown) => boolean;
+    describe?: string;
+    explain?: (value: unknown) => { describe: string; feature: string } | undefined;
+  } = {},
 ): Support => ({ status: "unsupported", feature, ...opts });
 
 /** Declares an argument; `support` defaults to supported. */

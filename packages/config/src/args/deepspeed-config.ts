@@ -1,0 +1,229 @@
+// NeoXArgsDeepspeedConfig (GPT-NeoX megatron/neox_arguments/deepspeed_args.py): keys GPT-NeoX
+// forwards into the DeepSpeed JSON config. Batch sizes, optimizer, precision dicts and ZeRO 0/1
+// are honoured here; DeepSpeed's own monitors, profilers and engine internals are not.
+// GPT-NeoX declares `autotuning` twice; it is declared once here.
+import {
+  type ArgDecl,
+  type ArgType,
+  arg as declare,
+  noEffect,
+  type Support,
+  t,
+  unsupported,
+} from "../schema/types";
+import { unsupportedOptimizer } from "./optimizer";
+import { isDict, isEnabledDict, isTrue } from "./support";
+
+const arg = (name: string, type: ArgType, def: unknown, doc: string, support?: Support): ArgDecl =>
+  declare("deepspeed_config", name, type, def, doc, support);
+
+const DS_ONLY = "a DeepSpeed engine internal with no counterpart here";
+
+/** `zero_optimization` beyond stage 0/1: stage 2/3 or CPU/NVMe offload. */
+function unsupportedZero(value: unknown): { describe: string; feature: string } | undefined {
+  if (!isDict(value)) return undefined;
+  const stage = value.stage;
+  if (typeof stage === "number" && stage >= 2) {
+    return {
+      describe: `zero_optimization.stage: ${stage}`,
+      feature: stage === 2 ? "ZeRO stage 2 (gradient partitioning)" : "ZeRO stage 3 (parameter partitioning)",
+    };
+  }
+  for (const k of ["offload_optimizer", "offload_param"]) {
+    const off = value[k];
+    if (isDict(off) && typeof off.device === "string" && off.device.toLowerCase() !== "none") {
+      return { describe: `zero_optimization.${k}.device: ${off.device}`, feature: "ZeRO-Offload" };
+    }
+  }
+  if (value.cpu_offload === true)
+    return { describe: "zero_optimization.cpu_offload: true", feature: "ZeRO-Offload" };
+  return undefined;
+}
+
+/** A DeepSpeed feature dict that is unsupported when `enabled: true`. */
+const whenEnabled = (key: string, feature: string): Support =>
+  unsupported(feature, { when: isEnabledDict, describe: `${key}.enabled: true` });
+
+export const DEEPSPEED_CONFIG_ARGS: readonly ArgDecl[] = [
+  arg(
+    "deepspeed",
+    t.bool,
+    true,
+    "Run under DeepSpeed (GPT-NeoX requires true).",
+    noEffect("this backend has its own engine; DeepSpeed is never loaded"),
+  ),
+  arg(
+    "train_batch_size",
+    t.int,
+    null,
+    "Global batch: micro-batch x gradient accumulation x data-parallel size.",
+  ),
+  arg("train_micro_batch_size_per_gpu", t.int, null, "Samples per process per forward/backward pass."),
+  arg("gradient_accumulation_steps", t.int, 1, "Micro-batches accumulated per optimizer step."),
+  arg(
+    "optimizer",
+    t.dict,
+    null,
+    "{type, params}: type adam/cpu_adam/cpu_torch_adam/sgd/lion, params lr, betas, eps, ...; default Adam lr 0.001.",
+    unsupported("this optimizer", {
+      explain: (v) => (isDict(v) ? unsupportedOptimizer("optimizer.type", v.type) : undefined),
+    }),
+  ),
+  arg(
+    "scheduler",
+    t.dict,
+    null,
+    "A DeepSpeed LR scheduler {type, params}; replaces GPT-NeoX's own schedule.",
+    unsupported("DeepSpeed LR schedulers (use lr_decay_style and warmup)", {
+      when: isDict,
+      describe: "scheduler",
+    }),
+  ),
+  arg("fp32_allreduce", t.bool, false, "All-reduce gradients in fp32 in half-precision runs."),
+  arg(
+    "prescale_gradients",
+    t.bool,
+    false,
+    "Divide gradients by the data-parallel size before the all-reduce.",
+  ),
+  arg(
+    "gradient_predivide_factor",
+    t.float,
+    1.0,
+    "Divide gradients by this before the all-reduce, the rest after.",
+  ),
+  arg(
+    "sparse_gradients",
+    t.bool,
+    false,
+    "Sparse all-reduce of embedding gradients.",
+    unsupported("sparse embedding gradients", { when: isTrue, describe: "sparse_gradients: true" }),
+  ),
+  arg(
+    "fp16",
+    t.dict,
+    null,
+    "fp16 mixed precision: {enabled, loss_scale (0 = dynamic), initial_scale_power, loss_scale_window, hysteresis, min_loss_scale}.",
+  ),
+  arg("bf16", t.dict, null, "bfloat16 mixed precision with fp32 master weights: {enabled}."),
+  arg("amp", t.dict, null, "NVIDIA Apex AMP mixed precision.", whenEnabled("amp", "Apex AMP")),
+  arg("gradient_clipping", t.float, 1.0, "Clip gradients to this global L2 norm (0 disables)."),
+  arg(
+    "zero_optimization",
+    t.dict,
+    null,
+    "ZeRO settings: stage 0 or 1 (optimizer-state sharding), bucket sizes, overlap_comm; default stage 0.",
+    unsupported("ZeRO stage 2/3 and offload", { explain: unsupportedZero }),
+  ),
+  arg(
+    "curriculum_learning",
+    t.dict,
+    null,
+    "Sequence-length curriculum (DeepSpeed CurriculumScheduler).",
+    whenEnabled("curriculum_learning", "curriculum learning"),
+  ),
+  arg("curriculum_seqlen", t.int, 0, "Derived: current curriculum sequence length."),
+  arg("steps_per_print", t.int, 10, "DeepSpeed's own progress print interval.", noEffect(DS_ONLY)),
+  arg("wall_clock_breakdown", t.bool, false, "DeepSpeed forward/backward/step timers.", noEffect(DS_ONLY)),
+  arg("dump_state", t.bool, false, "Print DeepSpeed's state after initialisation.", noEffect(DS_ONLY)),
+  arg(
+    "flops_profiler",
+    t.dict,
+    null,
+    "DeepSpeed FLOPS profiler.",
+    whenEnabled("flops_profiler", "the DeepSpeed FLOPS profiler"),
+  ),
+  arg(
+    "communication_data_type",
+    t.bool,
+    null,
+    "DeepSpeed gradient communication dtype (GPT-NeoX annotates it bool).",
+    unsupported("choosing the gradient communication dtype (use fp32_allreduce)"),
+  ),
+  arg("autotuning", t.dict, null, "DeepSpeed autotuning.", whenEnabled("autotuning", "DeepSpeed autotuning")),
+  arg(
+    "activation_checkpointing",
+    t.dict,
+    null,
+    "DeepSpeed activation-checkpointing options (partition, CPU, contiguous buffers).",
+    noEffect("DeepSpeed activation-checkpointing options; checkpoint_activations selects checkpointing here"),
+  ),
+  arg(
+    "sparse_attention",
+    t.dict,
+    null,
+    "DeepSpeed sparse attention settings.",
+    unsupported("block-sparse attention (DeepSpeed sparse attention)", {
+      when: isDict,
+      describe: "sparse_attention",
+    }),
+  ),
+  arg(
+    "data_efficiency",
+    t.dict,
+    null,
+    "DeepSpeed data efficiency (data sampling, random-LTD).",
+    whenEnabled("data_efficiency", "DeepSpeed data efficiency"),
+  ),
+  arg(
+    "tensorboard",
+    t.dict,
+    null,
+    "DeepSpeed's TensorBoard monitor.",
+    whenEnabled("tensorboard", "DeepSpeed's own TensorBoard monitor (use tensorboard_dir)"),
+  ),
+  arg(
+    "wandb",
+    t.dict,
+    null,
+    "DeepSpeed's W&B monitor.",
+    whenEnabled("wandb", "DeepSpeed's own W&B monitor (use use_wandb)"),
+  ),
+  arg(
+    "csv_monitor",
+    t.dict,
+    null,
+    "DeepSpeed's CSV monitor.",
+    whenEnabled("csv_monitor", "DeepSpeed's CSV monitor"),
+  ),
+  arg(
+    "elasticity",
+    t.dict,
+    null,
+    "DeepSpeed elastic training.",
+    whenEnabled("elasticity", "elastic training"),
+  ),
+  arg(
+    "comms_logger",
+    t.dict,
+    null,
+    "DeepSpeed communication logger.",
+    whenEnabled("comms_logger", "the DeepSpeed communication logger"),
+  ),
+  arg(
+    "compression_training",
+    t.dict,
+    null,
+    "DeepSpeed compression (quantisation / pruning during training).",
+    unsupported("DeepSpeed compression training", { when: isDict, describe: "compression_training" }),
+  ),
+  arg(
+    "checkpoint",
+    t.dict,
+    null,
+    "DeepSpeed checkpoint-engine options (tag validation, node-local storage, parallel write).",
+    noEffect("DeepSpeed checkpoint-engine options; checkpoints here are layout-independent safetensors"),
+  ),
+  arg(
+    "data_types",
+    t.dict,
+    null,
+    'Data types, e.g. {grad_accum_dtype: "fp32"} for fp32 gradient accumulation.',
+  ),
+  arg(
+    "deepspeed_extra_args",
+    t.dict,
+    null,
+    "More DeepSpeed config entries; each is checked like the top-level key of the same name.",
+  ),
+];
