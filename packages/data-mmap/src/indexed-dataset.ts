@@ -1,0 +1,234 @@
+// Reader for Megatron "mmap" indexed datasets (PREFIX.bin + PREFIX.idx), neox-spec §2a.
+//
+// Memory: opening reads the 34-byte header and the last item's pointer/size, nothing more. `get` reads the
+// item's pointer and size through a small page cache and then exactly the requested bytes of the .bin, so
+// a sample costs O(1) reads whatever the dataset size. `sizes()` (needed to build a GPT2Dataset index, as
+// GPT-NeoX's `indexed_dataset.sizes`) loads the 4·len-byte sizes array into an ArrayBuffer, whose backing
+// store lives outside the V8 heap; it is read in 16 MiB chunks and only when asked for.
+import { endianness } from "node:os";
+import { type DType, ITEM_SIZES, type TokenArray, viewAs } from "./dtypes";
+import { DataFormatError } from "./errors";
+import { IDX_HEADER_BYTES, type IdxHeader, parseIdxHeader } from "./idx-header";
+import { PagedReader, RandomAccessFile } from "./random-access-file";
+
+const CHUNK_BYTES = 16 << 20;
+
+export class IndexedDataset {
+  readonly idxPath: string;
+  readonly binPath: string;
+  readonly dtype: DType;
+  readonly itemSize: number;
+  /** Number of items (GPT-NeoX `len(dataset)`; one item per document when written by preprocess_data). */
+  readonly length: number;
+  /** Length of the doc_idx array (documents + 1). */
+  readonly docCount: number;
+  private readonly header: IdxHeader;
+  private readonly idx: RandomAccessFile;
+  private readonly bin: RandomAccessFile;
+  private readonly pages: PagedReader;
+  private sizesCache: Int32Array | undefined;
+  private scratch = new Uint8Array(1 << 16);
+
+  private constructor(readonly prefix: string) {
+    if (endianness() !== "LE")
+      throw new Error("@neox/data-mmap reads little-endian files on little-endian hosts only");
+    this.idxPath = `${prefix}.idx`;
+    this.binPath = `${prefix}.bin`;
+    this.idx = openOrExplain(this.idxPath, prefix);
+    try {
+      this.bin = openOrExplain(this.binPath, prefix);
+    } catch (e) {
+      this.idx.close();
+      throw e;
+    }
+    const head = this.idx.read(Math.min(IDX_HEADER_BYTES, this.idx.size), 0, "header");
+    this.header = parseIdxHeader(head, this.idxPath, this.idx.size);
+    this.dtype = this.header.dtype;
+    this.itemSize = ITEM_SIZES[this.dtype];
+    this.length = this.header.length;
+    this.docCount = this.header.docCount;
+    this.pages = new PagedReader(this.idx);
+    if (this.length > 0) {
+      // The last item must end inside the .bin: catches a truncated .bin without reading it.
+      const last = this.length - 1;
+      const end = this.pointer(last) + this.size(last) * this.itemSize;
+      if (end > this.bin.size) {
+        throw new DataFormatError(
+          this.binPath,
+          `item ${last} (pointers[${last}] + sizes[${last}]·${this.itemSize})`,
+          end,
+          `the last item ends at byte ${end} but the .bin has ${this.bin.size} bytes (truncated?)`,
+        );
+      }
+    }
+  }
+
+  /** Opens PREFIX.idx and PREFIX.bin (the prefix is the path without the extension, as in GPT-NeoX). */
+  static open(prefix: string): IndexedDataset {
+    return new IndexedDataset(prefix.replace(/\.(bin|idx)$/, ""));
+  }
+
+  /** Number of tokens (elements) of item i. */
+  size(i: number): number {
+    this.checkItem(i);
+    const at = this.header.sizesOffset + 4 * i;
+    const s = this.pages.int32(at, `sizes[${i}]`);
+    if (s < 0) throw new DataFormatError(this.idxPath, `sizes[${i}]`, at, `expected a size >= 0, got ${s}`);
+    return s;
+  }
+
+  /** Byte offset of item i in the .bin. */
+  pointer(i: number): number {
+    this.checkItem(i);
+    const at = this.header.pointersOffset + 8 * i;
+    const p = this.pages.int64(at, `pointers[${i}]`);
+    if (p < 0 || p % this.itemSize !== 0) {
+      throw new DataFormatError(
+        this.idxPath,
+        `pointers[${i}]`,
+        at,
+        `expected a non-negative multiple of the item size ${this.itemSize}, got ${p}`,
+      );
+    }
+    return p;
+  }
+
+  /** Item i, or `length` elements of it starting at element `offset` (GPT-NeoX `get(idx, offset, length)`). */
+  get(i: number, offset = 0, length?: number): TokenArray {
+    const [pos, n] = this.span(i, offset, length);
+    return viewAs(this.dtype, this.bin.read(n * this.itemSize, pos, `item ${i} in ${this.binPath}`));
+  }
+
+  /**
+   * Copies elements [offset, offset+length) of item i into `out` at `outOffset` as int32 token ids; returns
+   * the number copied. Reuses one scratch buffer, so a sample is assembled without per-item allocations.
+   */
+  readTokens(
+    i: number,
+    offset: number,
+    length: number | undefined,
+    out: Int32Array,
+    outOffset: number,
+  ): number {
+    const [pos, n] = this.span(i, offset, length);
+    const bytes = n * this.itemSize;
+    if (this.scratch.byteLength < bytes)
+      this.scratch = new Uint8Array(Math.max(bytes, 2 * this.scratch.byteLength));
+    this.bin.readInto(this.scratch, 0, bytes, pos, `item ${i}`);
+    const view = viewAs(this.dtype, this.scratch.subarray(0, bytes));
+    if (view instanceof BigInt64Array) {
+      for (let k = 0; k < n; k++) {
+        const v = view[k]!;
+        if (v > 2147483647n || v < -2147483648n) {
+          throw new DataFormatError(
+            this.binPath,
+            `item ${i} element ${offset + k}`,
+            pos + 8 * k,
+            `token ${v} beyond int32`,
+          );
+        }
+        out[outOffset + k] = Number(v);
+      }
+    } else if (view instanceof Float32Array || view instanceof Float64Array) {
+      throw new Error(`${this.binPath}: dtype ${this.dtype} holds floats, not token ids`);
+    } else {
+      out.set(view, outOffset);
+    }
+    return n;
+  }
+
+  private span(i: number, offset: number, length: number | undefined): [number, number] {
+    const size = this.size(i);
+    const n = length ?? size - offset;
+    if (!Number.isInteger(offset) || !Number.isInteger(n) || offset < 0 || n < 0 || offset + n > size) {
+      throw new RangeError(
+        `${this.prefix}: item ${i} has ${size} elements; cannot read ${n} from element ${offset}`,
+      );
+    }
+    const pos = this.pointer(i) + offset * this.itemSize;
+    if (pos + n * this.itemSize > this.bin.size) {
+      throw new DataFormatError(
+        this.binPath,
+        `item ${i}`,
+        pos,
+        `pointers[${i}] and sizes[${i}] point past the end of the ${this.bin.size}-byte .bin`,
+      );
+    }
+    return [pos, n];
+  }
+
+  /** The whole sizes array (int32[len]); loaded once, in chunks, into off-heap memory. */
+  sizes(): Int32Array {
+    if (this.sizesCache) return this.sizesCache;
+    const out = new Int32Array(this.length);
+    const bytes = new Uint8Array(out.buffer);
+    for (let done = 0; done < bytes.byteLength; done += CHUNK_BYTES) {
+      const n = Math.min(CHUNK_BYTES, bytes.byteLength - done);
+      this.idx.readInto(bytes, done, n, this.header.sizesOffset + done, "sizes");
+    }
+    for (let i = 0; i < out.length; i++) {
+      if (out[i]! < 0) {
+        throw new DataFormatError(
+          this.idxPath,
+          `sizes[${i}]`,
+          this.header.sizesOffset + 4 * i,
+          `negative size ${out[i]}`,
+        );
+      }
+    }
+    this.sizesCache = out;
+    return out;
+  }
+
+  /** Calls `fn` with consecutive chunks of the sizes array without keeping them (for statistics). */
+  forEachSizesChunk(fn: (chunk: Int32Array, firstItem: number) => void, chunkItems = 1 << 22): void {
+    for (let first = 0; first < this.length; first += chunkItems) {
+      const n = Math.min(chunkItems, this.length - first);
+      const bytes = this.idx.read(4 * n, this.header.sizesOffset + 4 * first, "sizes");
+      fn(new Int32Array(bytes.buffer, 0, n), first);
+    }
+  }
+
+  /** The document index (int64[doc_count]) as numbers: item indices where documents start. */
+  docIdx(): Float64Array {
+    const out = new Float64Array(this.docCount);
+    for (let i = 0; i < this.docCount; i++) {
+      out[i] = this.pages.int64(this.header.docIdxOffset + 8 * i, `doc_idx[${i}]`);
+    }
+    return out;
+  }
+
+  /** Size of the .bin in bytes. */
+  get binBytes(): number {
+    return this.bin.size;
+  }
+
+  get idxBytes(): number {
+    return this.idx.size;
+  }
+
+  close(): void {
+    this.idx.close();
+    this.bin.close();
+  }
+
+  private checkItem(i: number): void {
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) {
+      throw new RangeError(`${this.prefix}: item ${i} out of range [0, ${this.length})`);
+    }
+  }
+}
+
+function openOrExplain(path: string, prefix: string): RandomAccessFile {
+  try {
+    return new RandomAccessFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") {
+      throw new Error(
+        `${path}: not found. A dataset prefix names two files, ${prefix}.bin and ${prefix}.idx (give the path without the extension).`,
+      );
+    }
+    throw e;
+  }
+}

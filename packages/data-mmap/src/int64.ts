@@ -1,0 +1,31 @@
+// int64 little-endian encoding of JS numbers without BigInt (BigInt conversion costs ~50 ns per value, too
+// slow for the hundreds of millions of entries of a Pythia-scale index). Exact for |v| <= 2^53.
+
+const TWO_32 = 4294967296;
+
+/** Writes src[start..end) as int64 LE into `out` (a view whose byteOffset is a multiple of 4). */
+export function encodeInt64(src: ArrayLike<number>, start: number, end: number, out: Uint8Array): void {
+  const words = new Int32Array(out.buffer, out.byteOffset, 2 * (end - start));
+  for (let i = start, w = 0; i < end; i++, w += 2) {
+    const v = src[i]!;
+    const hi = Math.floor(v / TWO_32);
+    words[w] = v - hi * TWO_32; // low word, stored modulo 2^32
+    words[w + 1] = hi;
+  }
+}
+
+/** Reads `count` int64 LE values from `bytes` into `out[outStart..]` as numbers; throws past 2^53. */
+export function decodeInt64(
+  bytes: Uint8Array,
+  count: number,
+  out: { [i: number]: number },
+  outStart: number,
+): void {
+  const words = new Int32Array(bytes.buffer, bytes.byteOffset, 2 * count);
+  for (let i = 0; i < count; i++) {
+    const lo = words[2 * i]! >>> 0;
+    const hi = words[2 * i + 1]!;
+    if (hi > 0x1fffff || hi < -0x200000) throw new RangeError(`int64 value at element ${i} is beyond 2^53`);
+    out[outStart + i] = hi * TWO_32 + lo;
+  }
+}
