@@ -1,1 +1,34 @@
-export {};
+export { ALIASES } from "./args/aliases";
+export { ALL_ARGS, ARGS_BY_NAME } from "./args/index";
+export {
+  batchTriple,
+  type Derived,
+  type DeriveOptions,
+  derive,
+  expandAttention,
+  mlpWidths,
+  type Precision,
+  paddedVocab,
+} from "./derive";
+export { renderArgumentsReference } from "./docs";
+export { type ParsedFile, parseConfigText } from "./load/yaml-file";
+export {
+  ConfigError,
+  formatProblem,
+  formatSource,
+  type Problem,
+  type ProblemKind,
+  type SourceRef,
+} from "./problems";
+export {
+  loadConfig,
+  NEOX_REQUIRED_KEYS,
+  type Note,
+  type ResolvedConfig,
+  type ResolveOptions,
+  resolveConfig,
+  resolveParsed,
+  TRAIN_REQUIRED_KEYS,
+} from "./resolve";
+export type { ArgDecl, ArgType, Category, Support } from "./schema/types";
+export { flatJson, renderShow } from "./show";

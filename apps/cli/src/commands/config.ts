@@ -1,4 +1,133 @@
+// `neox config show|check|docs`: the resolved config with derived values, validation with every
+// problem at once, and the generated argument reference.
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { flatJson, formatProblem, renderArgumentsReference, renderShow, resolveConfig } from "@neox/config";
+import { intFlag, parseArgv, UsageError } from "../argv";
+import { vocabSizeOf } from "./vocab-size";
+
+const USAGE = `usage: neox config show FILES... [--world-size N] [--set key=value ...] [--json]
+       neox config check FILES... [--complete] [--world-size N] [--set key=value ...] [--json]
+       neox config docs [--check] [--output FILE]
+
+show    the resolved config: every value with the file:line it came from, and derived values
+        (batch triple, padded vocab, MLP widths, precision, attention per layer, warmup iters).
+        --json prints one flat object with every GPT-NeoX key and derived key, plus _sources.
+check   validates and reports every problem at once (file:line and kind); exit 1 on any error.
+        A single file is checked as a fragment; --complete also requires a full, trainable config.
+docs    regenerates configs/neox_arguments.md from the argument declarations (--check: fail if stale).
+
+Files merge left to right: a later file overrides an earlier one, dicts merge key by key.
+
+example:
+  pnpm -s neox config show configs/pythia/70M.yml configs/local_setup.yml --world-size 32 --json
+  pnpm -s neox config check my-run.yml --complete
+`;
+
+/** The argument reference lives at configs/neox_arguments.md of the enclosing workspace. */
+function defaultDocsPath(): string {
+  for (let dir = process.cwd(); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "pnpm-workspace.yaml"))) return join(dir, "configs/neox_arguments.md");
+    if (dirname(dir) === dir) return resolve("configs/neox_arguments.md");
+  }
+}
+
 export async function runConfig(argv: string[]): Promise<number> {
-  process.stderr.write(`todo ${argv.join(" ")}\n`);
-  return 2;
+  const [sub, ...rest] = argv;
+  if (
+    sub === undefined ||
+    sub === "--help" ||
+    sub === "-h" ||
+    rest.includes("--help") ||
+    rest.includes("-h")
+  ) {
+    process.stdout.write(USAGE);
+    return sub === undefined ? 2 : 0;
+  }
+  try {
+    if (sub === "show" || sub === "check") return showOrCheck(sub, rest);
+    if (sub === "docs") return docs(rest);
+    process.stderr.write(
+      `neox config: unknown subcommand "${sub}" (expected show, check or docs)\n\n${USAGE}`,
+    );
+    return 2;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`neox config ${sub}: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+function showOrCheck(sub: "show" | "check", argv: string[]): number {
+  const args = parseArgv(argv, {
+    values: ["--world-size"],
+    repeat: ["--set"],
+    bools: ["--json", "--complete"],
+  });
+  if (args.positional.length === 0) throw new UsageError("needs at least one config file");
+  const worldSize = intFlag(args, "--world-size");
+  const opts = {
+    overrides: args.repeated.get("--set") ?? [],
+    ...(worldSize !== undefined ? { worldSize } : {}),
+    complete: args.bools.has("--complete"),
+  };
+  // The vocabulary size comes from the configured tokenizer file, so resolve once to find it.
+  const first = resolveConfig(args.positional, opts);
+  const vocab = vocabSizeOf(first.values);
+  const r = resolveConfig(args.positional, { ...opts, vocabSize: vocab.size });
+  const notes = [...r.notes.map((n) => `${n.file ? `${n.file}:${n.line}: ` : ""}${n.message}`)];
+  if (vocab.size === null) notes.push(`padded_vocab_size is null: ${vocab.note}`);
+  const json = args.bools.has("--json");
+
+  if (sub === "show") {
+    if (json) process.stdout.write(`${JSON.stringify(flatJson(r), null, 2)}\n`);
+    else
+      process.stdout.write(
+        renderShow(r, vocab.size === null ? [`padded_vocab_size is null: ${vocab.note}`] : []),
+      );
+    if (r.problems.length > 0 && json)
+      for (const p of r.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    return r.problems.length > 0 ? 1 : 0;
+  }
+  const ok = r.problems.length === 0;
+  if (json) {
+    const errors = r.problems.map((p) => ({
+      kind: p.kind,
+      key: p.key ?? null,
+      file: p.file ?? null,
+      line: p.line ?? null,
+      message: p.message,
+    }));
+    process.stdout.write(`${JSON.stringify({ ok, errors, notes }, null, 2)}\n`);
+  } else {
+    for (const p of r.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    for (const n of notes) process.stderr.write(`note: ${n}\n`);
+    process.stderr.write(ok ? `ok: ${args.positional.join(" ")}\n` : `${r.problems.length} problem(s)\n`);
+  }
+  return ok ? 0 : 1;
+}
+
+function docs(argv: string[]): number {
+  const args = parseArgv(argv, { values: ["--output"], bools: ["--check"] });
+  const path = resolve(args.values.get("--output") ?? defaultDocsPath());
+  const text = renderArgumentsReference();
+  if (args.bools.has("--check")) {
+    let current = "";
+    try {
+      current = readFileSync(path, "utf8");
+    } catch {}
+    if (current !== text) {
+      process.stderr.write(`${path} is stale: run \`pnpm -s neox config docs\` and commit the result\n`);
+      return 1;
+    }
+    process.stderr.write(`${path} is up to date\n`);
+    return 0;
+  }
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+  process.stderr.write(`wrote ${path}\n`);
+  return 0;
 }

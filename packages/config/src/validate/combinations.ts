@@ -10,6 +10,8 @@ export interface CombinationInput {
   values: Readonly<Record<string, unknown>>;
   /** Keys set by a file or `--set`. */
   given: ReadonlySet<string>;
+  /** The files together make a whole config, so a key's absence means it is unset (not elsewhere). */
+  complete: boolean;
 }
 
 type Rule = (c: CombinationInput) => Omit<Problem, "kind" | "file" | "line"> | undefined;
@@ -52,6 +54,7 @@ const RULES: Rule[] = [
   },
   (c) => {
     if (
+      c.complete &&
       c.given.has("save") &&
       c.values.save != null &&
       c.values.checkpoint_factor == null &&
