@@ -40,6 +40,8 @@ function formatSupport(s: Support): string {
     case "no_effect":
       return `no effect: ${cell(s.note)}`;
     case "unsupported":
+      // `explain` keys refuse only the values that name an unsupported feature.
+      if (s.explain) return `supported, except **unsupported**: ${cell(s.feature)}`;
       return `**unsupported**: ${cell(s.feature)}${s.describe ? ` (when ${cell(s.describe)})` : ""}`;
   }
 }

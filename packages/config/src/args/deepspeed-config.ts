@@ -65,7 +65,7 @@ export const DEEPSPEED_CONFIG_ARGS: readonly ArgDecl[] = [
     t.dict,
     null,
     "{type, params}: type adam/cpu_adam/cpu_torch_adam/sgd/lion, params lr, betas, eps, ...; default Adam lr 0.001.",
-    unsupported("this optimizer", {
+    unsupported("1-bit Adam, SM3 and MADGRAD", {
       explain: (v) => (isDict(v) ? unsupportedOptimizer("optimizer.type", v.type) : undefined),
     }),
   ),

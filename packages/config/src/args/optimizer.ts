@@ -34,7 +34,7 @@ export const OPTIMIZER_ARGS: readonly ArgDecl[] = [
     t.literal("adam", "onebitadam", "cpu_adam", "cpu_torch_adam", "sm3", "madgrad_wd", "sgd", "lion"),
     "adam",
     "Derived: optimizer.type, lower-cased.",
-    unsupported("this optimizer", { explain: (v) => unsupportedOptimizer("optimizer_type", v) }),
+    unsupported("1-bit Adam, SM3 and MADGRAD", { explain: (v) => unsupportedOptimizer("optimizer_type", v) }),
   ),
   arg(
     "use_bnb_optimizer",
