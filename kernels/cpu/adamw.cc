@@ -1,0 +1,57 @@
+// Multi-tensor AdamW (formula in adamw.h). Scalars are formed in double and rounded once, as
+// PyTorch does with its Python-float hyperparameters; the element update is fp32.
+#include "adamw.h"
+
+#include <cmath>
+#include <vector>
+
+#include "vec.h"
+
+namespace neox {
+namespace NEOX_VEC_NS {
+#include "multi-tensor.h"
+
+void adamw_step(const AdamWTensor* tensors, int64_t count, float lr, float beta1, float beta2, float eps,
+                int64_t step, float grad_scale) {
+  std::vector<TensorBlock> blocks = split_blocks(count, [&](int64_t t) { return tensors[t].n; });
+  double bc1 = 1.0 - std::pow(static_cast<double>(beta1), static_cast<double>(step));
+  double bc2 = 1.0 - std::pow(static_cast<double>(beta2), static_cast<double>(step));
+  const VecF step_size = VecF::set1(static_cast<float>(static_cast<double>(lr) / bc1));
+  const VecF inv_bc2_sqrt = VecF::set1(static_cast<float>(1.0 / std::sqrt(bc2)));
+  const VecF one_minus_b1 = VecF::set1(static_cast<float>(1.0 - static_cast<double>(beta1)));
+  const VecF one_minus_b2 = VecF::set1(static_cast<float>(1.0 - static_cast<double>(beta2)));
+  const VecF b2 = VecF::set1(beta2), ev = VecF::set1(eps), gs = VecF::set1(grad_scale);
+  parallel_for(static_cast<int64_t>(blocks.size()), 1, [&](int64_t bb, int64_t be) {
+    for (int64_t i = bb; i < be; ++i) {
+      const TensorBlock& blk = blocks[static_cast<size_t>(i)];
+      const AdamWTensor& t = tensors[blk.tensor];
+      VecF decay = VecF::set1(
+          static_cast<float>(1.0 - static_cast<double>(lr) * static_cast<double>(t.weight_decay)));
+      for (int64_t j = blk.begin; j < blk.end; j += VecF::W) {
+        int k = lanes(j, blk.end);
+        VecF p = VecF::load(t.param + j, k) * decay;
+        VecF g = VecF::load(t.grad + j, k) * gs;
+        VecF m = VecF::load(t.m + j, k);
+        m = fma(one_minus_b1, g - m, m);
+        VecF v = fma(one_minus_b2 * g, g, VecF::load(t.v + j, k) * b2);
+        VecF denom = fma(vsqrt(v), inv_bc2_sqrt, ev);
+        p = p - step_size * (m / denom);
+        p.store(t.param + j, k);
+        m.store(t.m + j, k);
+        v.store(t.v + j, k);
+      }
+    }
+  });
+}
+
+}  // namespace NEOX_VEC_NS
+}  // namespace neox
+
+#ifndef NEOX_ISA_VARIANT
+namespace neox {
+void adamw_step(const AdamWTensor* tensors, int64_t count, float lr, float beta1, float beta2, float eps,
+                int64_t step, float grad_scale) {
+  NEOX_DISPATCH(adamw_step, tensors, count, lr, beta1, beta2, eps, step, grad_scale);
+}
+}  // namespace neox
+#endif

@@ -1,0 +1,27 @@
+// AdamW over many tensors in one call, as torch.optim.AdamW (decoupled weight decay, bias
+// correction):
+//   p ← p·(1 - lr·wd);  g ← grad·grad_scale;  m ← m + (1-β1)(g - m);  v ← β2·v + (1-β2)·g²
+//   p ← p - lr/(1-β1^t) · m / (√v/√(1-β2^t) + eps)
+// `step` t counts from 1. grad_scale folds gradient clipping or loss-scale removal into the step.
+#pragma once
+
+#include <cstdint>
+
+#include "dispatch.h"
+
+namespace neox {
+// One parameter tensor with its gradient and moment buffers (n fp32 elements each) and its own
+// weight decay (0 for norms and biases, GPT-NeoX's no-decay group).
+struct AdamWTensor {
+  float* param;
+  const float* grad;
+  float* m;
+  float* v;
+  int64_t n;
+  float weight_decay;
+};
+
+NEOX_DECLARE_FOR_ALL_ISAS(
+    void adamw_step(const AdamWTensor* tensors, int64_t count, float lr, float beta1, float beta2, float eps,
+                    int64_t step, float grad_scale);)
+}  // namespace neox

@@ -1,0 +1,22 @@
+// Softmax cross-entropy over the vocabulary, fused: the forward keeps each row's log-sum-exp and
+// the backward writes the logits gradient directly (in place when dlogits == logits). N rows
+// (tokens), V vocabulary. Loss = Σ_n CE_n·m_n / Σ_n m_n in fp32, m_n = mask[n]·[target_n >= 0]
+// (GPT-NeoX: loss_mask times label validity); a negative target marks an ignored row.
+#pragma once
+
+#include <cstdint>
+
+#include "dispatch.h"
+
+namespace neox {
+NEOX_DECLARE_FOR_ALL_ISAS(
+    // loss[0] = masked mean (0 when Σm = 0); losses[n] = CE_n for rows with a target (0 for ignored
+    // rows), lse[n] = log Σ_v exp(logits[n,v]); losses, lse and mask may be null (mask null = 1).
+    // Returns -1, or the first n with target >= V (nothing written then).
+    int64_t cross_entropy_forward(float* loss, float* losses, float* lse, const float* logits,
+                                  const int32_t* targets, const float* mask, int64_t N, int64_t V);
+    // dlogits[n,v] = dloss·m_n/Σm · (softmax(logits[n])_v - [v == target_n]) using the forward's lse.
+    int64_t cross_entropy_backward(float* dlogits, const float* logits, const float* lse,
+                                   const int32_t* targets, const float* mask, float dloss, int64_t N,
+                                   int64_t V);)
+}  // namespace neox
