@@ -1,5 +1,38 @@
+// @neox/data-mmap: Megatron .bin/.idx datasets and GPT-NeoX's sample order, with no other @neox dependency.
+export {
+  BlendableDataset,
+  type BlendingIndices,
+  buildBlendingIndices,
+  numpySum,
+  weightedNumSamples,
+  weightsByNumDocs,
+} from "./blendable-dataset";
 export { bestFittingDtype, DTYPE_CODES, type DType, ITEM_SIZES, type TokenArray, toNumbers } from "./dtypes";
 export { DataFormatError } from "./errors";
+export { GPT2Dataset, type Gpt2DatasetOptions, type SampleSource } from "./gpt2-dataset";
+export {
+  buildDocIdx,
+  buildShuffleIdx,
+  numEpochsFor,
+  sampleIdxDescr,
+  shuffleIdxDescr,
+  tokensPerEpoch,
+  totalSamples,
+  walkSampleIdx,
+} from "./gpt2-index";
 export { IDX_MAGIC, type IdxHeader, parseIdxHeader } from "./idx-header";
+export {
+  buildIndexInMemory,
+  buildOrLoadIndex,
+  type CacheNaming,
+  type Gpt2Index,
+  type IndexParams,
+  indexCacheStem,
+} from "./index-cache";
+export { ArrayVector, type IndexVector, sha256Int64 } from "./index-vector";
 export { IndexedDataset } from "./indexed-dataset";
 export { IndexedDatasetWriter, type WriterOptions } from "./indexed-dataset-writer";
+export { MT19937 } from "./mt19937";
+export { type IndexArray, loadNpy, NpyArrayFile, type NpyDescr, NpyWriter, npyHeader, saveNpy } from "./npy";
+export { digestSamples, type SampleDigest } from "./sample-digest";
+export { parseSplit, pyRound, SPLIT_NAMES, type SplitName, splitBoundaries } from "./split";
