@@ -8,7 +8,16 @@ export type { AllocStats, Backend, Device, KernelFn, Stream } from "./backend/ba
 export { getBackend, registerBackend } from "./backend/registry";
 export { bf16ToFloat, DTYPES, type DType, f16ToFloat, floatToBf16, floatToF16, itemSize } from "./dtype";
 export { type LaunchArg, launch, Scalar } from "./launch";
+export { type AttentionShape, causalSelfAttention, type RotaryTables, rotaryTables } from "./ops/attention";
 export * from "./ops/basic";
+export { checkpoint } from "./ops/checkpoint";
+export { crossEntropy } from "./ops/cross-entropy";
+export { embedding } from "./ops/embedding";
+export { gelu } from "./ops/gelu";
+export { layerNorm } from "./ops/layer-norm";
+export { gemm, type LinearOptions, linear } from "./ops/linear";
+export { AdamW, type AdamWOptions } from "./optim/adamw";
+export { FlatParams, type ParamRange, type ParamSpec } from "./optim/flat-params";
 export { type ArenaLayout, assignOffsets, type Lifetime } from "./plan/arena";
 export { Plan, type PlanStats } from "./plan/plan";
 export { keep, scope } from "./scope";

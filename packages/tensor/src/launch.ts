@@ -2,7 +2,7 @@
 // device addresses and calls the backend's kernel. While a step is being recorded for a plan, the
 // recorder sees each launch with its tensors still symbolic, so it can re-home them in an arena.
 
-import type { Backend } from "./backend/backend";
+import type { Backend, KernelArg } from "./backend/backend";
 import type { Tensor } from "./tensor";
 
 /**
@@ -16,7 +16,15 @@ export class Scalar {
   ) {}
 }
 
-export type LaunchArg = number | Tensor | Scalar;
+/** A kernel argument: numbers and flags pass as they are, tensors as their device address. */
+export type LaunchArg = number | boolean | Tensor | Scalar | readonly (number | Tensor)[];
+
+function resolve(a: LaunchArg): KernelArg {
+  if (typeof a === "number" || typeof a === "boolean") return a;
+  if (a instanceof Scalar) return a.value;
+  if (Array.isArray(a)) return a.map((x: number | Tensor) => (typeof x === "number" ? x : x.address));
+  return (a as Tensor).address;
+}
 
 export interface LaunchObserver {
   launched(backend: Backend, kernel: string, args: readonly LaunchArg[]): void;
@@ -32,11 +40,7 @@ export function setLaunchObserver(next: LaunchObserver | null): LaunchObserver |
 
 export function launch(backend: Backend, kernel: string, args: readonly LaunchArg[]): void {
   const fn = backend.kernel(kernel);
-  const resolved = new Array<number>(args.length);
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    resolved[i] = typeof a === "number" ? a : a instanceof Scalar ? a.value : a.address;
-  }
+  const resolved = args.map(resolve);
   observer?.launched(backend, kernel, args);
   fn(...resolved);
 }

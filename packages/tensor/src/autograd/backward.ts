@@ -64,6 +64,7 @@ function runEntry(entry: TapeEntry, grads: Map<Tensor, Tensor>): void {
       const g = dins[i];
       if (g && input?.requiresGrad) route(input, g.alias(), grads);
     });
+    for (const g of dins) g?.dispose();
     for (const d of douts) d?.dispose();
   });
 }

@@ -12,9 +12,11 @@ export interface Stream {
 
 /**
  * A native kernel launch function. It takes device addresses and sizes as plain numbers
- * (addresses are exact below 2^53) and copies nothing.
+ * (addresses are exact below 2^53), flags as booleans, and lists of numbers for multi-tensor
+ * kernels; it copies no tensor data.
  */
-export type KernelFn = (...args: number[]) => unknown;
+export type KernelArg = number | boolean | readonly number[];
+export type KernelFn = (...args: KernelArg[]) => unknown;
 
 export interface AllocStats {
   /** Bytes currently allocated. */

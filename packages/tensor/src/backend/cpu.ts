@@ -9,11 +9,13 @@ import type { Backend, KernelFn, Stream } from "./backend";
 const BUILTIN: Record<string, KernelFn> = {
   /** memcpy(dst, src, bytes) */
   memcpy: (dst, src, bytes) => {
-    if (bytes > 0) new Uint8Array(view(dst, bytes)).set(new Uint8Array(view(src, bytes)));
+    const n = bytes as number;
+    if (n > 0) new Uint8Array(view(dst as number, n)).set(new Uint8Array(view(src as number, n)));
   },
   /** memset0(dst, bytes) */
   memset0: (dst, bytes) => {
-    if (bytes > 0) new Uint8Array(view(dst, bytes)).fill(0);
+    const n = bytes as number;
+    if (n > 0) new Uint8Array(view(dst as number, n)).fill(0);
   },
 };
 

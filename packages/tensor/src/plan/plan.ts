@@ -6,17 +6,19 @@
 // writing into them between runs. Numbers that change per step (learning rate, Adam step) are
 // passed to kernels as `Scalar`s, which the plan re-reads on each run.
 
-import type { Backend, KernelFn } from "../backend/backend";
+import type { Backend, KernelArg, KernelFn } from "../backend/backend";
 import { itemSize } from "../dtype";
 import { type LaunchArg, type LaunchObserver, Scalar, setLaunchObserver } from "../launch";
 import { type Storage, Storage as StorageClass, type StorageObserver, setStorageObserver } from "../storage";
 import { Tensor } from "../tensor";
 import { assignOffsets, type Lifetime } from "./arena";
 
+type RecordedBuffer = { kind: "buffer"; storage: Storage; byteOffset: number };
 type RecordedArg =
-  | { kind: "number"; value: number }
+  | { kind: "value"; value: number | boolean }
   | { kind: "scalar"; scalar: Scalar }
-  | { kind: "buffer"; storage: Storage; byteOffset: number };
+  | RecordedBuffer
+  | { kind: "list"; items: (number | RecordedBuffer)[] };
 
 interface RecordedLaunch {
   kernel: string;
@@ -66,15 +68,24 @@ class Recorder implements LaunchObserver, StorageObserver {
       );
     }
     this.backend = backend;
-    const out: RecordedArg[] = args.map((a) => {
-      if (typeof a === "number") return { kind: "number", value: a };
-      if (a instanceof Scalar) return { kind: "scalar", scalar: a };
-      const storage = a.storage;
+    const buffer = (t: Tensor): RecordedBuffer => {
+      const storage = t.storage;
       if (!this.createdSet.has(storage) && !this.external.has(storage)) {
         storage.retain();
         this.external.add(storage);
       }
-      return { kind: "buffer", storage, byteOffset: a.offset * itemSize(a.dtype) };
+      return { kind: "buffer", storage, byteOffset: t.offset * itemSize(t.dtype) };
+    };
+    const out: RecordedArg[] = args.map((a): RecordedArg => {
+      if (typeof a === "number" || typeof a === "boolean") return { kind: "value", value: a };
+      if (a instanceof Scalar) return { kind: "scalar", scalar: a };
+      if (Array.isArray(a)) {
+        return {
+          kind: "list",
+          items: a.map((x: number | Tensor) => (typeof x === "number" ? x : buffer(x))),
+        };
+      }
+      return buffer(a as Tensor);
     });
     this.launches.push({ kernel, args: out });
   }
@@ -86,7 +97,7 @@ export class Plan {
   private constructor(
     private readonly backend: Backend,
     private readonly fns: KernelFn[],
-    private readonly argv: number[][],
+    private readonly argv: KernelArg[][],
     private readonly patches: { step: number; index: number; scalar: Scalar }[],
     private readonly arena: Storage,
     /** Arena byte offset of each storage the step allocated and left alive (its outputs). */
@@ -122,11 +133,15 @@ export class Plan {
     // contents survive from one run to the next.
     const first = new Map<Storage, number>();
     const last = new Map<Storage, number>();
+    const touch = (a: RecordedBuffer, i: number): void => {
+      if (!rec.createdSet.has(a.storage)) return;
+      if (!first.has(a.storage)) first.set(a.storage, i);
+      last.set(a.storage, i);
+    };
     rec.launches.forEach((l, i) => {
       for (const a of l.args) {
-        if (a.kind !== "buffer" || !rec.createdSet.has(a.storage)) continue;
-        if (!first.has(a.storage)) first.set(a.storage, i);
-        last.set(a.storage, i);
+        if (a.kind === "buffer") touch(a, i);
+        else if (a.kind === "list") for (const x of a.items) if (typeof x !== "number") touch(x, i);
       }
     });
     const lifetimes: Lifetime[] = [];
@@ -148,20 +163,24 @@ export class Plan {
     const base = arena.address;
     const byId = new Map(rec.created.map((s) => [s.id, s]));
 
+    const address = (a: RecordedBuffer): number => {
+      const offset = layout.offsets.get(a.storage.id);
+      return (offset === undefined ? a.storage.address : base + offset) + a.byteOffset;
+    };
     const fns: KernelFn[] = [];
-    const argv: number[][] = [];
+    const argv: KernelArg[][] = [];
     const patches: { step: number; index: number; scalar: Scalar }[] = [];
     rec.launches.forEach((l, step) => {
       fns.push(backend.kernel(l.kernel));
       argv.push(
-        l.args.map((a, index) => {
-          if (a.kind === "number") return a.value;
+        l.args.map((a, index): KernelArg => {
+          if (a.kind === "value") return a.value;
           if (a.kind === "scalar") {
             patches.push({ step, index, scalar: a.scalar });
             return a.scalar.value;
           }
-          const offset = layout.offsets.get(a.storage.id);
-          return (offset === undefined ? a.storage.address : base + offset) + a.byteOffset;
+          if (a.kind === "list") return a.items.map((x) => (typeof x === "number" ? x : address(x)));
+          return address(a);
         }),
       );
     });

@@ -1,0 +1,16 @@
+// GELU, exact (erf) or the tanh approximation GPT-NeoX uses with bias_gelu_fusion
+// (neox-spec §1.1). Kernel: kernels/cpu/gelu.cc.
+
+import { record } from "../autograd/tape";
+import { launch } from "../launch";
+import { Tensor } from "../tensor";
+import { dense } from "./basic";
+
+export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
+  const xc = dense(x);
+  const out = Tensor.empty(x.shape, { device: x.device });
+  const tanh = approximate === "tanh";
+  launch(x.backend, "geluForward", [out, xc, out.numel, tanh]);
+  record("gelu", [x], [out], [xc], { tanh });
+  return out;
+}

@@ -1,0 +1,68 @@
+// Linear layer y = x·Wᵀ + b (torch.nn.Linear / GPT-NeoX ColumnParallelLinear at TP 1) on the
+// kernels' GEMM. x (N, K) rows, W (M, K), b (M), y (N, M). With a bf16 working copy of W the GEMMs
+// take bf16 inputs (activations cast on the fly) and accumulate in fp32, as torch autocast does;
+// gradients stay fp32 and land on the fp32 master weight.
+
+import { record } from "../autograd/tape";
+import { launch } from "../launch";
+import { Tensor } from "../tensor";
+import { castInto, dense } from "./basic";
+
+export interface LinearOptions {
+  /** bf16 working copy of `weight`, refreshed by the caller after each optimizer step. */
+  weightLowp?: Tensor | null;
+}
+
+function rows(x: Tensor, op: string): { n: number; k: number } {
+  if (x.ndim < 1) throw new Error(`${op}: input must have at least one dimension`);
+  const k = x.size(-1);
+  return { n: x.numel / k, k };
+}
+
+/** C(M,N) = alpha·op(A)·op(B) + beta·C with row-major operands; bf16 when A and B are bf16. */
+export function gemm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Tensor,
+  lda: number,
+  b: Tensor,
+  ldb: number,
+  beta: number,
+  c: Tensor,
+  ldc: number,
+): void {
+  const kernel = a.dtype === "bf16" ? "gemmBf16" : "sgemm";
+  if (a.dtype !== b.dtype) throw new Error(`gemm: operand dtypes ${a.dtype} and ${b.dtype} differ`);
+  launch(a.backend, kernel, [transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc]);
+}
+
+export function toBf16(t: Tensor): Tensor {
+  return castInto(Tensor.empty(t.shape, { dtype: "bf16", device: t.device }), dense(t));
+}
+
+export function linear(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  opts: LinearOptions = {},
+): Tensor {
+  const { n, k } = rows(x, "linear");
+  if (weight.ndim !== 2 || weight.size(1) !== k) {
+    throw new Error(`linear: weight ${weight} does not match input features ${k} (expected [out, ${k}])`);
+  }
+  const m = weight.size(0);
+  if (bias && (bias.ndim !== 1 || bias.size(0) !== m)) throw new Error(`linear: bias ${bias} must be [${m}]`);
+  const xc = dense(x);
+  const wc = opts.weightLowp ?? dense(weight);
+  const xin = wc.dtype === "bf16" ? toBf16(xc) : xc;
+  const y = Tensor.empty([...x.shape.slice(0, -1), m], { device: x.device });
+  gemm(false, true, n, m, k, 1, xin, k, wc, k, 0, y, m);
+  if (bias) launch(x.backend, "biasAddForward", [y, y, bias, n, m]);
+  if (xin !== xc) xin.dispose();
+  record("linear", [x, weight, bias], [y], [xc, wc], { n, k, m });
+  return y;
+}

@@ -1,0 +1,96 @@
+// Parameters as views of one flat fp32 buffer, gradients as views of one flat gradient buffer
+// (DESIGN §6: flat master weights and flat grads, ready for bucketed all-reduce and ZeRO slices),
+// optionally with a flat bf16 working copy. Parameters are laid out with the weight-decay group
+// first, so each group is one contiguous range for the optimizer.
+
+import { castInto, fill } from "../ops/basic";
+import { keep } from "../scope";
+import { numelOf, type Shape, Tensor } from "../tensor";
+
+export interface ParamSpec {
+  name: string;
+  shape: Shape;
+  /** false for norms and biases (GPT-NeoX's no-decay group). */
+  decay: boolean;
+}
+
+export interface ParamRange {
+  /** Element offset in the flat buffers. */
+  offset: number;
+  numel: number;
+}
+
+export class FlatParams {
+  readonly data: Tensor;
+  readonly grads: Tensor;
+  readonly lowp: Tensor | null;
+  readonly params = new Map<string, Tensor>();
+  readonly lowpParams = new Map<string, Tensor>();
+  readonly ranges = new Map<string, ParamRange>();
+  /** The decay and no-decay groups as element ranges. */
+  readonly decayRange: ParamRange;
+  readonly noDecayRange: ParamRange;
+
+  constructor(specs: readonly ParamSpec[], opts: { lowp?: boolean } = {}) {
+    const ordered = [...specs.filter((s) => s.decay), ...specs.filter((s) => !s.decay)];
+    const total = ordered.reduce((n, s) => n + numelOf(s.shape), 0);
+    this.data = keep(Tensor.empty([total]));
+    this.grads = keep(fill(Tensor.empty([total]), 0));
+    this.lowp = opts.lowp ? keep(Tensor.empty([total], { dtype: "bf16" })) : null;
+    let offset = 0;
+    let decayEnd = 0;
+    for (const spec of ordered) {
+      if (this.params.has(spec.name))
+        throw new Error(`FlatParams: parameter "${spec.name}" is declared twice`);
+      const n = numelOf(spec.shape);
+      const p = keep(new Tensor(this.data.storage, spec.shape, "f32", undefined, offset)).requireGrad();
+      p.grad = keep(new Tensor(this.grads.storage, spec.shape, "f32", undefined, offset));
+      this.params.set(spec.name, p);
+      if (this.lowp)
+        this.lowpParams.set(
+          spec.name,
+          keep(new Tensor(this.lowp.storage, spec.shape, "bf16", undefined, offset)),
+        );
+      this.ranges.set(spec.name, { offset, numel: n });
+      offset += n;
+      if (spec.decay) decayEnd = offset;
+    }
+    this.decayRange = { offset: 0, numel: decayEnd };
+    this.noDecayRange = { offset: decayEnd, numel: total - decayEnd };
+  }
+
+  get numel(): number {
+    return this.data.numel;
+  }
+
+  get(name: string): Tensor {
+    const p = this.params.get(name);
+    if (!p)
+      throw new Error(`FlatParams: no parameter "${name}" (have ${[...this.params.keys()].join(", ")})`);
+    return p;
+  }
+
+  /** The bf16 working copy of a parameter, or null without one. */
+  getLowp(name: string): Tensor | null {
+    return this.lowpParams.get(name) ?? null;
+  }
+
+  zeroGrad(): void {
+    fill(this.grads, 0);
+  }
+
+  /** Refresh the bf16 working copy from the fp32 master weights (after each optimizer step). */
+  refreshLowp(): void {
+    if (this.lowp) castInto(this.lowp, this.data);
+  }
+
+  dispose(): void {
+    for (const t of [...this.params.values(), ...this.lowpParams.values()]) {
+      t.grad?.dispose();
+      t.dispose();
+    }
+    this.data.dispose();
+    this.grads.dispose();
+    this.lowp?.dispose();
+  }
+}

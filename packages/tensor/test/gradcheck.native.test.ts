@@ -1,0 +1,155 @@
+// Finite-difference gradient checks through the tape, one case per differentiable op (and the
+// views, the checkpoint op and a small composite). To add an op: add a line to CASES with a
+// function of leaf inputs and the inputs' shapes; the helper perturbs every input that requires
+// grad and compares the tape's gradient with central differences.
+import { describe, expect, it } from "vitest";
+import {
+  add,
+  backward,
+  cast,
+  causalSelfAttention,
+  checkpoint,
+  crossEntropy,
+  embedding,
+  gelu,
+  layerNorm,
+  linear,
+  rotaryTables,
+  scale,
+  Tensor,
+} from "../src/index";
+import { gradCheck, randn, rng } from "./helpers/gradcheck";
+
+interface Case {
+  name: string;
+  shapes: number[][];
+  fn: (...xs: Tensor[]) => Tensor;
+  /** Inputs that are data, not differentiable (index -> tensor factory). */
+  fixed?: Record<number, () => Tensor>;
+  tol?: { rtol?: number; atol?: number; h?: number };
+}
+
+const ids = (n: number, v: number, seed: number) => {
+  const r = rng(seed);
+  return Tensor.fromArray(
+    Array.from({ length: n }, () => Math.floor(r() * v)),
+    [n],
+    { dtype: "i32" },
+  );
+};
+
+const B = 2;
+const T = 5;
+const NH = 2;
+const HS = 8;
+const tables = rotaryTables(T, 4);
+
+const CASES: Case[] = [
+  { name: "linear (odd sizes, bias)", shapes: [[3, 17], [5, 17], [5]], fn: (x, w, b) => linear(x, w, b) },
+  {
+    name: "linear (no bias, 3-d input)",
+    shapes: [
+      [2, 3, 7],
+      [4, 7],
+    ],
+    fn: (x, w) => linear(x, w),
+  },
+  { name: "layerNorm", shapes: [[4, 17], [17], [17]], fn: (x, w, b) => layerNorm(x, w, b, 1e-5) },
+  { name: "layerNorm (no affine)", shapes: [[3, 8]], fn: (x) => layerNorm(x, null, null) },
+  { name: "gelu (erf)", shapes: [[3, 129]], fn: (x) => gelu(x) },
+  { name: "gelu (tanh)", shapes: [[40]], fn: (x) => gelu(x, "tanh") },
+  {
+    name: "add",
+    shapes: [
+      [3, 4],
+      [3, 4],
+    ],
+    fn: (a, b) => add(a, b),
+  },
+  { name: "scale", shapes: [[7]], fn: (a) => scale(a, -1.5) },
+  {
+    name: "embedding (repeated ids)",
+    shapes: [[11, 6], []],
+    fixed: { 1: () => Tensor.fromArray([3, 0, 3, 10, 3, 7], [6], { dtype: "i32" }) },
+    fn: (w, t) => embedding(w, t),
+  },
+  {
+    name: "crossEntropy",
+    shapes: [[6, 13], []],
+    fixed: { 1: () => ids(6, 13, 3) },
+    fn: (l, t) => crossEntropy(l, t),
+  },
+  {
+    name: "attention (causal, rotary on 4 of 8 channels)",
+    shapes: [[B * T, 3 * NH * HS]],
+    fn: (qkv) => causalSelfAttention(qkv, { B, T, NH, HS, rotDim: 4 }, tables),
+  },
+  {
+    name: "attention (no rotary)",
+    shapes: [[B * T, 3 * NH * HS]],
+    fn: (qkv) => causalSelfAttention(qkv, { B, T, NH, HS, rotDim: 0 }, null),
+  },
+  {
+    name: "view + transpose + contiguous",
+    shapes: [[4, 6]],
+    fn: (x) => gelu(x.view(2, 12).transpose(0, 1).contiguous()),
+  },
+  { name: "narrow (rows)", shapes: [[5, 3]], fn: (x) => gelu(x.narrow(0, 1, 3)) },
+  {
+    name: "checkpoint (recomputes a linear + gelu block)",
+    shapes: [[3, 8], [8, 8], [8]],
+    fn: (x, w, b) => checkpoint((y) => gelu(linear(y, w!, b!)), [x!]),
+  },
+];
+
+describe("gradients through the tape match finite differences", () => {
+  for (const c of CASES) {
+    it(c.name, () => {
+      const rand = rng(c.name.length * 97);
+      const inputs = c.shapes.map((shape, i) => {
+        const make = c.fixed?.[i];
+        if (make) return make();
+        const n = shape.reduce((a, b) => a * b, 1);
+        return Tensor.fromArray(randn(n, rand, 0.8), shape).requireGrad();
+      });
+      const bad = gradCheck(c.fn, inputs, { samples: 20, ...c.tol });
+      expect(bad).toEqual([]);
+      for (const t of inputs) t.dispose();
+    });
+  }
+});
+
+describe("linear with a bf16 working copy", () => {
+  // Finite differences cannot see through bf16 rounding; instead the bf16 path's output and
+  // gradients must equal the fp32 path's to bf16 precision (8 mantissa bits: ~0.4% per operand).
+  it("matches the fp32 path to bf16 precision, gradients landing on the fp32 master weight", () => {
+    const rand = rng(5);
+    const x = Tensor.fromArray(randn(6 * 32, rand), [6, 32]).requireGrad();
+    const w = Tensor.fromArray(randn(16 * 32, rand, 0.2), [16, 32]).requireGrad();
+    const dy = Tensor.fromArray(randn(6 * 16, rand), [6, 16]);
+    const run = (lowp: boolean) => {
+      x.grad = null;
+      w.grad = null;
+      const wl = lowp ? cast(w, "bf16") : null;
+      const y = linear(x, w, null, { weightLowp: wl });
+      const out = y.toFloat32Array();
+      backward(y, dy);
+      return { y: out, dx: x.grad!.toFloat32Array(), dw: w.grad!.toFloat32Array() };
+    };
+    const f = run(false);
+    const b = run(true);
+    const maxDiff = (a: Float32Array, c: Float32Array) => {
+      let m = 0;
+      let s = 0;
+      for (let i = 0; i < a.length; i++) {
+        m = Math.max(m, Math.abs(a[i]! - c[i]!));
+        s = Math.max(s, Math.abs(c[i]!));
+      }
+      return m / s;
+    };
+    for (const k of ["y", "dx", "dw"] as const) {
+      expect(maxDiff(b[k], f[k])).toBeLessThan(2e-2);
+      expect(maxDiff(b[k], f[k])).toBeGreaterThan(0); // really took the bf16 path
+    }
+  });
+});
