@@ -1,9 +1,10 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // The worker thread's script is its own entry: worker-pool.ts loads ./worker.js next to the bundle.
+  entry: ["src/index.ts", "src/worker.ts"],
   format: ["esm"],
-  dts: true,
+  dts: { entry: "src/index.ts" },
   clean: true,
   target: "node20",
 });
