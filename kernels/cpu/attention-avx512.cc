@@ -1,0 +1,52 @@
+// AVX-512 instantiation of the attention inner loops (compiled with the *-avx512.cc flags).
+// Register tile 6 rows × 4 zmm (64 columns): 24 accumulators + 4 B vectors + 1 broadcast of 32.
+// GCC 12 reports its own AVX-512 reduction/scalef intrinsics (_mm512_undefined_ps inside
+// avx512fintrin.h) as reading uninitialised values; the warning is a known false positive.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include "attention-simd.h"
+
+namespace neox::attn {
+namespace {
+
+struct Avx512 {
+  using vec = __m512;
+  static constexpr int W = 16, MR = 6, NV = 4;
+  static vec load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, vec v) { _mm512_storeu_ps(p, v); }
+  static vec set1(float x) { return _mm512_set1_ps(x); }
+  static vec zero() { return _mm512_setzero_ps(); }
+  static vec fmadd(vec a, vec b, vec c) { return _mm512_fmadd_ps(a, b, c); }
+  static vec add(vec a, vec b) { return _mm512_add_ps(a, b); }
+  static vec mul(vec a, vec b) { return _mm512_mul_ps(a, b); }
+  static vec sub(vec a, vec b) { return _mm512_sub_ps(a, b); }
+  static vec max(vec a, vec b) { return _mm512_max_ps(a, b); }
+  static float hsum(vec a) { return _mm512_reduce_add_ps(a); }
+  static float hmax(vec a) { return _mm512_reduce_max_ps(a); }
+  static vec iota() { return _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
+  // exp by range reduction x = n·ln2 + r and a degree-6 polynomial for exp(r) on |r| <= ln2/2
+  // (Cephes expf coefficients); 2^n applied with scalef, which flushes large negative n to 0.
+  static vec exp(vec x) {
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-104.0f)), _mm512_set1_ps(88.3762626647949f));
+    const vec n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                       _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    vec r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    vec p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    return _mm512_scalef_ps(p, n);
+  }
+};
+
+}  // namespace
+
+const IsaOps& ops_avx512() { return make_ops<Avx512>(); }
+
+}  // namespace neox::attn

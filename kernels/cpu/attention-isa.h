@@ -1,0 +1,31 @@
+// The inner loops of the attention kernels, one table per ISA (scalar, AVX2, AVX-512). The
+// tiling and online-softmax bookkeeping in attention.cc is shared; only these change per path.
+#pragma once
+
+#include <cstdint>
+
+namespace neox::attn {
+
+struct IsaOps {
+  // C[m×n] (+)= A·B with B (k×n) row-major (ldb), n a multiple of 16, C row-major (ldc).
+  // A is (m×k) row-major (lda) when a_trans is false, else stored transposed (k×m, lda), which
+  // gives Pᵀ·dO and dSᵀ·Q without materialising the transpose.
+  void (*gemm)(float* c, int64_t ldc, const float* a, int64_t lda, bool a_trans, const float* b,
+               int64_t ldb, int m, int n, int k, bool accumulate);
+  // s[j] = s[j]*scale + slope*(j0 + j) for j in [0, n); returns the maximum (n >= 1).
+  float (*scale_bias_max)(float* s, int n, float scale, float slope, float j0);
+  // s[j] = exp(s[j] - m) for j in [0, n); returns the sum.
+  float (*exp_sum)(float* s, int n, float m);
+  // y[j] *= a for j in [0, n).
+  void (*scale)(float* y, int n, float a);
+  // ds[j] = p[j] * (dp[j] - d) * scale for j in [0, n).
+  void (*softmax_grad)(float* ds, const float* p, const float* dp, int n, float d, float scale);
+  // Returns sum_j x[j] * y[j].
+  float (*dot)(const float* x, const float* y, int n);
+};
+
+const IsaOps& ops_scalar();
+const IsaOps& ops_avx2();
+const IsaOps& ops_avx512();
+
+}  // namespace neox::attn

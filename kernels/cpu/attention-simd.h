@@ -1,0 +1,184 @@
+// The attention inner loops written once over a vector-traits class V, instantiated by
+// attention.cc (scalar), attention-avx2.cc and attention-avx512.cc, each compiled for its ISA.
+// V provides: vec, W (lanes), MR × NV (register tile: MR rows × NV vectors of C accumulators),
+// load, store, set1, zero, fmadd, mul, sub, max, hsum, hmax, exp, iota.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "attention-isa.h"
+
+namespace neox::attn {
+
+// One MR×(NV·W) block of C += A·B, accumulators held in registers for the whole k loop.
+template <class V, int MR, int NV, bool AT>
+inline void micro_tile(float* c, int64_t ldc, const float* a, int64_t lda, const float* b, int64_t ldb,
+                       int k, bool accumulate) {
+  using vec = typename V::vec;
+  // The unroll pragmas keep acc in registers at any optimisation level.
+  vec acc[MR][NV];
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) acc[i][j] = accumulate ? V::load(c + i * ldc + j * V::W) : V::zero();
+  for (int p = 0; p < k; ++p) {
+    vec bv[NV];
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) bv[j] = V::load(b + p * ldb + j * V::W);
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+      const vec ai = V::set1(AT ? a[p * lda + i] : a[i * lda + p]);
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) acc[i][j] = V::fmadd(ai, bv[j], acc[i][j]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) V::store(c + i * ldc + j * V::W, acc[i][j]);
+}
+
+// The last m % MR rows of a column block.
+template <class V, int R, int NV, bool AT>
+inline void micro_rows(int r, float* c, int64_t ldc, const float* a, int64_t lda, const float* b,
+                       int64_t ldb, int k, bool accumulate) {
+  if (r == R) {
+    micro_tile<V, R, NV, AT>(c, ldc, a, lda, b, ldb, k, accumulate);
+  } else if constexpr (R > 1) {
+    micro_rows<V, R - 1, NV, AT>(r, c, ldc, a, lda, b, ldb, k, accumulate);
+  }
+}
+
+template <class V, int NV, bool AT>
+inline void gemm_block(float* c, int64_t ldc, const float* a, int64_t lda, const float* b, int64_t ldb, int m,
+                       int k, bool accumulate) {
+  int i = 0;
+  for (; i + V::MR <= m; i += V::MR) {
+    const float* ai = AT ? a + i : a + i * lda;
+    micro_tile<V, V::MR, NV, AT>(c + i * ldc, ldc, ai, lda, b, ldb, k, accumulate);
+  }
+  if (i < m) {
+    const float* ai = AT ? a + i : a + i * lda;
+    micro_rows<V, V::MR - 1, NV, AT>(m - i, c + i * ldc, ldc, ai, lda, b, ldb, k, accumulate);
+  }
+}
+
+// Column blocks narrower than NV vectors (n is a multiple of 16, which may be fewer lanes than
+// one full block on wide ISAs).
+template <class V, int NV, bool AT>
+inline void gemm_tail(int nv, float* c, int64_t ldc, const float* a, int64_t lda, const float* b,
+                      int64_t ldb, int m, int k, bool accumulate) {
+  if (nv == NV) {
+    gemm_block<V, NV, AT>(c, ldc, a, lda, b, ldb, m, k, accumulate);
+  } else if constexpr (NV > 1) {
+    gemm_tail<V, NV - 1, AT>(nv, c, ldc, a, lda, b, ldb, m, k, accumulate);
+  }
+}
+
+template <class V, bool AT>
+inline void gemm_impl(float* c, int64_t ldc, const float* a, int64_t lda, const float* b, int64_t ldb, int m,
+                      int n, int k, bool accumulate) {
+  constexpr int NB = V::NV * V::W;
+  int j = 0;
+  for (; j + NB <= n; j += NB) gemm_block<V, V::NV, AT>(c + j, ldc, a, lda, b + j, ldb, m, k, accumulate);
+  if (j < n) {
+    gemm_tail<V, V::NV - 1, AT>((n - j) / V::W, c + j, ldc, a, lda, b + j, ldb, m, k, accumulate);
+  }
+}
+
+template <class V>
+void gemm(float* c, int64_t ldc, const float* a, int64_t lda, bool a_trans, const float* b, int64_t ldb,
+          int m, int n, int k, bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate)
+      for (int i = 0; i < m; ++i)
+        for (int j = 0; j < n; ++j) c[i * ldc + j] = 0.0f;
+    return;
+  }
+  if (a_trans) {
+    gemm_impl<V, true>(c, ldc, a, lda, b, ldb, m, n, k, accumulate);
+  } else {
+    gemm_impl<V, false>(c, ldc, a, lda, b, ldb, m, n, k, accumulate);
+  }
+}
+
+template <class V>
+float scale_bias_max(float* s, int n, float scale, float slope, float j0) {
+  using vec = typename V::vec;
+  const vec vs = V::set1(scale), vslope = V::set1(slope);
+  vec vmax = V::set1(-INFINITY);
+  int j = 0;
+  for (; j + V::W <= n; j += V::W) {
+    const vec pos = V::add(V::iota(), V::set1(j0 + static_cast<float>(j)));
+    const vec x = V::fmadd(V::load(s + j), vs, V::mul(vslope, pos));
+    V::store(s + j, x);
+    vmax = V::max(vmax, x);
+  }
+  float m = V::hmax(vmax);
+  for (; j < n; ++j) {
+    const float x = s[j] * scale + slope * (j0 + static_cast<float>(j));
+    s[j] = x;
+    m = x > m ? x : m;
+  }
+  return m;
+}
+
+template <class V>
+float exp_sum(float* s, int n, float m) {
+  using vec = typename V::vec;
+  const vec vm = V::set1(m);
+  vec vsum = V::zero();
+  int j = 0;
+  for (; j + V::W <= n; j += V::W) {
+    const vec e = V::exp(V::sub(V::load(s + j), vm));
+    V::store(s + j, e);
+    vsum = V::add(vsum, e);
+  }
+  float sum = V::hsum(vsum);
+  for (; j < n; ++j) {
+    const float e = std::exp(s[j] - m);
+    s[j] = e;
+    sum += e;
+  }
+  return sum;
+}
+
+template <class V>
+void scale_row(float* y, int n, float a) {
+  const typename V::vec va = V::set1(a);
+  int j = 0;
+  for (; j + V::W <= n; j += V::W) V::store(y + j, V::mul(V::load(y + j), va));
+  for (; j < n; ++j) y[j] *= a;
+}
+
+template <class V>
+void softmax_grad(float* ds, const float* p, const float* dp, int n, float d, float scale) {
+  using vec = typename V::vec;
+  const vec vd = V::set1(d), vs = V::set1(scale);
+  int j = 0;
+  for (; j + V::W <= n; j += V::W) {
+    V::store(ds + j, V::mul(V::mul(V::load(p + j), V::sub(V::load(dp + j), vd)), vs));
+  }
+  for (; j < n; ++j) ds[j] = p[j] * (dp[j] - d) * scale;
+}
+
+template <class V>
+float dot(const float* x, const float* y, int n) {
+  typename V::vec acc = V::zero();
+  int j = 0;
+  for (; j + V::W <= n; j += V::W) acc = V::fmadd(V::load(x + j), V::load(y + j), acc);
+  float s = V::hsum(acc);
+  for (; j < n; ++j) s += x[j] * y[j];
+  return s;
+}
+
+template <class V>
+const IsaOps& make_ops() {
+  static const IsaOps ops{&gemm<V>,      &scale_bias_max<V>, &exp_sum<V>,
+                          &scale_row<V>, &softmax_grad<V>,   &dot<V>};
+  return ops;
+}
+
+}  // namespace neox::attn

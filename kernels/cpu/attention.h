@@ -1,0 +1,47 @@
+// Fused causal attention, flash style (FlashAttention-2 tiling with online softmax), fp32.
+// B batch, Tq queries, Tk keys (Tk >= Tq; the queries are the last Tq positions, so Tq < Tk is
+// a KV-cache step), NH query heads, NKV key/value heads (NH % NKV == 0: GQA/MQA share a K/V head
+// among G = NH / NKV consecutive query heads, GPT-NeoX/HF repeat_interleave order), HS head size.
+//
+// Layouts (strides in elements; the head dimension is always contiguous):
+//   q   (B, Tq, NH,  HS) at q + b*q_sb + t*q_st + h*q_sh
+//   k,v (B, Tk, NKV, HS) likewise with their own strides, so both fused QKV projection layouts
+//       are views without copies: GPT-NeoX MHA interleaves per head [s,b,NH,3*HS] (q_sh = 3*HS,
+//       k = q + HS, v = q + 2*HS); GQA is blocked [NH*HS | NKV*HS | NKV*HS] per token.
+//   out, dout (B, Tq, NH, HS) contiguous, i.e. (B, T, C) ready for the output projection.
+//   lse (B, NH, Tq) fp32: log-sum-exp of each softmax row, saved for the backward pass.
+//   dq, dk, dv have the strides of q, k, v (so a fused dQKV buffer is written in place); they
+//   are overwritten, not accumulated into.
+//
+// Scores: s = scale * q.k (+ ALiBi -slope_h * (i - j)), key j visible to the query at absolute
+// position i iff j <= i and, with a sliding window w >= 0, j >= i - w. That is GPT-NeoX's
+// convention: flash-attn window_size=(w, -1) and the dense mask triu(tril(1), -w), so a query
+// sees w + 1 keys including itself (megatron/model/transformer.py, megatron/utils.py). HF Mistral
+// counts the window as w keys; pass w - 1 to get that. window < 0 means no window.
+#pragma once
+
+#include <cstdint>
+
+namespace neox {
+
+struct AttentionDims {
+  int64_t B, Tq, Tk, NH, NKV, HS;
+  int64_t q_sb, q_st, q_sh;
+  int64_t k_sb, k_st, k_sh;
+  int64_t v_sb, v_st, v_sh;
+  int64_t window;  // sliding window width (GPT-NeoX sliding_window_width), < 0 for none
+  float scale;     // usually 1/sqrt(HS)
+};
+
+// Throws std::invalid_argument naming the bad size when dims are inconsistent.
+void attention_check_dims(const AttentionDims& d);
+
+// alibi_slopes: NH floats, or nullptr for no ALiBi.
+void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
+                       const float* alibi_slopes, const AttentionDims& d);
+
+void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* q,
+                        const float* k, const float* v, const float* out, const float* lse,
+                        const float* alibi_slopes, const AttentionDims& d);
+
+}  // namespace neox

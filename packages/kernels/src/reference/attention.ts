@@ -1,0 +1,125 @@
+// Float64 reference for causal attention with GQA/MQA, sliding window and ALiBi: the twin of
+// kernels/cpu/attention.cc, written the plain way (full score rows, two-pass softmax).
+// B batch, Tq queries (the last Tq of Tk positions), Tk keys, NH query heads, NKV kv heads
+// (query head h uses kv head floor(h / (NH / NKV))), HS head size.
+// Layouts are dense: q, out, dout, dq (B, Tq, NH, HS); k, v, dk, dv (B, Tk, NKV, HS);
+// lse (B, NH, Tq). Key j is visible to the query at absolute position i iff j <= i and, with
+// window >= 0, j >= i - window (GPT-NeoX sliding_window_width).
+
+export interface AttentionDims {
+  B: number;
+  Tq: number;
+  Tk: number;
+  NH: number;
+  NKV: number;
+  HS: number;
+  /** Sliding window width (GPT-NeoX convention: window + 1 keys visible), < 0 for none. */
+  window: number;
+  /** Score scale, normally 1 / sqrt(HS). */
+  scale: number;
+}
+
+/** Scores of the visible keys [first, pos] of one query row (−∞ elsewhere). */
+function scoreRow(
+  q: Float64Array,
+  k: Float64Array,
+  slopes: Float64Array | null,
+  d: AttentionDims,
+  b: number,
+  h: number,
+  i: number,
+): Float64Array {
+  const kvh = Math.floor(h / (d.NH / d.NKV));
+  const pos = i + d.Tk - d.Tq;
+  const first = d.window >= 0 ? Math.max(0, pos - d.window) : 0;
+  const s = new Float64Array(d.Tk).fill(Number.NEGATIVE_INFINITY);
+  const qo = ((b * d.Tq + i) * d.NH + h) * d.HS;
+  for (let j = first; j <= pos; j++) {
+    const ko = ((b * d.Tk + j) * d.NKV + kvh) * d.HS;
+    let dot = 0;
+    for (let e = 0; e < d.HS; e++) dot += q[qo + e]! * k[ko + e]!;
+    // GPT-NeoX ALiBi: bias -(i - j) * slope_h (positional_embeddings.py, AliBi.forward)
+    s[j] = dot * d.scale - (slopes ? slopes[h]! * (pos - j) : 0);
+  }
+  return s;
+}
+
+export function attentionForward(
+  out: Float64Array,
+  lse: Float64Array,
+  q: Float64Array,
+  k: Float64Array,
+  v: Float64Array,
+  slopes: Float64Array | null,
+  d: AttentionDims,
+): void {
+  const G = d.NH / d.NKV;
+  for (let b = 0; b < d.B; b++) {
+    for (let h = 0; h < d.NH; h++) {
+      const kvh = Math.floor(h / G);
+      for (let i = 0; i < d.Tq; i++) {
+        const s = scoreRow(q, k, slopes, d, b, h, i);
+        const max = s.reduce((m, x) => Math.max(m, x), Number.NEGATIVE_INFINITY);
+        const sum = s.reduce((acc, x) => acc + Math.exp(x - max), 0);
+        lse[(b * d.NH + h) * d.Tq + i] = max + Math.log(sum);
+        const oo = ((b * d.Tq + i) * d.NH + h) * d.HS;
+        for (let e = 0; e < d.HS; e++) out[oo + e] = 0;
+        for (let j = 0; j < d.Tk; j++) {
+          if (s[j] === Number.NEGATIVE_INFINITY) continue;
+          const pj = Math.exp(s[j]! - max) / sum;
+          const vo = ((b * d.Tk + j) * d.NKV + kvh) * d.HS;
+          for (let e = 0; e < d.HS; e++) out[oo + e]! += pj * v[vo + e]!;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P∘(dP − rowsum(dO∘O)), dQ = scale·dS·K, dK = scale·dSᵀ·Q, with
+ * dK/dV summed over the query heads sharing a kv head. `out` and `lse` are taken as given (the
+ * forward's), like the native kernel; outputs are overwritten.
+ */
+export function attentionBackward(
+  dq: Float64Array,
+  dk: Float64Array,
+  dv: Float64Array,
+  dout: Float64Array,
+  q: Float64Array,
+  k: Float64Array,
+  v: Float64Array,
+  out: Float64Array,
+  lse: Float64Array,
+  slopes: Float64Array | null,
+  d: AttentionDims,
+): void {
+  const G = d.NH / d.NKV;
+  dq.fill(0);
+  dk.fill(0);
+  dv.fill(0);
+  for (let b = 0; b < d.B; b++) {
+    for (let h = 0; h < d.NH; h++) {
+      const kvh = Math.floor(h / G);
+      for (let i = 0; i < d.Tq; i++) {
+        const s = scoreRow(q, k, slopes, d, b, h, i);
+        const rowLse = lse[(b * d.NH + h) * d.Tq + i]!;
+        const qo = ((b * d.Tq + i) * d.NH + h) * d.HS;
+        let D = 0;
+        for (let e = 0; e < d.HS; e++) D += dout[qo + e]! * out[qo + e]!;
+        for (let j = 0; j < d.Tk; j++) {
+          if (s[j] === Number.NEGATIVE_INFINITY) continue;
+          const pj = Math.exp(s[j]! - rowLse); // P recomputed from the saved lse, as the kernel does
+          const ko = ((b * d.Tk + j) * d.NKV + kvh) * d.HS;
+          let dp = 0;
+          for (let e = 0; e < d.HS; e++) dp += dout[qo + e]! * v[ko + e]!;
+          const ds = pj * (dp - D) * d.scale;
+          for (let e = 0; e < d.HS; e++) {
+            dq[qo + e]! += ds * k[ko + e]!;
+            dk[ko + e]! += ds * q[qo + e]!;
+            dv[ko + e]! += pj * dout[qo + e]!;
+          }
+        }
+      }
+    }
+  }
+}

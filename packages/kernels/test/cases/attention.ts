@@ -1,0 +1,141 @@
+// Parity cases for the attention group: fused attention, rotary embedding and ALiBi, one line per
+// case. Every case runs against the float64 reference (src/reference/{attention,rotary,alibi}.ts)
+// under each ISA this CPU supports (test/{attention,rotary,alibi}.native.test.ts).
+//
+// To add a case, append a line to the table of its op. Layouts:
+//   dense      separate q, k, v buffers, (B, T, H, HS) row-major
+//   fused      one QKV projection buffer as GPT-NeoX lays it out: MHA interleaved per head,
+//              GQA/MQA blocked (src/ops/attention.ts qkvViews); needs Tq == Tk
+//   headMajor  transposed (B, H, T, HS) buffers read through strides
+//   padded     dense with gaps between heads and tokens (gaps must stay untouched)
+import { type ParityCase, TOL } from "../helpers/parity";
+
+export type AttentionLayout = "dense" | "fused" | "headMajor" | "padded";
+
+export interface AttentionCase extends ParityCase {
+  op: "attentionForward" | "attentionBackward";
+  B: number;
+  Tq: number;
+  Tk: number;
+  NH: number;
+  NKV: number;
+  HS: number;
+  window: number;
+  alibi: boolean;
+  layout: AttentionLayout;
+}
+
+type Shape = Omit<AttentionCase, "op" | "name" | "tol">;
+const shapes: Shape[] = [
+  { B: 1, Tq: 1, Tk: 1, NH: 1, NKV: 1, HS: 1, window: -1, alibi: false, layout: "dense" },
+  { B: 2, Tq: 3, Tk: 3, NH: 2, NKV: 2, HS: 3, window: -1, alibi: false, layout: "fused" },
+  { B: 1, Tq: 17, Tk: 17, NH: 4, NKV: 2, HS: 17, window: -1, alibi: true, layout: "fused" },
+  { B: 1, Tq: 129, Tk: 129, NH: 2, NKV: 1, HS: 64, window: -1, alibi: false, layout: "fused" },
+  { B: 2, Tq: 129, Tk: 129, NH: 3, NKV: 3, HS: 16, window: 5, alibi: true, layout: "headMajor" },
+  { B: 1, Tq: 17, Tk: 129, NH: 4, NKV: 2, HS: 32, window: 40, alibi: true, layout: "dense" },
+  { B: 1, Tq: 1, Tk: 129, NH: 4, NKV: 1, HS: 64, window: -1, alibi: false, layout: "padded" },
+  { B: 1, Tq: 130, Tk: 130, NH: 2, NKV: 2, HS: 128, window: 64, alibi: false, layout: "padded" },
+  { B: 1, Tq: 65, Tk: 65, NH: 2, NKV: 1, HS: 8, window: 0, alibi: false, layout: "dense" },
+  { B: 3, Tq: 67, Tk: 67, NH: 6, NKV: 3, HS: 33, window: -1, alibi: true, layout: "fused" },
+];
+
+function label(s: Shape): string {
+  const kv = s.Tq === s.Tk ? `T=${s.Tq}` : `Tq=${s.Tq} Tk=${s.Tk}`;
+  const opts = [s.window >= 0 ? `window=${s.window}` : "", s.alibi ? "alibi" : ""].filter(Boolean).join(" ");
+  return `B=${s.B} ${kv} NH=${s.NH} NKV=${s.NKV} HS=${s.HS} ${s.layout}${opts ? ` ${opts}` : ""}`;
+}
+
+// fp32 accumulation over up to Tk·HS terms; gradients sum over up to G·Tq rows.
+export const attentionCases: AttentionCase[] = shapes.flatMap((s) => [
+  { op: "attentionForward", name: label(s), tol: { atol: 1e-5, rtol: 1e-5 }, ...s },
+  { op: "attentionBackward", name: label(s), tol: { atol: 5e-5, rtol: 5e-5 }, ...s },
+]);
+
+export interface RotaryCase extends ParityCase {
+  op: "rotaryForward" | "rotaryBackward";
+  B: number;
+  T: number;
+  NH: number;
+  HS: number;
+  rotDim: number;
+  base: number;
+  posOffset: number;
+  /** dense; fused: the q view of an interleaved QKV buffer; inPlace: out = inp. */
+  layout: "dense" | "fused" | "inPlace";
+}
+
+type RotaryShape = Omit<RotaryCase, "op" | "name" | "tol">;
+const rotaryShapes: RotaryShape[] = [
+  { B: 1, T: 1, NH: 1, HS: 2, rotDim: 2, base: 10000, posOffset: 0, layout: "dense" },
+  { B: 2, T: 3, NH: 3, HS: 17, rotDim: 4, base: 10000, posOffset: 0, layout: "fused" },
+  { B: 1, T: 17, NH: 4, HS: 64, rotDim: 16, base: 10000, posOffset: 5, layout: "dense" },
+  { B: 1, T: 129, NH: 2, HS: 128, rotDim: 128, base: 500000, posOffset: 0, layout: "inPlace" },
+  { B: 3, T: 129, NH: 2, HS: 33, rotDim: 8, base: 10000, posOffset: 0, layout: "fused" },
+];
+
+export const rotaryCases: RotaryCase[] = rotaryShapes.flatMap((s) => {
+  const name = `B=${s.B} T=${s.T} NH=${s.NH} HS=${s.HS} rot=${s.rotDim} base=${s.base} offset=${s.posOffset} ${s.layout}`;
+  return [
+    { op: "rotaryForward", name, tol: TOL.f32, ...s },
+    { op: "rotaryBackward", name, tol: TOL.f32, ...s },
+  ];
+});
+
+export interface RotaryTableCase extends ParityCase {
+  op: "rotaryTable";
+  nPos: number;
+  rotDim: number;
+  base: number;
+}
+
+// Angles reach nPos radians: fp32 cos/sin of the same fp32 angle, so one fp32 rounding.
+export const rotaryTableCases: RotaryTableCase[] = [
+  { op: "rotaryTable", name: "nPos=1 rot=2", nPos: 1, rotDim: 2, base: 10000, tol: { atol: 1e-7, rtol: 0 } },
+  {
+    op: "rotaryTable",
+    name: "nPos=17 rot=16",
+    nPos: 17,
+    rotDim: 16,
+    base: 10000,
+    tol: { atol: 1e-7, rtol: 0 },
+  },
+  {
+    op: "rotaryTable",
+    name: "nPos=2048 rot=32",
+    nPos: 2048,
+    rotDim: 32,
+    base: 10000,
+    tol: { atol: 1e-7, rtol: 0 },
+  },
+  {
+    op: "rotaryTable",
+    name: "nPos=129 rot=128 base=1e6",
+    nPos: 129,
+    rotDim: 128,
+    base: 1e6,
+    tol: { atol: 1e-7, rtol: 0 },
+  },
+];
+
+export interface AlibiCase extends ParityCase {
+  op: "alibiSlopes" | "alibiBias";
+  NH: number;
+  Tq: number;
+  Tk: number;
+}
+
+// Slopes are one fp32 rounding of the float64 value; the bias one fp32 product of them.
+export const alibiCases: AlibiCase[] = [
+  ...[1, 2, 3, 5, 8, 12, 17, 20, 64].map(
+    (NH): AlibiCase => ({
+      op: "alibiSlopes",
+      name: `NH=${NH}`,
+      NH,
+      Tq: 1,
+      Tk: 1,
+      tol: { atol: 0, rtol: 6e-8 },
+    }),
+  ),
+  { op: "alibiBias", name: "NH=3 T=17", NH: 3, Tq: 17, Tk: 17, tol: { atol: 0, rtol: 1.2e-7 } },
+  { op: "alibiBias", name: "NH=12 Tq=1 Tk=129", NH: 12, Tq: 1, Tk: 129, tol: { atol: 0, rtol: 1.2e-7 } },
+];
