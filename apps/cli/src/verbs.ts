@@ -62,6 +62,7 @@ export const VERBS: readonly Verb[] = [
     summary: "inspect datasets and dump the training sample order",
     usage: "neox data inspect|samples PREFIX [...] [--json]",
     example: "pnpm -s neox data inspect data/corpus_text_document --json",
+    load: async () => (await import("./commands/data")).runData,
   },
   {
     name: "model",

@@ -33,6 +33,15 @@ export { ArrayVector, type IndexVector, sha256Int64 } from "./index-vector";
 export { IndexedDataset } from "./indexed-dataset";
 export { IndexedDatasetWriter, type WriterOptions } from "./indexed-dataset-writer";
 export { MT19937 } from "./mt19937";
+export {
+  type BuildOptions,
+  buildNeoxDataset,
+  type DatasetComponent,
+  type NeoxDataArgs,
+  type NeoxDataset,
+  requestedSamples,
+} from "./neox-datasets";
 export { type IndexArray, loadNpy, NpyArrayFile, type NpyDescr, NpyWriter, npyHeader, saveNpy } from "./npy";
 export { digestSamples, type SampleDigest } from "./sample-digest";
 export { parseSplit, pyRound, SPLIT_NAMES, type SplitName, splitBoundaries } from "./split";
+export { type DatasetStats, datasetStats, type SizeBucket } from "./stats";
