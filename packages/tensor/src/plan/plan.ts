@@ -96,6 +96,7 @@ export class Plan {
 
   private constructor(
     private readonly backend: Backend,
+    private readonly names: string[],
     private readonly fns: KernelFn[],
     private readonly argv: KernelArg[][],
     private readonly patches: { step: number; index: number; scalar: Scalar }[],
@@ -195,7 +196,8 @@ export class Plan {
       arenaBytes: layout.bytes,
       unsharedBytes,
     };
-    return new Plan(backend, fns, argv, patches, arena, outputs, rec.external, stats);
+    const names = rec.launches.map((l) => l.kernel);
+    return new Plan(backend, names, fns, argv, patches, arena, outputs, rec.external, stats);
   }
 
   /** Replay the step. Allocates nothing. */
@@ -204,6 +206,24 @@ export class Plan {
     for (const p of this.patches) this.argv[p.step]![p.index] = p.scalar.value;
     const { fns, argv } = this;
     for (let i = 0; i < fns.length; i++) fns[i]!.apply(null, argv[i]!);
+  }
+
+  /**
+   * Diagnostics: replay once, attributing native allocation calls to the kernels that made them
+   * (kernels should take scratch from a persistent workspace; any entry here is a kernel that
+   * allocates per call).
+   */
+  allocationsByKernel(): Map<string, number> {
+    if (this.disposed) throw new Error("Plan.allocationsByKernel: the plan was disposed");
+    for (const p of this.patches) this.argv[p.step]![p.index] = p.scalar.value;
+    const out = new Map<string, number>();
+    for (let i = 0; i < this.fns.length; i++) {
+      const before = this.backend.allocStats().calls;
+      this.fns[i]!.apply(null, this.argv[i]!);
+      const made = this.backend.allocStats().calls - before;
+      if (made > 0) out.set(this.names[i]!, (out.get(this.names[i]!) ?? 0) + made);
+    }
+    return out;
   }
 
   /**
