@@ -74,7 +74,7 @@ export const DEEPSPEED_CONFIG_ARGS: readonly ArgDecl[] = [
     t.dict,
     null,
     "A DeepSpeed LR scheduler {type, params}; replaces GPT-NeoX's own schedule.",
-    unsupported("DeepSpeed LR schedulers (use lr_decay_style and warmup)", {
+    unsupported("a DeepSpeed LR scheduler (use lr_decay_style and warmup)", {
       when: isDict,
       describe: "scheduler",
     }),
@@ -97,7 +97,7 @@ export const DEEPSPEED_CONFIG_ARGS: readonly ArgDecl[] = [
     t.bool,
     false,
     "Sparse all-reduce of embedding gradients.",
-    unsupported("sparse embedding gradients", { when: isTrue, describe: "sparse_gradients: true" }),
+    unsupported("sparse embedding gradient all-reduce", { when: isTrue, describe: "sparse_gradients: true" }),
   ),
   arg(
     "fp16",

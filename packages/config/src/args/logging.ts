@@ -64,14 +64,14 @@ export const LOGGING_ARGS: readonly ArgDecl[] = [
     t.bool,
     false,
     "Take a CUDA memory snapshot of the run.",
-    unsupported("CUDA memory snapshots"),
+    unsupported("CUDA memory snapshotting"),
   ),
   arg(
     "memory_profiling_path",
     t.str,
     null,
     "Where the memory snapshot goes.",
-    unsupported("CUDA memory snapshots"),
+    unsupported("CUDA memory snapshotting"),
   ),
   arg(
     "profile",

@@ -35,10 +35,10 @@ const LAYER_TYPE_FEATURES: Readonly<Record<string, string>> = {
   sparse_variable: "block-sparse attention (DeepSpeed sparse attention)",
   bigbird: "BigBird block-sparse attention (DeepSpeed sparse attention)",
   bslongformer: "Longformer block-sparse attention (DeepSpeed sparse attention)",
-  gmlp: "gMLP blocks",
-  amlp: "aMLP blocks",
-  rwkv: "RWKV layers",
-  mamba: "Mamba layers",
+  gmlp: "gMLP",
+  amlp: "aMLP",
+  rwkv: "RWKV",
+  mamba: "Mamba",
 };
 
 /** First unsupported layer type named anywhere in an attention_config value. */
@@ -62,8 +62,8 @@ const NORM_FEATURES: Readonly<Record<string, string>> = {
 };
 
 const FUSED = "a CUDA fused-kernel switch: this backend's kernels compute the same result either way";
-const MAMBA = "Mamba layers";
-const RWKV = "RWKV layers";
+const MAMBA = "Mamba";
+const RWKV = "RWKV";
 const TE = "Transformer Engine";
 
 export const MODEL_ARGS: readonly ArgDecl[] = [
@@ -156,7 +156,7 @@ export const MODEL_ARGS: readonly ArgDecl[] = [
     t.list(t.any),
     null,
     'Layer types and repeat counts, e.g. [[["global"], 12]]; default all "global" ("flash" is the same attention).',
-    unsupported("sparse attention, gMLP/aMLP, RWKV and Mamba layers", { explain: unsupportedLayerType }),
+    unsupported("block-sparse attention, gMLP/aMLP, RWKV and Mamba", { explain: unsupportedLayerType }),
   ),
   arg(
     "sparsity_config",
@@ -294,7 +294,7 @@ export const MODEL_ARGS: readonly ArgDecl[] = [
     t.int,
     64,
     "Width of the single attention head inside gMLP blocks.",
-    unsupported("gMLP blocks"),
+    unsupported("gMLP"),
   ),
   arg(
     "gpt_j_residual",
@@ -318,21 +318,21 @@ export const MODEL_ARGS: readonly ArgDecl[] = [
     t.bool,
     false,
     "Mamba: fused selective-scan kernel.",
-    noEffect("a Mamba kernel switch; Mamba layers themselves are reported as unsupported"),
+    noEffect("a Mamba kernel switch; Mamba itself is reported as unsupported"),
   ),
   arg(
     "mamba_causal_conv_fusion",
     t.bool,
     false,
     "Mamba: fused causal conv1d kernel.",
-    noEffect("a Mamba kernel switch; Mamba layers themselves are reported as unsupported"),
+    noEffect("a Mamba kernel switch; Mamba itself is reported as unsupported"),
   ),
   arg(
     "mamba_inner_func_fusion",
     t.bool,
     false,
     "Mamba: fused inner function (supersedes the two switches above).",
-    noEffect("a Mamba kernel switch; Mamba layers themselves are reported as unsupported"),
+    noEffect("a Mamba kernel switch; Mamba itself is reported as unsupported"),
   ),
   arg("mamba_selective_fp32_params", t.bool, true, "Mamba: keep A and D in fp32.", unsupported(MAMBA)),
   arg("mamba_use_bias_in_conv", t.bool, true, "Mamba: conv1d has a bias.", unsupported(MAMBA)),

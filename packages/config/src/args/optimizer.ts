@@ -48,7 +48,7 @@ export const OPTIMIZER_ARGS: readonly ArgDecl[] = [
     t.union(t.int, t.list(t.int), t.literal("all")),
     null,
     "Derived: zero_optimization.stage.",
-    unsupported("ZeRO stage 2 and 3 (gradient and parameter partitioning)", {
+    unsupported("ZeRO beyond stage 1 (gradient and parameter partitioning)", {
       when: (v) => greaterThan(1)(v) || (Array.isArray(v) && v.some(greaterThan(1))) || isOneOf("all")(v),
       describe: "zero_stage > 1",
     }),

@@ -17,7 +17,7 @@ const arg = (name: string, type: ArgType, def: unknown, doc: string, support?: S
 
 const paths = t.list(t.any);
 const KTO = "KTO training";
-const PAIRWISE = "pairwise (DPO / reward-model) datasets";
+const PAIRWISE = "the pairwise (DPO / reward-model) dataset";
 const DPO = "DPO training";
 const RM = "reward-model training";
 const REINFORCE = "REINFORCE training";

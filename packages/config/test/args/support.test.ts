@@ -84,7 +84,7 @@ describe("support classes", () => {
     expect(message("train_impl", "dpo")).toBe("train_impl: dpo: DPO training is not supported yet");
     expect(message("train_impl", "normal")).toBeUndefined();
     expect(message("attention_config", [[["global", "mamba"], 6]])).toBe(
-      'attention_config layer type "mamba": Mamba layers is not supported yet',
+      'attention_config layer type "mamba": Mamba is not supported yet',
     );
     expect(
       message("attention_config", [
@@ -106,7 +106,7 @@ describe("support classes", () => {
       /ZeRO-Offload/,
     );
     expect(message("zero_stage", 3)).toBe(
-      "zero_stage > 1: ZeRO stage 2 and 3 (gradient and parameter partitioning) is not supported yet",
+      "zero_stage > 1: ZeRO beyond stage 1 (gradient and parameter partitioning) is not supported yet",
     );
     expect(message("zero_stage", 1)).toBeUndefined();
     expect(message("use_comet", true)).toBe("use_comet=true: Comet logging is not supported yet");
