@@ -87,6 +87,16 @@ struct Args {
     if (i >= argc || napi_get_value_bool(env, argv[i], &v) != napi_ok) fail(i, "must be a boolean");
     return v;
   }
+  // A transpose flag or switch: a boolean, or the number 0 or 1.
+  bool flag(size_t i) const {
+    napi_valuetype t;
+    if (i < argc && napi_typeof(env, argv[i], &t) == napi_ok && t == napi_number) {
+      double v = number(i);
+      if (v != 0 && v != 1) fail(i, "must be a boolean (or 0/1), got " + std::to_string(v));
+      return v == 1;
+    }
+    return boolean(i);
+  }
   // An address from alloc() (0 allowed only where the kernel accepts null).
   template <class T>
   T* ptr(size_t i) const {

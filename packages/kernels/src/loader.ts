@@ -79,3 +79,12 @@ export function nativeFunction<F>(name: string): F {
   }
   return fn as F;
 }
+
+/** A getter for one native function, looked up on first use and cached (for hot wrappers). */
+export function lazyNative<F>(name: string): () => F {
+  let fn: F | undefined;
+  return () => {
+    if (fn === undefined) fn = nativeFunction<F>(name);
+    return fn;
+  };
+}

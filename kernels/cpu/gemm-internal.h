@@ -1,0 +1,33 @@
+// Internal to the GEMM: the micro-kernel table each ISA file fills in, and the packed layouts.
+//
+// Packed layouts (BLIS style), for a KC-deep slice:
+//   A block (mc x kc): strips of MR rows; strip s holds, for each k, MR values (rows padded with 0).
+//   B block (kc x nc): strips of NR columns; strip s holds, for each k, NR values (padded with 0).
+// bf16 kernels pack K in pairs: each packed element is a uint32 holding (k even, k odd) bf16 values,
+// the operand layout of vdpbf16ps; K is padded to even with zeros.
+#pragma once
+
+#include <cstdint>
+
+namespace neox::gemm_detail {
+
+// C tile (m <= MR rows, n <= NR cols at c, row stride ldc):
+//   accumulate: C += alpha * acc; else if beta == 0: C = alpha * acc; else C = alpha * acc + beta * C.
+// kc counts packed K steps (pairs for bf16).
+using MicroKernel = void (*)(int64_t kc, const void* a, const void* b, float* c, int64_t ldc, int m, int n,
+                             float alpha, float beta, bool accumulate);
+
+struct KernelSpec {
+  const char* name;
+  int mr, nr;
+  int64_t kc, mc, nc;  // blocking; kc in source K elements (even for pair-packed kernels)
+  bool bf16_pairs;     // packed elements are (k, k+1) bf16 pairs, else fp32
+  MicroKernel micro;
+};
+
+// Filled in by gemm-avx512.cc / gemm-avx2.cc (absent on non-x86 builds).
+const KernelSpec* avx512_f32_kernel();
+const KernelSpec* avx512_bf16_kernel();
+const KernelSpec* avx2_f32_kernel();
+
+}  // namespace neox::gemm_detail

@@ -1,0 +1,425 @@
+// GEMM driver: argument checks, ISA dispatch, BLIS-style blocking and packing, thread partition,
+// and the portable 4x8 micro-kernel. The AVX-512 / AVX2 micro-kernels live in gemm-avx512.cc and
+// gemm-avx2.cc. Loop nest per thread (jc, pc, ic, jr, ir) after Goto & van de Geijn, "Anatomy of
+// High-Performance Matrix Multiplication" (2008): a kc x nc panel of B is packed once and reused
+// across all of M; an mc x kc block of A is packed and reused across the panel.
+#include "gemm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+#include "gemm-internal.h"
+#include "runtime.h"
+
+namespace neox {
+namespace gemm_detail {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Portable micro-kernel (4 x 8): plain loops the compiler vectorises for baseline x86-64.
+
+constexpr int kScalarMr = 4, kScalarNr = 8;
+
+void micro_scalar(int64_t kc, const void* ap, const void* bp, float* c, int64_t ldc, int m, int n, float alpha,
+                  float beta, bool accumulate) {
+  const float* a = static_cast<const float*>(ap);
+  const float* b = static_cast<const float*>(bp);
+  float acc[kScalarMr][kScalarNr] = {};
+  for (int64_t k = 0; k < kc; ++k) {
+    for (int r = 0; r < kScalarMr; ++r) {
+      float av = a[r];
+      for (int j = 0; j < kScalarNr; ++j) acc[r][j] += av * b[j];
+    }
+    a += kScalarMr;
+    b += kScalarNr;
+  }
+  for (int r = 0; r < m; ++r) {
+    float* cr = c + r * ldc;
+    for (int j = 0; j < n; ++j) {
+      float v = alpha * acc[r][j];
+      if (accumulate) cr[j] += v;
+      else cr[j] = beta == 0.0f ? v : v + beta * cr[j];
+    }
+  }
+}
+
+const KernelSpec kScalarSpec = {"scalar-4x8", kScalarMr, kScalarNr, 256, 128, 2048, false, micro_scalar};
+
+// ---------------------------------------------------------------------------------------------
+// Packing. Sources are fp32 or bf16 (uint16 bits); packed elements are fp32 or bf16 pairs.
+
+inline float to_f32(float v) { return v; }
+inline float to_f32(uint16_t v) {
+  uint32_t bits = static_cast<uint32_t>(v) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// A is logical M x K: (i, k) at trans ? A[k*lda + i] : A[i*lda + k].
+template <class T>
+void pack_a_f32(const T* A, int64_t lda, bool trans, int64_t i0, int64_t k0, int64_t mc, int64_t kc, int mr, float* dst) {
+  for (int64_t s = 0; s < mc; s += mr) {
+    int rows = static_cast<int>(std::min<int64_t>(mr, mc - s));
+    float* d = dst + s * kc;
+    if (!trans) {
+      for (int r = 0; r < rows; ++r) {
+        const T* src = A + (i0 + s + r) * lda + k0;
+        for (int64_t k = 0; k < kc; ++k) d[k * mr + r] = to_f32(src[k]);
+      }
+    } else {
+      for (int64_t k = 0; k < kc; ++k) {
+        const T* src = A + (k0 + k) * lda + i0 + s;
+        for (int r = 0; r < rows; ++r) d[k * mr + r] = to_f32(src[r]);
+      }
+    }
+    for (int r = rows; r < mr; ++r)
+      for (int64_t k = 0; k < kc; ++k) d[k * mr + r] = 0.0f;
+  }
+}
+
+// B is logical K x N: (k, j) at trans ? B[j*ldb + k] : B[k*ldb + j].
+template <class T>
+void pack_b_f32(const T* B, int64_t ldb, bool trans, int64_t k0, int64_t j0, int64_t kc, int64_t nc, int nr, float* dst) {
+  for (int64_t s = 0; s < nc; s += nr) {
+    int cols = static_cast<int>(std::min<int64_t>(nr, nc - s));
+    float* d = dst + s * kc;
+    if (!trans) {
+      for (int64_t k = 0; k < kc; ++k) {
+        const T* src = B + (k0 + k) * ldb + j0 + s;
+        float* dk = d + k * nr;
+        if constexpr (std::is_same_v<T, float>) {
+          if (cols == nr) {
+            std::memcpy(dk, src, sizeof(float) * nr);
+            continue;
+          }
+        }
+        for (int j = 0; j < cols; ++j) dk[j] = to_f32(src[j]);
+        for (int j = cols; j < nr; ++j) dk[j] = 0.0f;
+      }
+    } else {
+      for (int j = 0; j < cols; ++j) {
+        const T* src = B + (j0 + s + j) * ldb + k0;
+        for (int64_t k = 0; k < kc; ++k) d[k * nr + j] = to_f32(src[k]);
+      }
+      for (int j = cols; j < nr; ++j)
+        for (int64_t k = 0; k < kc; ++k) d[k * nr + j] = 0.0f;
+    }
+  }
+}
+
+inline uint32_t pair(uint16_t lo, uint16_t hi) { return static_cast<uint32_t>(lo) | (static_cast<uint32_t>(hi) << 16); }
+
+// bf16 pairs: packed step p holds source k = k0 + 2p (low half) and k0 + 2p + 1 (high half, 0 past kc).
+void pack_a_pairs(const uint16_t* A, int64_t lda, bool trans, int64_t i0, int64_t k0, int64_t mc, int64_t kc, int mr,
+                  uint32_t* dst) {
+  const int64_t kp = (kc + 1) / 2;
+  for (int64_t s = 0; s < mc; s += mr) {
+    int rows = static_cast<int>(std::min<int64_t>(mr, mc - s));
+    uint32_t* d = dst + s * kp;
+    for (int r = 0; r < rows; ++r) {
+      const int64_t i = i0 + s + r;
+      for (int64_t p = 0; p < kp; ++p) {
+        int64_t k = k0 + 2 * p;
+        uint16_t lo = trans ? A[k * lda + i] : A[i * lda + k];
+        uint16_t hi = 2 * p + 1 < kc ? (trans ? A[(k + 1) * lda + i] : A[i * lda + k + 1]) : 0;
+        d[p * mr + r] = pair(lo, hi);
+      }
+    }
+    for (int r = rows; r < mr; ++r)
+      for (int64_t p = 0; p < kp; ++p) d[p * mr + r] = 0;
+  }
+}
+
+void pack_b_pairs(const uint16_t* B, int64_t ldb, bool trans, int64_t k0, int64_t j0, int64_t kc, int64_t nc, int nr,
+                  uint32_t* dst) {
+  const int64_t kp = (kc + 1) / 2;
+  for (int64_t s = 0; s < nc; s += nr) {
+    int cols = static_cast<int>(std::min<int64_t>(nr, nc - s));
+    uint32_t* d = dst + s * kp;
+    for (int64_t p = 0; p < kp; ++p) {
+      int64_t k = k0 + 2 * p;
+      bool has_hi = 2 * p + 1 < kc;
+      uint32_t* dp = d + p * nr;
+      if (!trans) {
+        const uint16_t* lo = B + k * ldb + j0 + s;
+        const uint16_t* hi = lo + ldb;
+        for (int j = 0; j < cols; ++j) dp[j] = pair(lo[j], has_hi ? hi[j] : 0);
+      } else {
+        for (int j = 0; j < cols; ++j) {
+          const uint16_t* src = B + (j0 + s + j) * ldb + k;
+          dp[j] = pair(src[0], has_hi ? src[1] : 0);
+        }
+      }
+      for (int j = cols; j < nr; ++j) dp[j] = 0;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-thread packing buffers, grown on demand and kept for the thread's lifetime (not counted in
+// alloc_stats: they are workspace, not tensors).
+
+struct Workspace {
+  void* a = nullptr;
+  size_t a_bytes = 0;
+  void* b = nullptr;
+  size_t b_bytes = 0;
+  ~Workspace() {
+    std::free(a);
+    std::free(b);
+  }
+  static void* grow(void*& p, size_t& have, size_t want) {
+    if (want <= have) return p;
+    std::free(p);
+    want = (want + 4095) / 4096 * 4096;
+    p = std::aligned_alloc(64, want);
+    if (!p) throw std::bad_alloc();
+    have = want;
+    return p;
+  }
+};
+thread_local Workspace tl_ws;
+
+struct Problem {
+  const void* A;
+  int64_t lda;
+  bool ta;
+  const void* B;
+  int64_t ldb;
+  bool tb;
+  bool bf16_src;
+  int64_t K;
+  float alpha, beta;
+  float* C;
+  int64_t ldc;
+};
+
+void pack_a(const KernelSpec& ks, const Problem& p, int64_t i0, int64_t k0, int64_t mc, int64_t kc, void* dst) {
+  if (ks.bf16_pairs)
+    pack_a_pairs(static_cast<const uint16_t*>(p.A), p.lda, p.ta, i0, k0, mc, kc, ks.mr, static_cast<uint32_t*>(dst));
+  else if (p.bf16_src)
+    pack_a_f32(static_cast<const uint16_t*>(p.A), p.lda, p.ta, i0, k0, mc, kc, ks.mr, static_cast<float*>(dst));
+  else
+    pack_a_f32(static_cast<const float*>(p.A), p.lda, p.ta, i0, k0, mc, kc, ks.mr, static_cast<float*>(dst));
+}
+
+void pack_b(const KernelSpec& ks, const Problem& p, int64_t k0, int64_t j0, int64_t kc, int64_t nc, void* dst) {
+  if (ks.bf16_pairs)
+    pack_b_pairs(static_cast<const uint16_t*>(p.B), p.ldb, p.tb, k0, j0, kc, nc, ks.nr, static_cast<uint32_t*>(dst));
+  else if (p.bf16_src)
+    pack_b_f32(static_cast<const uint16_t*>(p.B), p.ldb, p.tb, k0, j0, kc, nc, ks.nr, static_cast<float*>(dst));
+  else
+    pack_b_f32(static_cast<const float*>(p.B), p.ldb, p.tb, k0, j0, kc, nc, ks.nr, static_cast<float*>(dst));
+}
+
+// One thread's share: rows [i0, i1) and columns [j0, j1) of C, all of K.
+void gemm_block(const KernelSpec& ks, const Problem& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  const int64_t mr = ks.mr, nr = ks.nr;
+  const int64_t kc_max = std::min(ks.kc, ks.bf16_pairs ? (p.K + 1) / 2 * 2 : p.K);
+  const int64_t mc_max = std::min<int64_t>(ks.mc, (i1 - i0 + mr - 1) / mr * mr);
+  const int64_t nc_max = std::min<int64_t>(ks.nc, (j1 - j0 + nr - 1) / nr * nr);
+  // Packed steps per kc slice (pairs count half) times 4 bytes per packed element.
+  const int64_t steps_max = ks.bf16_pairs ? kc_max / 2 : kc_max;
+  void* abuf = Workspace::grow(tl_ws.a, tl_ws.a_bytes, static_cast<size_t>((mc_max + mr) * steps_max * 4));
+  void* bbuf = Workspace::grow(tl_ws.b, tl_ws.b_bytes, static_cast<size_t>((nc_max + nr) * steps_max * 4));
+  for (int64_t jc = j0; jc < j1; jc += ks.nc) {
+    const int64_t nc = std::min(ks.nc, j1 - jc);
+    for (int64_t pc = 0; pc < p.K; pc += ks.kc) {
+      const int64_t kc = std::min(ks.kc, p.K - pc);
+      const int64_t steps = ks.bf16_pairs ? (kc + 1) / 2 : kc;
+      const bool accumulate = pc > 0;
+      pack_b(ks, p, pc, jc, kc, nc, bbuf);
+      for (int64_t ic = i0; ic < i1; ic += ks.mc) {
+        const int64_t mc = std::min(ks.mc, i1 - ic);
+        pack_a(ks, p, ic, pc, mc, kc, abuf);
+        for (int64_t jr = 0; jr < nc; jr += nr) {
+          const int n = static_cast<int>(std::min(nr, nc - jr));
+          const char* bstrip = static_cast<const char*>(bbuf) + jr * steps * 4;
+          for (int64_t ir = 0; ir < mc; ir += mr) {
+            const int m = static_cast<int>(std::min(mr, mc - ir));
+            const char* astrip = static_cast<const char*>(abuf) + ir * steps * 4;
+            float* c = p.C + (ic + ir) * p.ldc + jc + jr;
+            ks.micro(steps, astrip, bstrip, c, p.ldc, m, n, p.alpha, p.beta, accumulate);
+          }
+        }
+      }
+    }
+  }
+}
+
+// C = beta * C for the degenerate cases (K == 0 or alpha == 0).
+void scale_c(float* C, int64_t ldc, int64_t M, int64_t N, float beta) {
+  for (int64_t i = 0; i < M; ++i) {
+    float* c = C + i * ldc;
+    if (beta == 0.0f) std::fill(c, c + N, 0.0f);
+    else if (beta != 1.0f)
+      for (int64_t j = 0; j < N; ++j) c[j] *= beta;
+  }
+}
+
+// Splits C into tm x tn blocks for `threads` threads, minimising the packing each thread repeats.
+void run(const KernelSpec& ks, const Problem& p, int64_t M, int64_t N, int threads) {
+  if (M == 0 || N == 0) return;
+  if (p.K == 0 || p.alpha == 0.0f) {
+    scale_c(p.C, p.ldc, M, N, p.beta);
+    return;
+  }
+  const int64_t mu = (M + ks.mr - 1) / ks.mr, nu = (N + ks.nr - 1) / ks.nr;  // units of tiles
+  const double flops = 2.0 * M * N * p.K;
+  if (threads > 1 && flops < 2.0 * 96 * 96 * 96) threads = 1;  // too small to pay for a wake-up
+  if (threads <= 1 || in_parallel_region()) {
+    gemm_block(ks, p, 0, M, 0, N);
+    return;
+  }
+  int tm = 1, tn = threads;
+  double best = -1;
+  for (int d = 1; d <= threads; ++d) {
+    if (threads % d) continue;
+    int cm = d, cn = threads / d;
+    if (cm > mu || cn > nu) continue;
+    double rows = static_cast<double>((mu + cm - 1) / cm * ks.mr), cols = static_cast<double>((nu + cn - 1) / cn * ks.nr);
+    double cost = rows * std::ceil(cols / ks.nc) + cols;  // A re-packs per B panel, plus B
+    if (best < 0 || cost < best) best = cost, tm = cm, tn = cn;
+  }
+  if (best < 0) tm = 1, tn = 1;
+  const int used = tm * tn;
+  parallel_for(used, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      int64_t bi = t / tn, bj = t % tn;
+      int64_t i0 = std::min(M, mu * bi / tm * ks.mr), i1 = std::min(M, mu * (bi + 1) / tm * ks.mr);
+      int64_t j0 = std::min(N, nu * bj / tn * ks.nr), j1 = std::min(N, nu * (bj + 1) / tn * ks.nr);
+      if (i0 < i1 && j0 < j1) gemm_block(ks, p, i0, i1, j0, j1);
+    }
+  });
+}
+
+const KernelSpec& f32_kernel() {
+#if NEOX_HAVE_X86_KERNELS
+  switch (active_isa()) {
+    case Isa::Avx512:
+      return *avx512_f32_kernel();
+    case Isa::Avx2:
+      return *avx2_f32_kernel();
+    default:
+      break;
+  }
+#endif
+  return kScalarSpec;
+}
+
+const KernelSpec& bf16_kernel() {
+#if NEOX_HAVE_X86_KERNELS
+  if (active_isa() == Isa::Avx512) return *avx512_bf16_kernel();
+#endif
+  return f32_kernel();  // bf16 converted to fp32 while packing (exact)
+}
+
+void check(const char* fn, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const void* A, int64_t lda, const void* B,
+           int64_t ldb, const void* C, int64_t ldc) {
+  auto fail = [&](const std::string& what) { throw std::invalid_argument(std::string(fn) + ": " + what); };
+  if (M < 0 || N < 0 || K < 0)
+    fail("sizes must be >= 0, got M=" + std::to_string(M) + " N=" + std::to_string(N) + " K=" + std::to_string(K));
+  const int64_t a_row = ta ? M : K, b_row = tb ? K : N;
+  if (lda < std::max<int64_t>(1, a_row))
+    fail("lda=" + std::to_string(lda) + " is smaller than " + (ta ? "M=" : "K=") + std::to_string(a_row) +
+         ", the row length of A (" + (ta ? "K x M, transposed)" : "M x K)"));
+  if (ldb < std::max<int64_t>(1, b_row))
+    fail("ldb=" + std::to_string(ldb) + " is smaller than " + (tb ? "K=" : "N=") + std::to_string(b_row) +
+         ", the row length of B (" + (tb ? "N x K, transposed)" : "K x N)"));
+  if (ldc < std::max<int64_t>(1, N))
+    fail("ldc=" + std::to_string(ldc) + " is smaller than N=" + std::to_string(N) + ", the row length of C");
+  if (M > 0 && N > 0) {
+    if (!C) fail("C is the null address");
+    if (K > 0 && (!A || !B)) fail(std::string(!A ? "A" : "B") + " is the null address");
+  }
+}
+
+bool use_openblas() {
+  static const int mode = [] {
+    const char* env = std::getenv("NEOX_BLAS");
+    if (!env || !*env || std::string(env) == "none" || std::string(env) == "neox") return 0;
+    if (std::string(env) == "openblas") return 1;
+    return -1;
+  }();
+  if (mode < 0)
+    throw std::runtime_error(std::string("NEOX_BLAS=") + std::getenv("NEOX_BLAS") + " is not a BLAS: expected openblas or none");
+  if (mode == 1 && !openblas_available())
+    throw std::runtime_error(std::string("NEOX_BLAS=openblas but OpenBLAS did not load: ") + openblas_error());
+  return mode == 1;
+}
+
+}  // namespace
+}  // namespace gemm_detail
+
+using namespace gemm_detail;
+
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+           const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  check("gemm", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
+  if (use_openblas()) {
+    openblas_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
+                   in_parallel_region() ? 1 : num_threads());
+    return;
+  }
+  Problem p{A, lda, trans_a, B, ldb, trans_b, false, K, alpha, beta, C, ldc};
+  run(f32_kernel(), p, M, N, num_threads());
+}
+
+void gemm_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const uint16_t* A, int64_t lda,
+               const uint16_t* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  check("gemmBf16", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
+  Problem p{A, lda, trans_a, B, ldb, trans_b, true, K, alpha, beta, C, ldc};
+  run(bf16_kernel(), p, M, N, num_threads());
+}
+
+namespace {
+
+// Batches at least as many as the threads run one matrix per thread; fewer run one after the other,
+// each using all threads.
+template <class T, class One>
+void batched(const char* fn, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda,
+             int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b, float* C, int64_t ldc, int64_t stride_c,
+             int64_t batch, One one) {
+  if (batch < 0) throw std::invalid_argument(std::string(fn) + ": batch must be >= 0, got " + std::to_string(batch));
+  if (batch == 0) return;
+  check(fn, ta, tb, M, N, K, A, lda, B, ldb, C, ldc);
+  if (batch > 1 && M > 0 && N > 0 && stride_c < (M - 1) * ldc + N)
+    throw std::invalid_argument(std::string(fn) + ": strideC=" + std::to_string(stride_c) +
+                                " is smaller than (M-1)*ldc+N=" + std::to_string((M - 1) * ldc + N) +
+                                ", so outputs would overlap");
+  const int threads = num_threads();
+  if (batch >= threads && threads > 1 && !in_parallel_region()) {
+    parallel_for(batch, 1, [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) one(A + b * stride_a, B + b * stride_b, C + b * stride_c);
+    });
+  } else {
+    for (int64_t b = 0; b < batch; ++b) one(A + b * stride_a, B + b * stride_b, C + b * stride_c);
+  }
+}
+
+}  // namespace
+
+void sgemm_strided_batched(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                           const float* B, int64_t ldb, float beta, float* C, int64_t ldc, int64_t stride_a,
+                           int64_t stride_b, int64_t stride_c, int64_t batch) {
+  batched("gemmStridedBatched", ta, tb, M, N, K, A, lda, stride_a, B, ldb, stride_b, C, ldc, stride_c, batch,
+          [&](const float* a, const float* b, float* c) { sgemm(ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc); });
+}
+
+void gemm_bf16_strided_batched(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const uint16_t* A,
+                               int64_t lda, const uint16_t* B, int64_t ldb, float beta, float* C, int64_t ldc,
+                               int64_t stride_a, int64_t stride_b, int64_t stride_c, int64_t batch) {
+  batched("gemmStridedBatchedBf16", ta, tb, M, N, K, A, lda, stride_a, B, ldb, stride_b, C, ldc, stride_c, batch,
+          [&](const uint16_t* a, const uint16_t* b, float* c) {
+            gemm_bf16(ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
+          });
+}
+
+}  // namespace neox
