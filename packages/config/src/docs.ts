@@ -19,9 +19,9 @@ const SECTIONS: readonly { category: Category; title: string; neoxClass: string 
   { category: "deepspeed_runner", title: "Launcher", neoxClass: "NeoXArgsDeepspeedRunner" },
 ];
 
-/** Table cells may not contain a raw pipe or newline. */
+/** Table cells may not contain a raw pipe or newline (GFM reads `\|` as a pipe, in code spans too). */
 function cell(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\n/g, " ");
+  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
 function code(text: string): string {
