@@ -258,7 +258,7 @@ export const MODEL_ARGS: readonly ArgDecl[] = [
     t.bool,
     false,
     "Initialise parallel weights on the CPU.",
-    noEffect("weights are always initialised from the seed independently of the device here"),
+    noEffect("initial weights depend on the seed and init_method only, never on the device they are made on"),
   ),
   arg(
     "attention_softmax_in_fp32",

@@ -46,9 +46,7 @@ export const TRAINING_ARGS: readonly ArgDecl[] = [
     t.bool,
     true,
     "Index caches live on a filesystem all nodes share (else local rank 0 of each node builds them).",
-    noEffect(
-      "index caches are built by the first process that needs them, under a file lock, on any filesystem",
-    ),
+    noEffect("which process builds the dataset index caches is decided by @neox/data-mmap, not by this key"),
   ),
   arg("train_data_paths", paths, null, "Training dataset prefixes, blended by train_data_weights."),
   arg(
@@ -252,7 +250,7 @@ export const TRAINING_ARGS: readonly ArgDecl[] = [
     t.int,
     2,
     "Data loader worker processes.",
-    noEffect("samples are read from the mmap'd dataset in-process; there are no loader workers"),
+    noEffect("samples are read from the memory-mapped dataset without separate loader worker processes"),
   ),
   arg("exit_interval", t.int, null, "Stop once the iteration is a multiple of this."),
   arg("attention_dropout", t.float, 0.0, "Dropout on attention probabilities."),
