@@ -20,7 +20,7 @@ export {
   totalSamples,
   walkSampleIdx,
 } from "./gpt2-index";
-export { IDX_MAGIC, type IdxHeader, parseIdxHeader } from "./idx-header";
+export { encodeIdxHeader, IDX_HEADER_BYTES, IDX_MAGIC, type IdxHeader, parseIdxHeader } from "./idx-header";
 export {
   buildIndexInMemory,
   buildOrLoadIndex,
