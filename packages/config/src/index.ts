@@ -1,5 +1,5 @@
-export { ALIASES } from "./args/aliases";
-export { ALL_ARGS, ARGS_BY_NAME } from "./args/index";
+export { ALIASES, type Alias, applyAliases } from "./args/aliases";
+export { ALL_ARGS, ARGS_BY_NAME, unsupportedMessage } from "./args/index";
 export {
   batchTriple,
   type Derived,

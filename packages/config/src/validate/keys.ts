@@ -3,6 +3,7 @@
 
 import { ALIASES } from "../args/aliases";
 import { ARGS_BY_NAME, unsupportedMessage } from "../args/index";
+import { isPlainObject } from "../load/merge";
 import type { Problem, SourceRef } from "../problems";
 import { outOfRange, splitProblem } from "./ranges";
 import { canonicalLiteral, typeMismatch } from "./types";
@@ -54,6 +55,8 @@ export function checkKeys(
             : `${key}: ${JSON.stringify(v)} is out of range (expected ${range})`,
       });
     }
+    if (key === "deepspeed_extra_args" && isPlainObject(v))
+      out.problems.push(...checkExtraArgs(v, input, where));
     const s = decl.support;
     const refused = unsupportedMessage(decl, v);
     if (refused) {
@@ -63,6 +66,48 @@ export function checkKeys(
     }
   }
   return out;
+}
+
+/**
+ * `deepspeed_extra_args` entries go to DeepSpeed as if set at top level, so each is checked like the
+ * top-level key of the same name; GPT-NeoX refuses an entry that is also set at top level.
+ */
+function checkExtraArgs(
+  extra: Record<string, unknown>,
+  top: Readonly<Record<string, unknown>>,
+  where: (path: string) => { file?: string; line?: number },
+): Problem[] {
+  const problems: Problem[] = [];
+  for (const [k, x] of Object.entries(extra)) {
+    const path = `deepspeed_extra_args.${k}`;
+    const decl = ARGS_BY_NAME.get(k);
+    if (!decl) {
+      const hint = suggest(k);
+      problems.push({
+        kind: "unknown_key",
+        key: path,
+        ...where(path),
+        message: `unknown key "${k}" in deepspeed_extra_args${hint ? ` (did you mean "${hint}"?)` : ""}`,
+      });
+      continue;
+    }
+    if (k in top) {
+      problems.push({
+        kind: "combination",
+        key: path,
+        ...where(path),
+        message: `${k} is set both at top level and in deepspeed_extra_args`,
+      });
+    }
+    const bad = typeMismatch(x, decl.type);
+    if (bad) {
+      problems.push({ kind: "type", key: path, ...where(path), message: `${path}: ${bad}` });
+      continue;
+    }
+    const refused = unsupportedMessage(decl, canonicalLiteral(x, decl.type));
+    if (refused) problems.push({ kind: "unsupported", key: path, ...where(path), message: refused });
+  }
+  return problems;
 }
 
 const KNOWN = (): string[] => [...ARGS_BY_NAME.keys(), ...ALIASES.map((a) => a.alias)];
