@@ -226,6 +226,23 @@ export class Plan {
     return out;
   }
 
+  /** Diagnostics: replay once, timing each kernel (ms per kernel name, with call counts). */
+  profile(): Map<string, { calls: number; ms: number }> {
+    if (this.disposed) throw new Error("Plan.profile: the plan was disposed");
+    for (const p of this.patches) this.argv[p.step]![p.index] = p.scalar.value;
+    const out = new Map<string, { calls: number; ms: number }>();
+    for (let i = 0; i < this.fns.length; i++) {
+      const t0 = performance.now();
+      this.fns[i]!.apply(null, this.argv[i]!);
+      this.backend.synchronize();
+      const entry = out.get(this.names[i]!) ?? { calls: 0, ms: 0 };
+      entry.calls++;
+      entry.ms += performance.now() - t0;
+      out.set(this.names[i]!, entry);
+    }
+    return out;
+  }
+
   /**
    * The arena twin of a tensor the recorded step returned: same shape, reading the memory each
    * run() writes. Dispose it like any tensor (the arena stays with the plan).
