@@ -198,6 +198,14 @@ export class IndexedDataset {
     return out;
   }
 
+  /** pread calls and bytes read from each file so far. */
+  ioStats(): { idx: { reads: number; bytes: number }; bin: { reads: number; bytes: number } } {
+    return {
+      idx: { reads: this.idx.reads, bytes: this.idx.bytesRead },
+      bin: { reads: this.bin.reads, bytes: this.bin.bytesRead },
+    };
+  }
+
   /** Size of the .bin in bytes. */
   get binBytes(): number {
     return this.bin.size;

@@ -6,6 +6,9 @@ import { DataFormatError } from "./errors";
 
 export class RandomAccessFile {
   readonly size: number;
+  /** Number of pread calls and bytes read so far (lets tests and tools check the O(1) access claim). */
+  reads = 0;
+  bytesRead = 0;
   private fd: number;
 
   constructor(readonly path: string) {
@@ -23,6 +26,8 @@ export class RandomAccessFile {
         `need ${length} bytes but the file has ${this.size} bytes (truncated or corrupt)`,
       );
     }
+    this.reads++;
+    this.bytesRead += length;
     let done = 0;
     while (done < length) {
       const n = readSync(this.fd, into, intoOffset + done, length - done, position + done);

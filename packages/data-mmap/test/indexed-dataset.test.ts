@@ -216,3 +216,25 @@ describe("corrupt or truncated files", () => {
     expect(() => IndexedDataset.open(p)).toThrow(/legacy 'cached' \(TNTIDX\)/);
   });
 });
+
+describe("access cost", () => {
+  it("opening reads the header and one pointer/size page; an item costs O(1) reads whatever the size", () => {
+    const prefix = join(tmp, "many");
+    const w = IndexedDatasetWriter.create(prefix, { vocabSize: 50277 });
+    for (let d = 0; d < 200_000; d++) w.addDocument([d % 50000, 1, 2]);
+    w.finalize();
+    const ds = IndexedDataset.open(prefix);
+    const opened = ds.ioStats();
+    expect(opened.idx.bytes).toBeLessThan(40_000); // the .idx is 4 MB
+    expect(opened.bin.bytes).toBe(0);
+    for (const i of [123_457, 7, 199_999, 100_000]) {
+      const before = ds.ioStats();
+      expect(toNumbers(ds.get(i))).toEqual([i % 50000, 1, 2]);
+      const after = ds.ioStats();
+      expect(after.idx.reads - before.idx.reads).toBeLessThanOrEqual(2); // one page for sizes, one for pointers
+      expect(after.bin.reads - before.bin.reads).toBe(1);
+      expect(after.bin.bytes - before.bin.bytes).toBe(6);
+    }
+    ds.close();
+  });
+});
