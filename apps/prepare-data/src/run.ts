@@ -107,7 +107,8 @@ export async function prepareData(args: PrepareArgs, io: RunIO): Promise<RunSumm
         state.rawRead += n;
       })) {
         const bytes = batch.bytes.length;
-        const { seq, result } = await pool.submit(batch.format, batch.bytes);
+        while (pool.full) await consume(); // backpressure: write the oldest result first
+        const { seq, result } = pool.submit(batch.format, batch.bytes);
         queue.push({ seq, result, file, bytes });
         // Write whatever is already finished, in order, without waiting for later batches.
         while (queue.length > 0 && pool.isDone(queue[0]!.seq)) await consume();

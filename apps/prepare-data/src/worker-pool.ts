@@ -1,5 +1,5 @@
-// A pool of tokenizer worker threads that hands results back in submission order. Each batch goes to
-// the worker with the fewest batches outstanding; `submit` waits while too many are in flight, so
+// A pool of tokenizer worker threads. Each batch goes to the worker with the fewest batches
+// outstanding; the caller consumes results in submission order and must not submit while `full`, so
 // reading never runs far ahead of tokenizing (GPT-NeoX bounds it with a semaphore).
 //
 // The worker runs from `worker.ts` (through worker-from-source.mjs) when this file runs from sources,
@@ -29,7 +29,6 @@ export class WorkerPool {
   private readonly done = new Map<number, BatchResult>();
   private nextSeq = 0;
   private failure: Error | undefined;
-  private wakeSubmit: (() => void) | undefined;
 
   private constructor(
     private readonly size: number,
@@ -76,19 +75,13 @@ export class WorkerPool {
     return { pool, info: infos[0]! };
   }
 
-  /**
-   * Queues a batch (its buffer is transferred). Resolves, once there was room for it, to a holder of
-   * the result's promise (a holder, because an async function cannot return a bare promise).
-   */
-  async submit(
-    format: BatchMessage["format"],
-    bytes: Uint8Array,
-  ): Promise<{ seq: number; result: Promise<BatchResult> }> {
-    while (this.pending.size + this.done.size >= this.maxInFlight && !this.failure) {
-      await new Promise<void>((r) => {
-        this.wakeSubmit = r;
-      });
-    }
+  /** True while as many batches are in flight as the pool allows; consume a result before submitting. */
+  get full(): boolean {
+    return this.pending.size + this.done.size >= this.maxInFlight;
+  }
+
+  /** Sends a batch to the least busy worker (its buffer is transferred) and returns its result. */
+  submit(format: BatchMessage["format"], bytes: Uint8Array): { seq: number; result: Promise<BatchResult> } {
     if (this.failure) throw this.failure;
     const seq = this.nextSeq++;
     let w = 0;
@@ -110,8 +103,6 @@ export class WorkerPool {
   /** Called once the caller has consumed a result, freeing its slot. */
   release(seq: number): void {
     this.done.delete(seq);
-    this.wakeSubmit?.();
-    this.wakeSubmit = undefined;
   }
 
   private onReply(w: number, msg: WorkerReply): void {
@@ -133,7 +124,6 @@ export class WorkerPool {
     this.failure = err;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
-    this.wakeSubmit?.();
   }
 
   async close(): Promise<void> {
