@@ -43,6 +43,7 @@ export const VERBS: readonly Verb[] = [
     usage: "neox prepare-data --input F[,F2] --output-prefix P --tokenizer-type T [--vocab-file V] ...",
     example:
       "pnpm -s neox prepare-data --input corpus.jsonl --output-prefix data/corpus --tokenizer-type HFTokenizer --vocab-file tokenizer.json --append-eod",
+    load: async () => (await import("@neox/app-prepare-data")).main,
   },
   {
     name: "convert",
