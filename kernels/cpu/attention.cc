@@ -11,11 +11,13 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "attention-isa.h"
 #include "attention-simd.h"
 #include "runtime.h"
+#include "vec.h"
 
 namespace neox {
 namespace attn {
@@ -95,21 +97,41 @@ Span visible(int64_t p, int64_t j0, int64_t bc, int64_t window) {
   return {first - j0, last - j0};
 }
 
-// Packs rows [t0, t0 + rows) of head h of a (B, T, H, HS) strided tensor into a (BR × HSP)
-// tile, zero padded; or transposed into a (HSP × BC) tile when transpose is set.
-void pack_rows(float* dst, const float* src, int64_t st, int64_t rows, int64_t hs, int64_t hsp) {
+// Element access for fp32 and bf16 (uint16_t bits) storage; arithmetic is always fp32.
+template <class T>
+inline float ld(const T* p) {
+  if constexpr (std::is_same_v<T, float>) {
+    return *p;
+  } else {
+    return isa_scalar::bf16_to_f32(*p);
+  }
+}
+template <class T>
+inline void st(T* p, float x) {
+  if constexpr (std::is_same_v<T, float>) {
+    *p = x;
+  } else {
+    *p = isa_scalar::f32_to_bf16(x);
+  }
+}
+
+// Packs `rows` rows (row stride st) of HS channels into a zero-padded (rows × HSP) fp32 tile.
+template <class T>
+void pack_rows(float* dst, const T* src, int64_t st, int64_t rows, int64_t hs, int64_t hsp) {
   for (int64_t r = 0; r < rows; ++r) {
-    const float* s = src + r * st;
+    const T* s = src + r * st;
     float* o = dst + r * hsp;
-    for (int64_t e = 0; e < hs; ++e) o[e] = s[e];
+    for (int64_t e = 0; e < hs; ++e) o[e] = ld(s + e);
     for (int64_t e = hs; e < hsp; ++e) o[e] = 0.0f;
   }
 }
-void pack_transposed(float* dst, const float* src, int64_t st, int64_t cols, int64_t hs, int64_t hsp) {
+// Packs `cols` rows transposed into a zero-padded (HSP × BC) fp32 tile.
+template <class T>
+void pack_transposed(float* dst, const T* src, int64_t st, int64_t cols, int64_t hs, int64_t hsp) {
   for (int64_t e = 0; e < hsp * BC; ++e) dst[e] = 0.0f;
   for (int64_t c = 0; c < cols; ++c) {
-    const float* s = src + c * st;
-    for (int64_t e = 0; e < hs; ++e) dst[e * BC + c] = s[e];
+    const T* s = src + c * st;
+    for (int64_t e = 0; e < hs; ++e) dst[e * BC + c] = ld(s + e);
   }
 }
 
@@ -132,21 +154,28 @@ void attention_check_dims(const AttentionDims& d) {
   if (!std::isfinite(d.scale)) fail("scale must be finite");
 }
 
-void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
-                       const float* alibi_slopes, const AttentionDims& d) {
+namespace {
+
+// T = float or uint16_t (bf16 bits): storage of q, k, v, out; tiles, softmax and accumulators
+// are fp32 either way.
+template <class T>
+void forward_impl(T* out, float* lse, const T* q, const T* k, const T* v, const float* alibi_slopes,
+                  const AttentionDims& d) {
   attention_check_dims(d);
+  constexpr bool F32 = std::is_same_v<T, float>;
   const attn::IsaOps& ops = ops_for_active_isa();
   const int64_t HS = d.HS, HSP = round16(HS), G = d.NH / d.NKV, off = d.Tk - d.Tq;
   const int64_t nqt = (d.Tq + BR - 1) / BR, nkt = (d.Tk + BC - 1) / BC, BH = d.B * d.NH;
-  // Kᵀ tiles (B, NKV, nkt, HSP×BC) are packed once for all query tiles; V is read in place when
-  // its rows are whole vectors (HS % 16 == 0), else packed zero-padded to (B, NKV, nkt, BC×HSP).
-  const bool v_direct = HS == HSP;
+  // Kᵀ tiles (B, NKV, nkt, HSP×BC) are packed once for all query tiles; fp32 V is read in place
+  // when its rows are whole vectors (HS % 16 == 0), else packed zero-padded to (B, NKV, nkt,
+  // BC×HSP); fp32 Q is always read in place (it is only ever the A operand).
+  const bool v_direct = F32 && HS == HSP;
   const int64_t tile = HSP * BC, n_tiles = d.B * d.NKV * nkt;
   float* packed = static_cast<float*>(aligned_alloc_counted(sizeof(float) * tile * n_tiles * (v_direct ? 1 : 2)));
   float* KT = packed;
   float* VP = packed + tile * n_tiles;
-  // scratch: S (BR×BC) | O (BR×HSP) | m, l (BR each)
-  const int64_t scratch = BR * BC + BR * HSP + 2 * BR;
+  // scratch: S (BR×BC) | O (BR×HSP) | m, l (BR each) | Q (BR×HSP, bf16 only)
+  const int64_t scratch = BR * BC + BR * HSP + 2 * BR + (F32 ? 0 : BR * HSP);
   try {
     parallel_for(n_tiles, 1, [&](int64_t begin, int64_t end) {
       for (int64_t it = begin; it < end; ++it) {
@@ -164,7 +193,18 @@ void attention_forward(float* out, float* lse, const float* q, const float* k, c
       const int64_t i0 = qt * BR, rows = std::min(BR, d.Tq - i0);
       const int R = static_cast<int>(rows);
       const float slope = alibi_slopes ? alibi_slopes[h] : 0.0f;
-      const float* Qt = q + b * d.q_sb + i0 * d.q_st + h * d.q_sh;  // A operand: read in place
+      const T* q_tile = q + b * d.q_sb + i0 * d.q_st + h * d.q_sh;
+      const float* Qt;
+      int64_t ldq;
+      if constexpr (F32) {
+        Qt = q_tile;  // the A operand: read in place
+        ldq = d.q_st;
+      } else {
+        float* Qp = l + BR;
+        pack_rows(Qp, q_tile, d.q_st, rows, HS, HSP);
+        Qt = Qp;
+        ldq = HSP;
+      }
       std::fill(O, O + BR * HSP, 0.0f);
       std::fill(m, m + BR, -INFINITY);
       std::fill(l, l + BR, 0.0f);
@@ -174,7 +214,7 @@ void attention_forward(float* out, float* lse, const float* q, const float* k, c
       const int64_t tile0 = (b * d.NKV + kvh) * nkt;
       for (int64_t kt = k_first / BC; kt <= p_last / BC; ++kt) {
         const int64_t j0 = kt * BC, bc = std::min(BC, d.Tk - j0);
-        ops.gemm(S, BC, Qt, d.q_st, false, KT + (tile0 + kt) * tile, BC, R, BC, static_cast<int>(HS), false);
+        ops.gemm(S, BC, Qt, ldq, false, KT + (tile0 + kt) * tile, BC, R, BC, static_cast<int>(HS), false);
         for (int64_t r = 0; r < rows; ++r) {
           float* s = S + r * BC;
           const Span sp = visible(i0 + r + off, j0, bc, d.window);
@@ -195,14 +235,20 @@ void attention_forward(float* out, float* lse, const float* q, const float* k, c
           if (alpha != 1.0f) ops.scale(O + r * HSP, static_cast<int>(HSP), alpha);
           m[r] = mnew;
         }
-        const float* Vt = v_direct ? v + b * d.v_sb + j0 * d.v_st + kvh * d.v_sh : VP + (tile0 + kt) * tile;
-        const int64_t ldv = v_direct ? d.v_st : HSP;
+        const float* Vt = VP + (tile0 + kt) * tile;
+        int64_t ldv = HSP;
+        if constexpr (F32) {
+          if (v_direct) {
+            Vt = v + b * d.v_sb + j0 * d.v_st + kvh * d.v_sh;
+            ldv = d.v_st;
+          }
+        }
         ops.gemm(O, HSP, S, BC, false, Vt, ldv, R, static_cast<int>(HSP), static_cast<int>(bc), true);
       }
       for (int64_t r = 0; r < rows; ++r) {
         const float inv = 1.0f / l[r];
-        float* o = out + ((b * d.Tq + i0 + r) * d.NH + h) * HS;
-        for (int64_t e = 0; e < HS; ++e) o[e] = O[r * HSP + e] * inv;
+        T* o = out + ((b * d.Tq + i0 + r) * d.NH + h) * HS;
+        for (int64_t e = 0; e < HS; ++e) st(o + e, O[r * HSP + e] * inv);
         lse[(b * d.NH + h) * d.Tq + i0 + r] = m[r] + std::log(l[r]);
       }
     });
@@ -217,15 +263,16 @@ void attention_forward(float* out, float* lse, const float* q, const float* k, c
 // over the G query heads that share them) and writes its share of dQ into a private partial
 // buffer; a last pass sums the partials into dq. Chunks split the key tiles when B·NKV alone
 // would leave threads idle, balanced by the count of visible query tiles (causal: triangular).
-void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* q,
-                        const float* k, const float* v, const float* out, const float* lse,
-                        const float* alibi_slopes, const AttentionDims& d) {
+template <class T>
+void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, const T* v, const T* out,
+                   const float* lse, const float* alibi_slopes, const AttentionDims& d) {
   attention_check_dims(d);
+  constexpr bool F32 = std::is_same_v<T, float>;
   const attn::IsaOps& ops = ops_for_active_isa();
   const int64_t HS = d.HS, HSP = round16(HS), G = d.NH / d.NKV, off = d.Tk - d.Tq;
   const int64_t nkt = (d.Tk + BC - 1) / BC;
-  // Q, dO and K are read in place when their rows are whole vectors, else packed zero-padded.
-  const bool direct = HS == HSP;
+  // fp32 Q, dO and K are read in place when their rows are whole vectors, else packed.
+  const bool direct = F32 && HS == HSP;
 
   // Query rows [i_lo, i_hi] that see some key of tile kt.
   auto query_range = [&](int64_t kt, int64_t* i_lo, int64_t* i_hi) {
@@ -263,7 +310,13 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
         const int64_t b = bt / d.Tq, t = bt % d.Tq;
         for (int64_t h = 0; h < d.NH; ++h) {
           const int64_t o = (bt * d.NH + h) * HS;
-          Dbuf[(b * d.NH + h) * d.Tq + t] = ops.dot(dout + o, out + o, static_cast<int>(HS));
+          float dot = 0.0f;
+          if constexpr (F32) {
+            dot = ops.dot(dout + o, out + o, static_cast<int>(HS));
+          } else {
+            for (int64_t e = 0; e < HS; ++e) dot += ld(dout + o + e) * ld(out + o + e);
+          }
+          Dbuf[(b * d.NH + h) * d.Tq + t] = dot;
         }
       }
     });
@@ -276,8 +329,8 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
       float *Qp = dV + BC * HSP, *dOp = Qp + BR * HSP, *P = dOp + BR * HSP, *dP = P + BR * BC;
       float* part = parts + (c * d.B + b) * d.NH * d.Tq * HSP;
       std::fill(part + kvh * G * d.Tq * HSP, part + (kvh + 1) * G * d.Tq * HSP, 0.0f);
-      const float* kh = k + b * d.k_sb + kvh * d.k_sh;
-      const float* vh = v + b * d.v_sb + kvh * d.v_sh;
+      const T* kh = k + b * d.k_sb + kvh * d.k_sh;
+      const T* vh = v + b * d.v_sb + kvh * d.v_sh;
 
       for (int64_t kt = chunk_start[c]; kt < chunk_start[c + 1]; ++kt) {
         int64_t i_lo, i_hi;
@@ -288,8 +341,14 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
           pack_transposed(Vt, vh + j0 * d.v_st, d.v_st, bc, HS, HSP);
           if (!direct) pack_rows(Kp, kh + j0 * d.k_st, d.k_st, bc, HS, HSP);
         }
-        const float* Kb = direct ? kh + j0 * d.k_st : Kp;
-        const int64_t ldk = direct ? d.k_st : HSP;
+        const float* Kb = Kp;
+        int64_t ldk = HSP;
+        if constexpr (F32) {
+          if (direct) {
+            Kb = kh + j0 * d.k_st;
+            ldk = d.k_st;
+          }
+        }
         std::fill(dK, dK + BC * HSP, 0.0f);
         std::fill(dV, dV + BC * HSP, 0.0f);
         for (int64_t g = 0; g < G && i_lo <= i_hi; ++g) {
@@ -300,15 +359,22 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
           for (int64_t qt = i_lo / BR; qt <= i_hi / BR; ++qt) {
             const int64_t i0 = qt * BR, rows = std::min(BR, d.Tq - i0);
             const int R = static_cast<int>(rows);
-            const float* Qsrc = q + b * d.q_sb + i0 * d.q_st + h * d.q_sh;
-            const float* dOsrc = dout + ((b * d.Tq + i0) * d.NH + h) * HS;
+            const T* Qsrc = q + b * d.q_sb + i0 * d.q_st + h * d.q_sh;
+            const T* dOsrc = dout + ((b * d.Tq + i0) * d.NH + h) * HS;
+            const float *Qa = Qp, *dOa = dOp;
+            int64_t ldq = HSP, ldo = HSP;
+            if constexpr (F32) {
+              if (direct) {
+                Qa = Qsrc;
+                dOa = dOsrc;
+                ldq = d.q_st;
+                ldo = d.NH * HS;
+              }
+            }
             if (!direct) {
               pack_rows(Qp, Qsrc, d.q_st, rows, HS, HSP);
               pack_rows(dOp, dOsrc, d.NH * HS, rows, HS, HSP);
             }
-            const float* Qa = direct ? Qsrc : Qp;
-            const float* dOa = direct ? dOsrc : dOp;
-            const int64_t ldq = direct ? d.q_st : HSP, ldo = direct ? d.NH * HS : HSP;
             // P = exp(scale·QKᵀ + bias − lse), zero where masked
             ops.gemm(P, BC, Qa, ldq, false, Kt, BC, R, BC, static_cast<int>(HS), false);
             for (int64_t r = 0; r < rows; ++r) {
@@ -338,11 +404,11 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
           }
         }
         for (int64_t cc = 0; cc < bc; ++cc) {
-          float* dkr = dk + b * d.k_sb + (j0 + cc) * d.k_st + kvh * d.k_sh;
-          float* dvr = dv + b * d.v_sb + (j0 + cc) * d.v_st + kvh * d.v_sh;
+          T* dkr = dk + b * d.k_sb + (j0 + cc) * d.k_st + kvh * d.k_sh;
+          T* dvr = dv + b * d.v_sb + (j0 + cc) * d.v_st + kvh * d.v_sh;
           for (int64_t e = 0; e < HS; ++e) {
-            dkr[e] = dK[cc * HSP + e];
-            dvr[e] = dV[cc * HSP + e];
+            st(dkr + e, dK[cc * HSP + e]);
+            st(dvr + e, dV[cc * HSP + e]);
           }
         }
       }
@@ -352,12 +418,12 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
       for (int64_t bt = begin; bt < end; ++bt) {
         const int64_t b = bt / d.Tq, t = bt % d.Tq;
         for (int64_t h = 0; h < d.NH; ++h) {
-          float* o = dq + b * d.q_sb + t * d.q_st + h * d.q_sh;
+          T* o = dq + b * d.q_sb + t * d.q_st + h * d.q_sh;
           const float* p0 = parts + ((b * d.NH + h) * d.Tq + t) * HSP;
-          for (int64_t e = 0; e < HS; ++e) o[e] = p0[e];
-          for (int64_t c = 1; c < nchunks; ++c) {
-            const float* pc = p0 + c * d.B * d.NH * d.Tq * HSP;
-            for (int64_t e = 0; e < HS; ++e) o[e] += pc[e];
+          for (int64_t e = 0; e < HS; ++e) {
+            float sum = p0[e];
+            for (int64_t c = 1; c < nchunks; ++c) sum += p0[e + c * d.B * d.NH * d.Tq * HSP];
+            st(o + e, sum);
           }
         }
       }
@@ -367,6 +433,30 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
     throw;
   }
   free_counted(Dbuf);
+}
+
+}  // namespace
+
+void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
+                       const float* alibi_slopes, const AttentionDims& d) {
+  forward_impl(out, lse, q, k, v, alibi_slopes, d);
+}
+
+void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* q,
+                        const float* k, const float* v, const float* out, const float* lse,
+                        const float* alibi_slopes, const AttentionDims& d) {
+  backward_impl(dq, dk, dv, dout, q, k, v, out, lse, alibi_slopes, d);
+}
+
+void attention_forward_bf16(uint16_t* out, float* lse, const uint16_t* q, const uint16_t* k,
+                            const uint16_t* v, const float* alibi_slopes, const AttentionDims& d) {
+  forward_impl(out, lse, q, k, v, alibi_slopes, d);
+}
+
+void attention_backward_bf16(uint16_t* dq, uint16_t* dk, uint16_t* dv, const uint16_t* dout,
+                             const uint16_t* q, const uint16_t* k, const uint16_t* v, const uint16_t* out,
+                             const float* lse, const float* alibi_slopes, const AttentionDims& d) {
+  backward_impl(dq, dk, dv, dout, q, k, v, out, lse, alibi_slopes, d);
 }
 
 }  // namespace neox

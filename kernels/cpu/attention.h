@@ -44,4 +44,13 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
                         const float* k, const float* v, const float* out, const float* lse,
                         const float* alibi_slopes, const AttentionDims& d);
 
+// bf16 storage (raw bits, round to nearest even on store) for q, k, v, out, dout, dq, dk, dv;
+// lse, slopes and all arithmetic stay fp32. Each output is rounded to bf16 once.
+void attention_forward_bf16(uint16_t* out, float* lse, const uint16_t* q, const uint16_t* k,
+                            const uint16_t* v, const float* alibi_slopes, const AttentionDims& d);
+
+void attention_backward_bf16(uint16_t* dq, uint16_t* dk, uint16_t* dv, const uint16_t* dout,
+                             const uint16_t* q, const uint16_t* k, const uint16_t* v, const uint16_t* out,
+                             const float* lse, const float* alibi_slopes, const AttentionDims& d);
+
 }  // namespace neox

@@ -64,6 +64,28 @@ napi_value attentionBackward(napi_env env, napi_callback_info info) {
 }
 NEOX_REGISTER("attentionBackward", attentionBackward);
 
+// attentionForwardBf16 / attentionBackwardBf16: the same arguments, with bf16 (raw bits) q, k, v,
+// out, dout, dq, dk, dv; lse and slopes stay fp32.
+napi_value attentionForwardBf16(napi_env env, napi_callback_info info) {
+  return call(env, info, "attentionForwardBf16", 23, [&](const Args& a) {
+    neox::attention_forward_bf16(required<uint16_t>(a, 0), required<float>(a, 1), required<const uint16_t>(a, 2),
+                                 required<const uint16_t>(a, 3), required<const uint16_t>(a, 4),
+                                 a.ptr<const float>(5), attention_dims(a, 6));
+  });
+}
+NEOX_REGISTER("attentionForwardBf16", attentionForwardBf16);
+
+napi_value attentionBackwardBf16(napi_env env, napi_callback_info info) {
+  return call(env, info, "attentionBackwardBf16", 27, [&](const Args& a) {
+    neox::attention_backward_bf16(required<uint16_t>(a, 0), required<uint16_t>(a, 1), required<uint16_t>(a, 2),
+                                  required<const uint16_t>(a, 3), required<const uint16_t>(a, 4),
+                                  required<const uint16_t>(a, 5), required<const uint16_t>(a, 6),
+                                  required<const uint16_t>(a, 7), required<const float>(a, 8),
+                                  a.ptr<const float>(9), attention_dims(a, 10));
+  });
+}
+NEOX_REGISTER("attentionBackwardBf16", attentionBackwardBf16);
+
 // rotaryTable(cos, sin, nPos, rotDim, base)
 napi_value rotaryTable(napi_env env, napi_callback_info info) {
   return call(env, info, "rotaryTable", 5, [&](const Args& a) {

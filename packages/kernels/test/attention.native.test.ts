@@ -1,15 +1,25 @@
-// Native fused attention against the float64 reference, for every case of
-// test/cases/attention.ts under every ISA this CPU supports. Inputs are drawn in float64, stored
-// as fp32 and read back, so the reference sees exactly the values the kernel sees. The backward
+// Native fused attention (fp32 and bf16 storage) against the float64 reference, for every case of
+// test/cases/attention.ts under every ISA this CPU supports. Inputs are drawn in float64 and
+// rounded to the storage dtype, so the reference sees exactly the values the kernel sees. The backward
 // takes the reference's out/lse (rounded to fp32) so its error is its own. Gaps of strided
 // layouts are pre-filled with a sentinel that must survive.
 import { expect, it } from "vitest";
-import { attentionBackward, attentionForward, NativeBuffer, qkvViews, withIsa } from "../src/index";
+import {
+  attentionBackward,
+  attentionBackwardBf16,
+  attentionForward,
+  attentionForwardBf16,
+  DTYPE_BYTES,
+  type Dtype,
+  NativeBuffer,
+  qkvViews,
+  withIsa,
+} from "../src/index";
 import type { HeadStrides } from "../src/ops/attention";
 import { alibiSlopes } from "../src/reference/alibi";
 import * as ref from "../src/reference/attention";
-import { type AttentionCase, attentionCases } from "./cases/attention";
-import { describeNative, expectClose, isas, Rng, roundTo } from "./helpers/native";
+import { type AttentionCase, attentionBf16Cases, attentionCases } from "./cases/attention";
+import { describeNative, expectClose, fromNative, isas, Rng, roundTo, toNative } from "./helpers/native";
 
 const SENTINEL = 12345;
 
@@ -82,16 +92,17 @@ function forEach(v: View, B: number, T: number, H: number, HS: number, fn: (i: n
         for (let e = 0; e < HS; e++) fn(i++, v.offset + b * v.s.b + t * v.s.t + h * v.s.h + e);
 }
 
-function gather(buf: Float32Array, v: View, B: number, T: number, H: number, HS: number): Float64Array {
+function gather(data: Float64Array, v: View, B: number, T: number, H: number, HS: number): Float64Array {
   const out = new Float64Array(B * T * H * HS);
   forEach(v, B, T, H, HS, (i, at) => {
-    out[i] = buf[at]!;
+    out[i] = data[at]!;
   });
   return out;
 }
 
 function runCase(c: AttentionCase, seed: number): void {
   const rng = new Rng(seed);
+  const dtype: Dtype = c.op.endsWith("Bf16") ? "bf16" : "f32";
   const L = layoutOf(c);
   const dims: ref.AttentionDims = { ...c, scale: 1 / Math.sqrt(c.HS) };
   const shape = {
@@ -107,41 +118,40 @@ function runCase(c: AttentionCase, seed: number): void {
     v: L.v.s,
   };
   const owned: NativeBuffer[] = [];
-  const buffer = (n: number) => {
-    const b = new NativeBuffer(n);
+  const nat = (data: Float64Array, dt: Dtype = dtype) => {
+    const b = toNative(data, dt);
     owned.push(b);
     return b;
   };
   try {
-    const inputs = L.sizes.map((n) => {
-      const b = buffer(n);
-      b.f32().set(rng.normalArray(n));
-      return b;
-    });
+    // Inputs hold values exactly representable in the storage dtype, so the reference sees
+    // exactly what the kernel sees.
+    const data = L.sizes.map((n) => roundTo(rng.normalArray(n), dtype));
+    const inputs = data.map((d) => nat(d));
+    const bytes = DTYPE_BYTES[dtype];
     const addr = (view: View & { buf: number }, bufs: NativeBuffer[]) =>
-      bufs[view.buf]!.address + 4 * view.offset;
-    const q = gather(inputs[L.q.buf]!.f32(), L.q, c.B, c.Tq, c.NH, c.HS);
-    const k = gather(inputs[L.k.buf]!.f32(), L.k, c.B, c.Tk, c.NKV, c.HS);
-    const v = gather(inputs[L.v.buf]!.f32(), L.v, c.B, c.Tk, c.NKV, c.HS);
+      bufs[view.buf]!.address + bytes * view.offset;
+    const q = gather(data[L.q.buf]!, L.q, c.B, c.Tq, c.NH, c.HS);
+    const k = gather(data[L.k.buf]!, L.k, c.B, c.Tk, c.NKV, c.HS);
+    const v = gather(data[L.v.buf]!, L.v, c.B, c.Tk, c.NKV, c.HS);
     let slopes: Float64Array | null = null;
     let slopesAddr = 0;
     if (c.alibi) {
       const s = new Float64Array(c.NH);
       alibiSlopes(s, c.NH);
       slopes = roundTo(s, "f32");
-      const sb = buffer(c.NH);
-      sb.f32().set(slopes);
-      slopesAddr = sb.address;
+      slopesAddr = nat(slopes, "f32").address;
     }
     const nOut = c.B * c.Tq * c.NH * c.HS;
     const refOut = new Float64Array(nOut);
     const refLse = new Float64Array(c.B * c.NH * c.Tq);
     ref.attentionForward(refOut, refLse, q, k, v, slopes, dims);
 
-    if (c.op === "attentionForward") {
-      const out = buffer(nOut);
-      const lse = buffer(c.B * c.NH * c.Tq);
-      attentionForward(
+    if (c.op === "attentionForward" || c.op === "attentionForwardBf16") {
+      const out = nat(new Float64Array(nOut));
+      const lse = nat(new Float64Array(c.B * c.NH * c.Tq), "f32");
+      const fwd = dtype === "bf16" ? attentionForwardBf16 : attentionForward;
+      fwd(
         out.address,
         lse.address,
         addr(L.q, inputs),
@@ -150,28 +160,22 @@ function runCase(c: AttentionCase, seed: number): void {
         slopesAddr,
         shape,
       );
-      expectClose(out.f32(), refOut, c.tol!, "out");
-      expectClose(lse.f32(), refLse, c.tol!, "lse");
+      expectClose(fromNative(out), refOut, c.tol!, "out");
+      // lse is fp32 on both paths, computed from the same inputs
+      expectClose(fromNative(lse), refLse, { atol: 1e-5, rtol: 1e-5 }, "lse");
       return;
     }
 
-    const outR = roundTo(refOut, "f32");
+    const outR = roundTo(refOut, dtype);
     const lseR = roundTo(refLse, "f32");
-    const dout = roundTo(rng.normalArray(nOut), "f32");
-    const nat = (data: Float64Array) => {
-      const b = buffer(data.length);
-      b.f32().set(data);
-      return b;
-    };
+    const dout = roundTo(rng.normalArray(nOut), dtype);
     const outB = nat(outR);
-    const lseB = nat(lseR);
+    const lseB = nat(lseR, "f32");
     const doutB = nat(dout);
-    const grads = L.sizes.map((n) => {
-      const b = buffer(n);
-      b.f32().fill(SENTINEL);
-      return b;
-    });
-    attentionBackward(
+    const sentinel = roundTo([SENTINEL], dtype)[0]!;
+    const grads = L.sizes.map((n) => nat(new Float64Array(n).fill(SENTINEL)));
+    const bwd = dtype === "bf16" ? attentionBackwardBf16 : attentionBackward;
+    bwd(
       addr(L.q, grads),
       addr(L.k, grads),
       addr(L.v, grads),
@@ -188,9 +192,10 @@ function runCase(c: AttentionCase, seed: number): void {
     const dk = new Float64Array(k.length);
     const dv = new Float64Array(v.length);
     ref.attentionBackward(dq, dk, dv, dout, q, k, v, outR, lseR, slopes, dims);
-    expectClose(gather(grads[L.q.buf]!.f32(), L.q, c.B, c.Tq, c.NH, c.HS), dq, c.tol!, "dq");
-    expectClose(gather(grads[L.k.buf]!.f32(), L.k, c.B, c.Tk, c.NKV, c.HS), dk, c.tol!, "dk");
-    expectClose(gather(grads[L.v.buf]!.f32(), L.v, c.B, c.Tk, c.NKV, c.HS), dv, c.tol!, "dv");
+    const got = grads.map((g) => fromNative(g));
+    expectClose(gather(got[L.q.buf]!, L.q, c.B, c.Tq, c.NH, c.HS), dq, c.tol!, "dq");
+    expectClose(gather(got[L.k.buf]!, L.k, c.B, c.Tk, c.NKV, c.HS), dk, c.tol!, "dk");
+    expectClose(gather(got[L.v.buf]!, L.v, c.B, c.Tk, c.NKV, c.HS), dv, c.tol!, "dv");
     // Everything outside the three views keeps the sentinel.
     const touched = L.sizes.map((n) => new Uint8Array(n));
     forEach(L.q, c.B, c.Tq, c.NH, c.HS, (_, at) => {
@@ -202,10 +207,9 @@ function runCase(c: AttentionCase, seed: number): void {
     forEach(L.v, c.B, c.Tk, c.NKV, c.HS, (_, at) => {
       touched[L.v.buf]![at] = 1;
     });
-    grads.forEach((g, bi) => {
-      const f = g.f32();
+    got.forEach((f, bi) => {
       for (let i = 0; i < f.length; i++) {
-        if (!touched[bi]![i] && f[i] !== SENTINEL)
+        if (!touched[bi]![i] && f[i] !== sentinel)
           throw new Error(`gradient buffer ${bi} gap [${i}] was written`);
       }
     });
@@ -216,7 +220,7 @@ function runCase(c: AttentionCase, seed: number): void {
 
 describeNative("fused attention parity (float64 reference)", () => {
   for (const isa of isas()) {
-    attentionCases.forEach((c, i) => {
+    [...attentionCases, ...attentionBf16Cases].forEach((c, i) => {
       it(`${isa} ${c.op} ${c.name}`, () => withIsa(isa, () => runCase(c, 1000 + i)));
     });
   }

@@ -3,7 +3,8 @@
 // positions), NH query heads, NKV kv heads (GQA/MQA when NKV < NH), HS head size.
 // q is (B, Tq, NH, HS) and k, v are (B, Tk, NKV, HS), each at any strides with a contiguous head
 // dimension; out/dout are dense (B, Tq, NH, HS); lse is (B, NH, Tq) fp32; dq/dk/dv are written at
-// the strides of q/k/v. Addresses are native pointers (numbers) to fp32 data.
+// the strides of q/k/v. Addresses are native pointers (numbers) to fp32 data, or bf16 data for
+// the *Bf16 variants (fp32 arithmetic, each output rounded to bf16 once).
 import { nativeFunction } from "../loader";
 
 /** Element strides of a (B, T, H, HS) view whose head dimension is contiguous. */
@@ -121,6 +122,48 @@ export function attentionBackward(
   shape: AttentionShape,
 ): void {
   nativeFunction<Native>("attentionBackward")(
+    dq,
+    dk,
+    dv,
+    dout,
+    q,
+    k,
+    v,
+    out,
+    lse,
+    slopes,
+    ...shapeArgs(shape),
+  );
+}
+
+/** attentionForward with bf16 (raw bits) q, k, v and out; lse and slopes fp32, math in fp32. */
+export function attentionForwardBf16(
+  out: number,
+  lse: number,
+  q: number,
+  k: number,
+  v: number,
+  slopes: number,
+  shape: AttentionShape,
+): void {
+  nativeFunction<Native>("attentionForwardBf16")(out, lse, q, k, v, slopes, ...shapeArgs(shape));
+}
+
+/** attentionBackward with bf16 dq, dk, dv, dout, q, k, v, out; lse and slopes fp32. */
+export function attentionBackwardBf16(
+  dq: number,
+  dk: number,
+  dv: number,
+  dout: number,
+  q: number,
+  k: number,
+  v: number,
+  out: number,
+  lse: number,
+  slopes: number,
+  shape: AttentionShape,
+): void {
+  nativeFunction<Native>("attentionBackwardBf16")(
     dq,
     dk,
     dv,

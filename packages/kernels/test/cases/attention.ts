@@ -13,7 +13,7 @@ import { type ParityCase, TOL } from "../helpers/parity";
 export type AttentionLayout = "dense" | "fused" | "headMajor" | "padded";
 
 export interface AttentionCase extends ParityCase {
-  op: "attentionForward" | "attentionBackward";
+  op: "attentionForward" | "attentionBackward" | "attentionForwardBf16" | "attentionBackwardBf16";
   B: number;
   Tq: number;
   Tk: number;
@@ -50,6 +50,16 @@ export const attentionCases: AttentionCase[] = shapes.flatMap((s) => [
   { op: "attentionForward", name: label(s), tol: { atol: 1e-5, rtol: 1e-5 }, ...s },
   { op: "attentionBackward", name: label(s), tol: { atol: 5e-5, rtol: 5e-5 }, ...s },
 ]);
+
+// bf16 storage, fp32 arithmetic: the reference runs on the bf16-rounded inputs and each output is
+// one bf16 rounding (relative 2^-9) away from it.
+const BF16 = { atol: 1e-4, rtol: 4e-3 };
+export const attentionBf16Cases: AttentionCase[] = [shapes[2]!, shapes[3]!, shapes[5]!, shapes[7]!].flatMap(
+  (s) => [
+    { op: "attentionForwardBf16", name: label(s), tol: BF16, ...s },
+    { op: "attentionBackwardBf16", name: label(s), tol: BF16, ...s },
+  ],
+);
 
 export interface RotaryCase extends ParityCase {
   op: "rotaryForward" | "rotaryBackward";
