@@ -3,7 +3,7 @@
 // gradients accumulate into `.grad` (allocated on first use unless the caller pre-assigned a view
 // into a flat gradient buffer).
 
-import { accumulate, add, fill } from "../ops/basic";
+import { accumulate, add, copyInto, fill } from "../ops/basic";
 import { keep, scope } from "../scope";
 import { Tensor } from "../tensor";
 import { GRAD_RULES } from "./grad-rules";
@@ -74,8 +74,14 @@ function runEntry(entry: TapeEntry, grads: Map<Tensor, Tensor>): void {
 function route(t: Tensor, g: Tensor, grads: Map<Tensor, Tensor>): void {
   if (t.producer === null) {
     if (t.grad === null) {
-      t.grad = g.isContiguous ? g : keep(g.contiguous());
-      if (t.grad !== g) g.dispose();
+      // Adopt g only when nobody else holds its memory (it may be the caller's dout, or a dout a
+      // rule passed to several inputs); later calls accumulate into .grad in place.
+      if (g.isContiguous && g.storage.refCount === 1) {
+        t.grad = g;
+        return;
+      }
+      t.grad = keep(copyInto(Tensor.empty(g.shape, { device: g.device }), g));
+      g.dispose();
       return;
     }
     accumulate(t.grad, g);

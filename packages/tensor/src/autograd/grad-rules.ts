@@ -156,8 +156,10 @@ export const GRAD_RULES: Record<string, GradRule> = {
   },
 
   attention: (e, [d]) => {
-    const [qr, out, lse, cos, sin] = e.saved as [T, T, T, T | undefined, T | undefined];
+    const [rotated, src, out, lse, cos, sin] = e.saved as [T, T, T, T, T | undefined, T | undefined];
     const tables = cos && sin ? { cos, sin } : null;
-    return [causalSelfAttentionBackward(d!, qr, out, lse, tables, e.attrs as unknown as AttentionShape)];
+    return [
+      causalSelfAttentionBackward(d!, rotated, src, out, lse, tables, e.attrs as unknown as AttentionShape),
+    ];
   },
 };

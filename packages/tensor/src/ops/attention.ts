@@ -4,14 +4,15 @@
 //   qkv (B·T, 3C) in GPT-NeoX's MHA layout: per head interleaved [q_h | k_h | v_h] (neox-spec §1.1),
 //   so q, k and v are strided views (B, T, NH, HS) with head stride 3·HS.
 //   out (B·T, C) = heads concatenated, ready for the output projection.
-// Saves the rotated QKV, the output and the softmax log-sum-exp (B, NH, T); the backward kernel
-// writes dq/dk/dv straight into one dQKV buffer, and the rotary backward then runs in place.
+// Saves the rotated q/k, the input (for v), the output and the softmax log-sum-exp (B, NH, T); the
+// backward kernel writes dq/dk/dv straight into one dQKV buffer, then the rotary backward runs in
+// place on dq and dk.
 // Kernels: kernels/cpu/rotary.cc, kernels/cpu/attention.cc (flash-style, never materialises T×T).
 
 import { record } from "../autograd/tape";
 import { launch } from "../launch";
 import { Tensor } from "../tensor";
-import { copyInto, dense } from "./basic";
+import { dense } from "./basic";
 
 export interface AttentionShape {
   B: number;
@@ -45,10 +46,23 @@ function strides3(t: Tensor): number[] {
   return [t.strides[0]!, t.strides[1]!, t.strides[2]!];
 }
 
-function rotary(kernel: string, x: Tensor, tables: RotaryTables, s: AttentionShape): void {
-  // In place: out and inp are the same view. Positions start at 0 (training, no KV cache).
-  const st = strides3(x);
-  launch(x.backend, kernel, [x, x, tables.cos, tables.sin, s.B, s.T, s.NH, s.HS, s.rotDim, 0, ...st, ...st]);
+function rotary(kernel: string, out: Tensor, inp: Tensor, tables: RotaryTables, s: AttentionShape): void {
+  // Positions start at 0 (training, no KV cache). In place when out and inp are the same view.
+  const args = [
+    out,
+    inp,
+    tables.cos,
+    tables.sin,
+    s.B,
+    s.T,
+    s.NH,
+    s.HS,
+    s.rotDim,
+    0,
+    ...strides3(out),
+    ...strides3(inp),
+  ];
+  launch(out.backend, kernel, args);
 }
 
 function attentionDims(q: Tensor, k: Tensor, v: Tensor, s: AttentionShape): number[] {
@@ -72,19 +86,21 @@ export function causalSelfAttention(qkv: Tensor, s: AttentionShape, tables: Rota
   if (qkv.numel !== s.B * s.T * 3 * c)
     throw new Error(`attention: qkv ${qkv} is not (B·T, 3C) = (${s.B * s.T}, ${3 * c})`);
   if (s.rotDim > 0 && !tables) throw new Error("attention: rotDim > 0 needs rotary tables");
-  const qr = copyInto(
-    Tensor.empty([s.B * s.T, 3 * c], { device: qkv.device }),
-    dense(qkv).view(s.B * s.T, 3 * c),
-  );
-  const { q, k, v } = views(qr, s);
+  const src = dense(qkv);
+  // Rotated q and k go to a second buffer of the same layout (its v third stays unused), so v is
+  // read in place and q/k/v, dq/dk/dv all share one set of strides.
+  const rotated = s.rotDim > 0 ? Tensor.empty([s.B * s.T, 3 * c], { device: qkv.device }) : src;
+  const { v } = views(src, s);
+  const { q, k } = views(rotated, s);
   if (s.rotDim > 0) {
-    rotary("rotaryForward", q, tables!, s);
-    rotary("rotaryForward", k, tables!, s);
+    const orig = views(src, s);
+    rotary("rotaryForward", q, orig.q, tables!, s);
+    rotary("rotaryForward", k, orig.k, tables!, s);
   }
   const out = Tensor.empty([s.B * s.T, c], { device: qkv.device });
   const lse = Tensor.empty([s.B, s.NH, s.T], { device: qkv.device });
   launch(qkv.backend, "attentionForward", [out, lse, q, k, v, 0, ...attentionDims(q, k, v, s)]);
-  const saved = [qr, out, lse, ...(tables ? [tables.cos, tables.sin] : [])];
+  const saved = [rotated, src, out, lse, ...(tables ? [tables.cos, tables.sin] : [])];
   record("attention", [qkv], [out], saved, { ...s });
   for (const t of [q, k, v, lse]) t.dispose();
   return out;
@@ -93,16 +109,18 @@ export function causalSelfAttention(qkv: Tensor, s: AttentionShape, tables: Rota
 /** Backward of causalSelfAttention: dqkv (B·T, 3C) from dout (B·T, C). */
 export function causalSelfAttentionBackward(
   dout: Tensor,
-  qr: Tensor,
+  rotated: Tensor,
+  src: Tensor,
   out: Tensor,
   lse: Tensor,
   tables: RotaryTables | null,
   s: AttentionShape,
 ): Tensor {
-  const dqkv = Tensor.empty(qr.shape, { device: qr.device });
-  const { q, k, v } = views(qr, s);
+  const dqkv = Tensor.empty([s.B * s.T, 3 * s.NH * s.HS], { device: src.device });
+  const { q, k } = views(rotated, s);
+  const { v } = views(src, s);
   const d = views(dqkv, s);
-  launch(qr.backend, "attentionBackward", [
+  launch(src.backend, "attentionBackward", [
     d.q,
     d.k,
     d.v,
@@ -116,8 +134,8 @@ export function causalSelfAttentionBackward(
     ...attentionDims(q, k, v, s),
   ]);
   if (s.rotDim > 0) {
-    rotary("rotaryBackward", d.q, tables!, s);
-    rotary("rotaryBackward", d.k, tables!, s);
+    rotary("rotaryBackward", d.q, d.q, tables!, s);
+    rotary("rotaryBackward", d.k, d.k, tables!, s);
   }
   return dqkv;
 }

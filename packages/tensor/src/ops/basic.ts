@@ -67,7 +67,9 @@ export function copyInto(dst: Tensor, src: Tensor): Tensor {
   if (dst.dtype !== src.dtype)
     throw new Error(`copyInto: dtypes ${dst.dtype} and ${src.dtype} differ (use cast)`);
   if (src.isContiguous) {
-    launch(dst.backend, "memcpy", [dst, src, dst.numel * itemSize(dst.dtype)]);
+    // The native multi-threaded copy for f32; other dtypes through the backend's byte copy.
+    if (dst.dtype === "f32") launch(dst.backend, "copyF32", [dst, src, dst.numel]);
+    else launch(dst.backend, "memcpy", [dst, src, dst.numel * itemSize(dst.dtype)]);
     return dst;
   }
   requireF32(src, "copyInto (strided)");
