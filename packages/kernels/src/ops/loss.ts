@@ -1,0 +1,35 @@
+// Typed wrappers for the fused softmax cross-entropy (kernels/cpu/cross-entropy.h).
+import { type Address, bindNative } from "./bind";
+
+/**
+ * loss[0] = Σ CE·m / Σ m (fp32; 0 when Σm = 0), m = mask·[target >= 0]. losses (CE per row), lse
+ * (log-sum-exp per row, needed by the backward) and mask may be 0. targets are int32; negative
+ * marks an ignored row, >= V throws naming the row.
+ */
+export const crossEntropyForward =
+  bindNative<
+    (
+      loss: Address,
+      losses: Address,
+      lse: Address,
+      logits: Address,
+      targets: Address,
+      mask: Address,
+      N: number,
+      V: number,
+    ) => void
+  >("crossEntropyForward");
+/** dlogits = dloss·m/Σm·(softmax - onehot); dlogits may be logits itself (in place). */
+export const crossEntropyBackward =
+  bindNative<
+    (
+      dlogits: Address,
+      logits: Address,
+      lse: Address,
+      targets: Address,
+      mask: Address,
+      dloss: number,
+      N: number,
+      V: number,
+    ) => void
+  >("crossEntropyBackward");

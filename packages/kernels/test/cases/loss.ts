@@ -1,0 +1,50 @@
+// Parity cases for the fused softmax cross-entropy, run by test/loss.native.test.ts under every
+// ISA. How to add a case: one line with N rows, V classes and the mask style: "none" (no mask),
+// "binary" (random 0/1 with some negative targets), "fractional" (weights in [0, 1)), "empty"
+// (every row masked: loss 0, gradient 0).
+import type { ParityCase } from "../helpers/parity";
+
+export interface LossCase extends ParityCase {
+  N: number;
+  V: number;
+  mask: "none" | "binary" | "fractional" | "empty";
+  /** Backward writes the gradient over the logits buffer. */
+  inPlace?: boolean;
+}
+
+const TOL_CE = { atol: 2e-5, rtol: 2e-5 };
+
+const SHAPES: [number, number][] = [
+  [1, 1],
+  [3, 17],
+  [17, 129],
+  [64, 1000],
+  [3, 50_304],
+];
+
+export const lossCases: LossCase[] = [
+  ...SHAPES.flatMap(([N, V]): LossCase[] => [
+    { op: "crossEntropyForward", name: `N=${N} V=${V}`, N, V, mask: "none", tol: TOL_CE },
+    { op: "crossEntropyForward", name: `N=${N} V=${V} binary mask`, N, V, mask: "binary", tol: TOL_CE },
+    { op: "crossEntropyBackward", name: `N=${N} V=${V}`, N, V, mask: "none", tol: TOL_CE },
+    {
+      op: "crossEntropyBackward",
+      name: `N=${N} V=${V} fractional mask`,
+      N,
+      V,
+      mask: "fractional",
+      tol: TOL_CE,
+    },
+  ]),
+  { op: "crossEntropyForward", name: "every row masked", N: 5, V: 17, mask: "empty", tol: TOL_CE },
+  { op: "crossEntropyBackward", name: "every row masked", N: 5, V: 17, mask: "empty", tol: TOL_CE },
+  {
+    op: "crossEntropyBackward",
+    name: "in place N=17 V=129",
+    N: 17,
+    V: 129,
+    mask: "binary",
+    inPlace: true,
+    tol: TOL_CE,
+  },
+];
