@@ -69,7 +69,7 @@ export const GRAD_RULES: Record<string, GradRule> = {
       const g = w.grad;
       const direct = w.producer === null && g !== null && g.isContiguous && g.dtype === "f32";
       const target = direct ? g! : Tensor.empty(w.shape, { device: w.device });
-      gemm(true, false, m, k, n, 1, dyIn, m, lowp ? toBf16(xc) : xc, k, direct ? 1 : 0, target, k);
+      gemm(true, false, m, k, n, 1, dyIn, m, xc, k, direct ? 1 : 0, target, k);
       dw = direct ? null : target;
     }
     const db = paramGrad(b);

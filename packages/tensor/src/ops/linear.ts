@@ -62,7 +62,8 @@ export function linear(
   const y = Tensor.empty([...x.shape.slice(0, -1), m], { device: x.device });
   gemm(false, true, n, m, k, 1, xin, k, wc, k, 0, y, m);
   if (bias) launch(x.backend, "biasAddForward", [y, y, bias, n, m]);
+  // Saves the GEMM operands as the GEMMs read them (bf16 x when lowp), for dW = dyᵀ·x and dx = dy·W.
+  record("linear", [x, weight, bias], [y], [xin, wc], { n, k, m });
   if (xin !== xc) xin.dispose();
-  record("linear", [x, weight, bias], [y], [xc, wc], { n, k, m });
   return y;
 }
