@@ -60,19 +60,19 @@ export interface BuildOptions {
 
 /** Requested samples per split, as `build_train_valid_test_data_loaders` computes them. */
 export function requestedSamples(a: NeoxDataArgs): [number | null, number | null, number | null] {
-  if (a.train_iters) {
-    const evalIters = a.eval_iters ?? 100;
-    const evalInterval = a.eval_interval ?? 1000;
-    return [
-      a.train_iters * a.train_batch_size,
-      (Math.floor(a.train_iters / evalInterval) + 1) * evalIters * a.train_batch_size,
-      evalIters * a.train_batch_size,
-    ];
+  if (!a.train_epochs && !a.train_iters) {
+    throw new Error(
+      "set train_iters or train_epochs (GPT-NeoX: Must specify either train_epochs or train_iters)",
+    );
   }
-  if (a.train_epochs) return [null, null, null];
-  throw new Error(
-    "set train_iters or train_epochs (GPT-NeoX: Must specify either train_epochs or train_iters)",
-  );
+  if (a.train_iters === null || a.train_iters === undefined) return [null, null, null];
+  const evalIters = a.eval_iters ?? 100;
+  const evalInterval = a.eval_interval ?? 1000;
+  return [
+    a.train_iters * a.train_batch_size,
+    (Math.floor(a.train_iters / evalInterval) + 1) * evalIters * a.train_batch_size,
+    evalIters * a.train_batch_size,
+  ];
 }
 
 function checkSupported(a: NeoxDataArgs): void {
