@@ -1,7 +1,7 @@
 // Float64 references for kernels/cpu/gelu.cc and glu.cc (formulas in kernels/cpu/gelu-math.h):
 // exact GELU 0.5·x·(1 + erf(x/√2)), tanh GELU 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))), SiLU x·σ(x).
-// erf/erfc are computed here in float64 by the Maclaurin series (|x| < 3) and the continued
-// fraction of erfc (|x| >= 3), both to near double precision, independent of the kernels'
+// erf/erfc are computed here in float64 by the Maclaurin series (|x| < 1.5) and the continued
+// fraction of erfc (|x| >= 1.5, 200 terms), both to near double precision, independent of the kernels'
 // polynomials; Φ(x) = erfc(-x/√2)/2 keeps relative accuracy in the lower tail.
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -24,15 +24,15 @@ function erfSeries(a: number): number {
 /** erfc(x) with relative accuracy ~1e-14 for x >= 0 (the tail) and ~1e-16 absolute elsewhere. */
 export function erfc(x: number): number {
   if (x < 0) return 2 - erfc(-x);
-  if (x < 3) return 1 - erfSeries(x);
+  if (x < 1.5) return 1 - erfSeries(x);
   // erfc(x) = exp(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...))))), evaluated backwards.
   let f = 0;
-  for (let k = 80; k >= 1; k--) f = k / 2 / (x + f);
+  for (let k = 200; k >= 1; k--) f = k / 2 / (x + f);
   return Math.exp(-x * x) / Math.sqrt(Math.PI) / (x + f);
 }
 
 export function erf(x: number): number {
-  return Math.abs(x) < 3 ? Math.sign(x) * erfSeries(Math.abs(x)) : Math.sign(x) * (1 - erfc(Math.abs(x)));
+  return Math.abs(x) < 1.5 ? Math.sign(x) * erfSeries(Math.abs(x)) : Math.sign(x) * (1 - erfc(Math.abs(x)));
 }
 
 /** The standard normal CDF Φ(x). */
