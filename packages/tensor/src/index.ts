@@ -4,7 +4,15 @@
 export { backward, backwardMany } from "./autograd/backward";
 export { GRAD_RULES, type GradRule } from "./autograd/grad-rules";
 export { activeTape, isGradEnabled, noGrad, record, Tape, type TapeEntry, withTape } from "./autograd/tape";
-export type { AllocStats, Backend, Device, KernelFn, Stream } from "./backend/backend";
+export {
+  type AllocStats,
+  type Backend,
+  type Device,
+  type KernelArg,
+  type KernelFn,
+  REQUIRED_KERNELS,
+  type Stream,
+} from "./backend/backend";
 export { getBackend, registerBackend } from "./backend/registry";
 export { bf16ToFloat, DTYPES, type DType, f16ToFloat, floatToBf16, floatToF16, itemSize } from "./dtype";
 export { type LaunchArg, launch, Scalar } from "./launch";

@@ -215,6 +215,11 @@ export class Tensor implements Scoped {
     return contiguous(this);
   }
 
+  /** Elements `start .. end-1` of dimension `dim` (a narrow by bounds). */
+  slice(dim: number, start: number, end: number): Tensor {
+    return this.narrow(dim, start, end - start);
+  }
+
   // ---- host transfer (tests, inputs, checkpoints; not for hot loops) ------------------------
 
   /** Overwrite a contiguous tensor's elements from host values. */

@@ -1,7 +1,16 @@
 // Tensors over native memory: host round trips per dtype, views sharing storage, deterministic
 // freeing through scopes and dispose, and the allocation counters.
 import { describe, expect, it } from "vitest";
-import { allocStats, bf16ToFloat, floatToBf16, keep, scope, Tensor } from "../src/index";
+import {
+  allocStats,
+  bf16ToFloat,
+  floatToBf16,
+  getBackend,
+  keep,
+  REQUIRED_KERNELS,
+  scope,
+  Tensor,
+} from "../src/index";
 
 describe("Tensor", () => {
   it("round-trips every dtype through native memory", () => {
@@ -39,6 +48,7 @@ describe("Tensor", () => {
     expect(Array.from(row.toFloat32Array())).toEqual([3, 4, 5]);
     const col = t.narrow(1, 1, 2);
     expect(Array.from(col.toFloat32Array())).toEqual([1, 2, 4, 5]);
+    expect(Array.from(t.slice(1, 0, 2).toFloat32Array())).toEqual([0, 1, 3, 4]);
     const flat = t.view(-1);
     expect(flat.shape).toEqual([6]);
     row.write([9, 9, 9]);
@@ -87,5 +97,11 @@ describe("Tensor", () => {
       }),
     ).toThrow("boom");
     expect(allocStats().liveBytes).toBe(before);
+  });
+
+  it("the CPU backend provides every kernel the tape and plans rely on", () => {
+    const cpu = getBackend("cpu");
+    expect(REQUIRED_KERNELS.filter((k) => !cpu.hasKernel(k))).toEqual([]);
+    expect(() => cpu.kernel("noSuchKernel")).toThrow(/no kernel "noSuchKernel".*build:native/);
   });
 });

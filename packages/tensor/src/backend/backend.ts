@@ -27,6 +27,23 @@ export interface AllocStats {
   calls: number;
 }
 
+/**
+ * Kernels every backend provides beside its op kernels: the copies and fills the tape and plans
+ * need. They are kernels rather than methods so that plans record and replay them like any op.
+ *   memcpy(dst, src, bytes)   memset0(dst, bytes)   fillF32(dst, value, n)
+ *   copyF32(dst, src, n)      copyStridedF32(dst, src, D0, D1, D2, D3, s0, s1, s2, s3)
+ *   castF32ToBf16(dst, src, n)   castBf16ToF32(dst, src, n)
+ */
+export const REQUIRED_KERNELS = [
+  "memcpy",
+  "memset0",
+  "fillF32",
+  "copyF32",
+  "copyStridedF32",
+  "castF32ToBf16",
+  "castBf16ToF32",
+] as const;
+
 export interface Backend {
   readonly device: Device;
   /** Allocate `bytes` of device memory (64-byte aligned); returns its address. */
