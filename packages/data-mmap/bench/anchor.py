@@ -36,6 +36,8 @@ def read_idx(prefix):
 
 def build(prefix, num_samples, seq, seed, out):
     t0 = time.time()
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu0 = ru0.ru_utime + ru0.ru_stime
     _, sizes, _ = read_idx(prefix)
     tokens = int(np.sum(sizes, dtype=np.int64))
     epochs = 0
@@ -62,7 +64,9 @@ def build(prefix, num_samples, seq, seed, out):
     shuffle_idx = np.arange(total, dtype=np.uint32)
     rng.shuffle(shuffle_idx)
     np.save(out + "/anchor_shuffle_idx.npy", shuffle_idx, allow_pickle=True)
-    return {"seconds": time.time() - t0, "num_epochs": epochs, "samples": total,
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return {"seconds": time.time() - t0, "cpu_seconds": ru.ru_utime + ru.ru_stime - cpu0,
+            "num_epochs": epochs, "samples": total,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 

@@ -92,6 +92,7 @@ function sha256File(path: string, skip = 0): string {
 
 interface AnchorResult {
   seconds: number;
+  cpu_seconds: number;
   peak_rss_mb: number;
   samples_per_second: number;
 }
@@ -117,6 +118,7 @@ try {
   const tokens = writeSyntheticIdx(prefix, DOCS);
   const indexed = IndexedDataset.open(prefix);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const ds = GPT2Dataset.build(indexed, {
     name: "train",
     numSamples: SAMPLES,
@@ -125,6 +127,8 @@ try {
     indexDir: work,
   });
   const buildSeconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const buildCpu = (cpu.user + cpu.system) / 1e6;
   const peakMb = process.resourceUsage().maxRSS / 1024;
   const files = ds.index.files!;
   ds.close();
@@ -189,11 +193,14 @@ try {
       num_samples: SAMPLES,
       seq_length: SEQ,
       seconds: buildSeconds,
+      cpu_seconds: buildCpu,
       peak_rss_mb: peakMb,
       anchor: "GPT-NeoX numpy path (RandomState.shuffle, vectorised sample_idx, np.save)",
       anchor_seconds: a?.seconds ?? null,
+      anchor_cpu_seconds: a?.cpu_seconds ?? null,
       anchor_peak_rss_mb: a?.peak_rss_mb ?? null,
       ratio_time_vs_anchor: a ? buildSeconds / a.seconds : null,
+      ratio_cpu_vs_anchor: a ? buildCpu / a.cpu_seconds : null,
       identical_to_anchor: identical,
     },
     random_reads: {
@@ -214,6 +221,12 @@ try {
       fmt(buildSeconds),
       fmt(a?.seconds),
       `${fmt(results.index_build.ratio_time_vs_anchor)}x time`,
+    ],
+    [
+      `index build CPU time, s`,
+      fmt(buildCpu),
+      fmt(a?.cpu_seconds),
+      `${fmt(results.index_build.ratio_cpu_vs_anchor)}x CPU`,
     ],
     ["index build peak RSS, MB", fmt(peakMb, 0), fmt(a?.peak_rss_mb, 0), ""],
     ["index identical to numpy's", String(identical ?? "-"), "", ""],
