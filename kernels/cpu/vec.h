@@ -5,11 +5,11 @@
 // (`neox::isa_avx512`, ...), so the three copies never share a symbol and the linker cannot pick
 // an AVX-512 copy of a helper for the scalar path.
 //
-// Transcendentals (exp, tanh, erf) are our own polynomials on the vector paths, so the addon needs
-// no libmvec; the scalar path calls libm. Accuracy, measured over [-20, 20] in steps of 1e-4
-// against double libm: exp 8e-8 relative, tanh 2e-7 relative, erf 3e-7 relative, the normal CDF
-// 1.4e-5 relative down to 1e-30 (the rounding of x² inside exp); the parity tests check GELU, SiLU
-// and softmax built on them.
+// Transcendentals (exp, erfc, the normal CDF) are our own polynomials on the vector paths, so the
+// addon needs no libmvec; the scalar path calls libm. Accuracy, measured over [-20, 20] in steps of
+// 1e-4 against double libm: exp 8e-8 relative; the normal CDF 4e-6 relative down to 1e-10 and
+// 1.4e-5 down to 1e-30, as libm's erfcf gives on the same fp32 inputs (the rounding of x/√2 and
+// x² inside exp dominates); the parity tests check GELU, SiLU and softmax built on them.
 #pragma once
 
 #include <cmath>
@@ -103,6 +103,11 @@ inline VecF select_lt(VecF a, VecF b, VecF x, VecF y) {
   return VecF::of(_mm512_mask_blend_ps(_mm512_cmp_ps_mask(a.v, b.v, _CMP_LT_OQ), y.v, x.v));
 }
 inline VecF vround(VecF a) { return VecF::of(_mm512_roundscale_ps(a.v, _MM_FROUND_TO_NEAREST_INT)); }
+// 1/a: 14-bit estimate refined by one Newton step (about 2^-27 relative).
+inline VecF vrcp(VecF a) {
+  __m512 r = _mm512_rcp14_ps(a.v);
+  return VecF::of(_mm512_mul_ps(r, _mm512_fnmadd_ps(a.v, r, _mm512_set1_ps(2.0f))));
+}
 // Lanes from k on set to zero.
 inline VecF keep_first(VecF a, int k) { return VecF::of(_mm512_maskz_mov_ps(VecF::mask(k), a.v)); }
 // k lanes from p, the rest `fill`.
@@ -193,6 +198,8 @@ inline VecF select_lt(VecF a, VecF b, VecF x, VecF y) {
 inline VecF vround(VecF a) {
   return VecF::of(_mm256_round_ps(a.v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
+// 1/a by division: the AVX2 estimate (12 bits) plus one Newton step is only ~2^-22.
+inline VecF vrcp(VecF a) { return VecF::of(_mm256_div_ps(_mm256_set1_ps(1.0f), a.v)); }
 inline VecF keep_first(VecF a, int k) {
   return k >= VecF::W ? a : VecF::of(_mm256_and_ps(a.v, _mm256_castsi256_ps(VecF::mask(k))));
 }
@@ -230,6 +237,7 @@ inline VecF vabs(VecF a) { return VecF::of(std::fabs(a.v)); }
 inline VecF vcopysign(VecF a, VecF s) { return VecF::of(std::copysign(a.v, s.v)); }
 inline VecF select_lt(VecF a, VecF b, VecF x, VecF y) { return a.v < b.v ? x : y; }
 inline VecF keep_first(VecF a, int) { return a; }
+inline VecF vrcp(VecF a) { return VecF::of(1.0f / a.v); }
 inline VecF load_or(const float* p, int, float) { return VecF::load(p); }
 #endif
 
@@ -255,71 +263,30 @@ inline VecF vexp(VecF x) {
   return p * vexp2i(n);
 }
 
-// tanh(x) = sign(x)·(1 - e)/(1 + e), e = exp(-2|x|); below |x| = 0.3 that loses relative
-// accuracy, so there the odd Taylor series to x^9 is used (next term < 5e-8 relative).
-inline VecF vtanh(VecF x) {
-  VecF a = vabs(x);
-  VecF e = vexp(VecF::set1(-2.0f) * a);
-  VecF big = (VecF::set1(1.0f) - e) / (VecF::set1(1.0f) + e);
-  VecF a2 = a * a;
-  VecF p = VecF::set1(62.0f / 2835.0f);
-  p = fma(p, a2, VecF::set1(-17.0f / 315.0f));
-  p = fma(p, a2, VecF::set1(2.0f / 15.0f));
-  p = fma(p, a2, VecF::set1(-1.0f / 3.0f));
-  p = fma(p, a2, VecF::set1(1.0f));
-  VecF small = p * a;
-  return vcopysign(select_lt(a, VecF::set1(0.3f), small, big), x);
-}
-
-// erf on the vector paths. |x| < 0.7: the Maclaurin series 2/sqrt(pi)·Σ (-1)^k x^(2k+1)/(k!(2k+1))
-// to k = 6 (next term < 1e-7 relative). |x| >= 0.7: erfc(a) = exp(-a²)·P(t), t = 1/(1 + a/2), P
-// of degree 8 fitted for relative error on [0.7, 9.5] by tools/fixtures/kernels/fit-erfc.py
-// (3.4e-7 relative in fp32 arithmetic, so the tail keeps its relative accuracy).
-inline VecF erf_series(VecF a) {
-  VecF a2 = a * a;
-  VecF s = VecF::set1(1.0f / 9360.0f);
-  s = fma(s, a2, VecF::set1(-1.0f / 1320.0f));
-  s = fma(s, a2, VecF::set1(1.0f / 216.0f));
-  s = fma(s, a2, VecF::set1(-1.0f / 42.0f));
-  s = fma(s, a2, VecF::set1(1.0f / 10.0f));
-  s = fma(s, a2, VecF::set1(-1.0f / 3.0f));
-  s = fma(s, a2, VecF::set1(1.0f));
-  return s * a * VecF::set1(1.12837916709551257f);
-}
-// erfc(a) for a >= 0.7 (any a >= 0 gives a finite value, accurate from 0.7 on).
-inline VecF erfc_tail(VecF a) {
-  VecF t = VecF::set1(1.0f) / fma(VecF::set1(0.5f), a, VecF::set1(1.0f));
-  VecF p = VecF::set1(0.06035546213388443f);
-  p = fma(p, t, VecF::set1(-0.11914879828691483f));
-  p = fma(p, t, VecF::set1(-0.06486169248819351f));
-  p = fma(p, t, VecF::set1(0.1734127700328827f));
-  p = fma(p, t, VecF::set1(0.12681721150875092f));
-  p = fma(p, t, VecF::set1(0.2618469297885895f));
-  p = fma(p, t, VecF::set1(0.2794625759124756f));
-  p = fma(p, t, VecF::set1(0.2823449373245239f));
-  p = fma(p, t, VecF::set1(-9.978192792914342e-06f));
+// erfc(a) for a >= 0: exp(-a²)·P(t), t = 1/(1 + a/2), P of degree 9 fitted for relative error
+// on [0, 9.5] by tools/fixtures/kernels/fit-erfc.py (3.8e-7 relative in fp32 arithmetic).
+inline VecF verfc(VecF a) {
+  VecF t = vrcp(fma(VecF::set1(0.5f), a, VecF::set1(1.0f)));
+  VecF p = VecF::set1(-0.0573718287050724f);
+  p = fma(p, t, VecF::set1(0.2753770351409912f));
+  p = fma(p, t, VecF::set1(-0.4657565653324127f));
+  p = fma(p, t, VecF::set1(0.24994072318077087f));
+  p = fma(p, t, VecF::set1(-0.003837011754512787f));
+  p = fma(p, t, VecF::set1(0.1909060925245285f));
+  p = fma(p, t, VecF::set1(0.2469741255044937f));
+  p = fma(p, t, VecF::set1(0.2815989553928375f));
+  p = fma(p, t, VecF::set1(0.28217244148254395f));
+  p = fma(p, t, VecF::set1(-4.0055165300145745e-06f));
   return vexp(-(a * a)) * p;
 }
-inline VecF verf(VecF x) {
-  VecF a = vabs(x);
-  VecF big = VecF::set1(1.0f) - erfc_tail(a);
-  return vcopysign(select_lt(a, VecF::set1(0.7f), erf_series(a), big), x);
-}
 // Φ(x) = 0.5·erfc(-x/√2), the standard normal CDF, without the cancellation of 0.5·(1 + erf) for
-// negative x: the lower tail is the erfc tail itself.
+// negative x: h = 0.5·erfc(|x|/√2) is the lower tail itself, and Φ = x < 0 ? h : 1 - h.
 inline VecF vnormal_cdf(VecF x) {
-  VecF z = x * VecF::set1(0.70710678118654752f);
-  VecF a = vabs(z);
-  VecF half = VecF::set1(0.5f);
-  VecF small = fma(half, vcopysign(erf_series(a), z), half);
-  VecF h = half * erfc_tail(a);
-  VecF big = select_lt(x, VecF::zero(), h, VecF::set1(1.0f) - h);
-  return select_lt(a, VecF::set1(0.7f), small, big);
+  VecF h = VecF::set1(0.5f) * verfc(vabs(x) * VecF::set1(0.70710678118654752f));
+  return select_lt(x, VecF::zero(), h, VecF::set1(1.0f) - h);
 }
 #else
 inline VecF vexp(VecF x) { return VecF::of(std::exp(x.v)); }
-inline VecF vtanh(VecF x) { return VecF::of(std::tanh(x.v)); }
-inline VecF verf(VecF x) { return VecF::of(std::erf(x.v)); }
 inline VecF vnormal_cdf(VecF x) { return VecF::of(0.5f * std::erfc(-x.v * 0.70710678118654752f)); }
 #endif
 
