@@ -3,14 +3,14 @@
 // PyTorch on the same shape (tools/fixtures/engine/bench_torch.py, re-measured when Debian's
 // python3-torch is installed; else perf-anchors.md's 776 tok/s). Prints a table and writes
 // bench-results/engine.json. Env: NEOX_BENCH_STEPS (default 5), NEOX_BENCH_TORCH=0 to skip PyTorch,
-// NEOX_BENCH_PROFILE=1 to print time per kernel.
+// NEOX_BENCH_PROFILE=1 to print time per kernel, NEOX_BENCH_EAGER=0 to skip the eager comparison step.
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setNumThreads } from "@neox/kernels";
-import { allocStats, Plan, scope, Tensor } from "../src/index";
+import { allocStats, fill, Plan, scope, Tensor } from "../src/index";
 import { EngineStack, type StackConfig } from "./stack";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -27,6 +27,8 @@ interface Run {
   launches_per_step: number;
   arena_mb: number;
   allocation_calls_per_step: number;
+  /** One eager (unplanned) step, for comparison; NaN when skipped. */
+  eager_tokens_per_sec: number;
 }
 
 // Seeded uniform noise scaled to std 0.02 (initial weights need no particular law to be timed).
@@ -41,20 +43,42 @@ function noise(n: number, seed: number, std: number): Float32Array {
   return out;
 }
 
+// Norm weights 1, biases 0 (GPT-NeoX's initialisation), then the bf16 working copy.
+function initNorms(stack: EngineStack): void {
+  for (const [name, p] of stack.params.params) {
+    if (name.endsWith("layernorm.weight")) p.write(new Float32Array(p.numel).fill(1));
+    else if (name.endsWith(".bias")) p.write(new Float32Array(p.numel));
+  }
+  stack.params.refreshLowp();
+}
+
 function benchPrecision(precision: "fp32" | "bf16"): Run {
   const cfg: StackConfig = { ...SHAPE, precision, lr: 1e-4 };
   const stack = new EngineStack(cfg);
   stack.params.data.write(noise(stack.params.numel, 1, 0.02));
-  for (const [name, p] of stack.params.params) {
-    if (name.endsWith("layernorm.weight")) p.write(new Float32Array(p.numel).fill(1));
-    else if (name.endsWith(".bias") || name.endsWith("layernorm.bias")) p.write(new Float32Array(p.numel));
-  }
-  stack.params.refreshLowp();
+  initNorms(stack);
   const n = cfg.batch * cfg.seq;
   const ids = (seed: number) =>
     Array.from(noise(n, seed, 0.25), (x) => Math.floor((x / Math.sqrt(3) + 0.5) * cfg.vocab));
   const tokens = Tensor.fromArray(ids(7), [n], { dtype: "i32" });
   const targets = Tensor.fromArray(ids(8), [n], { dtype: "i32" });
+
+  // Eager steps for comparison (fresh buffers every step), unless NEOX_BENCH_EAGER=0.
+  let eagerSeconds = Number.NaN;
+  if (process.env.NEOX_BENCH_EAGER !== "0") {
+    const eagerStep = (t: number) => {
+      stack.opt.t.value = t;
+      scope(() => stack.trainStep(tokens, targets).item());
+    };
+    eagerStep(1);
+    const e0 = performance.now();
+    eagerStep(2);
+    eagerSeconds = (performance.now() - e0) / 1000;
+    stack.params.data.write(noise(stack.params.numel, 1, 0.02)); // back to the same start
+    fill(stack.opt.m, 0);
+    fill(stack.opt.v, 0);
+    initNorms(stack);
+  }
 
   stack.opt.t.value = 1;
   const { plan, result } = Plan.record(() => scope(() => stack.trainStep(tokens, targets)));
@@ -87,6 +111,7 @@ function benchPrecision(precision: "fp32" | "bf16"): Run {
     launches_per_step: plan.stats.launches,
     arena_mb: plan.stats.arenaBytes / 2 ** 20,
     allocation_calls_per_step: (after.calls - before.calls) / STEPS,
+    eager_tokens_per_sec: n / eagerSeconds,
   };
   loss.dispose();
   plan.dispose();
@@ -142,16 +167,16 @@ function main(): void {
     `\nengine: ${SHAPE.layers} layers, d${SHAPE.d}, ${SHAPE.heads} heads, seq ${SHAPE.seq}, micro-batch ${SHAPE.batch}, vocab ${SHAPE.vocab}, ${THREADS} threads, ${STEPS} timed steps`,
   );
   console.log(
-    "| run | tokens/s | s/step | vs PyTorch | loss first -> last | launches | arena MiB | allocs/step |",
+    "| run | tokens/s | s/step | vs PyTorch | eager tokens/s | loss first -> last | launches | arena MiB | allocs/step |",
   );
-  console.log("|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|");
   for (const [name, r] of rows) {
     console.log(
-      `| ${name} | ${r.tokens_per_sec.toFixed(0)} | ${r.seconds_per_step.toFixed(3)} | ${(r.tokens_per_sec / anchor.tokens_per_sec).toFixed(2)}x | ${r.first_loss.toFixed(4)} -> ${r.last_loss.toFixed(4)} | ${r.launches_per_step} | ${r.arena_mb.toFixed(0)} | ${r.allocation_calls_per_step} |`,
+      `| ${name} | ${r.tokens_per_sec.toFixed(0)} | ${r.seconds_per_step.toFixed(3)} | ${(r.tokens_per_sec / anchor.tokens_per_sec).toFixed(2)}x | ${r.eager_tokens_per_sec.toFixed(0)} | ${r.first_loss.toFixed(4)} -> ${r.last_loss.toFixed(4)} | ${r.launches_per_step} | ${r.arena_mb.toFixed(0)} | ${r.allocation_calls_per_step} |`,
     );
   }
   console.log(
-    `| PyTorch anchor (${anchor.source}) | ${anchor.tokens_per_sec.toFixed(0)} | | 1.00x | | | | |`,
+    `| PyTorch anchor (${anchor.source}) | ${anchor.tokens_per_sec.toFixed(0)} | | 1.00x | | | | | |`,
   );
   console.log(`fp32 ratio ${ratio.toFixed(2)}x (goal >= 1.5x)`);
   const json = {

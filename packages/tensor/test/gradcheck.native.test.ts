@@ -4,6 +4,7 @@
 // grad and compares the tape's gradient with central differences.
 import { describe, expect, it } from "vitest";
 import {
+  activeTape,
   add,
   backward,
   cast,
@@ -11,11 +12,13 @@ import {
   checkpoint,
   crossEntropy,
   embedding,
+  GRAD_RULES,
   gelu,
   layerNorm,
   linear,
   rotaryTables,
   scale,
+  scope,
   Tensor,
 } from "../src/index";
 import { gradCheck, randn, rng } from "./helpers/gradcheck";
@@ -102,6 +105,9 @@ const CASES: Case[] = [
   },
 ];
 
+// Ops whose tape entries the cases below produced; every rule in GRAD_RULES must be among them.
+const covered = new Set<string>();
+
 describe("gradients through the tape match finite differences", () => {
   for (const c of CASES) {
     it(c.name, () => {
@@ -111,6 +117,11 @@ describe("gradients through the tape match finite differences", () => {
         if (make) return make();
         const n = shape.reduce((a, b) => a * b, 1);
         return Tensor.fromArray(randn(n, rand, 0.8), shape).requireGrad();
+      });
+      scope(() => {
+        c.fn(...inputs);
+        for (const e of activeTape().entries) covered.add(e.op);
+        activeTape().clear();
       });
       const bad = gradCheck(c.fn, inputs, { samples: 20, ...c.tol });
       expect(bad).toEqual([]);
@@ -131,6 +142,7 @@ describe("linear with a bf16 working copy", () => {
       x.grad = null;
       w.grad = null;
       const wl = lowp ? cast(w, "bf16") : null;
+      if (wl) covered.add("cast"); // bf16 rounding hides the cast from finite differences
       const y = linear(x, w, null, { weightLowp: wl });
       const out = y.toFloat32Array();
       backward(y, dy);
@@ -151,5 +163,11 @@ describe("linear with a bf16 working copy", () => {
       expect(maxDiff(b[k], f[k])).toBeLessThan(2e-2);
       expect(maxDiff(b[k], f[k])).toBeGreaterThan(0); // really took the bf16 path
     }
+  });
+});
+
+describe("coverage", () => {
+  it("every gradient rule has a case above (add one when adding a rule)", () => {
+    expect(Object.keys(GRAD_RULES).filter((op) => !covered.has(op))).toEqual([]);
   });
 });
