@@ -1,7 +1,7 @@
 // Embedding gather and scatter-add against the float64 reference under every ISA. Cases:
 // test/cases/embedding.ts (its header says how to add one).
 import { describe, expect, it } from "vitest";
-import { withIsa } from "../src/index";
+import { numThreads, setNumThreads, withIsa } from "../src/index";
 import * as ops from "../src/ops/embedding";
 import * as ref from "../src/reference/embedding";
 import { type EmbeddingCase, embeddingCases } from "./cases/embedding";
@@ -49,6 +49,27 @@ describeNative("embedding kernels match the float64 reference", () => {
       });
     });
   }
+
+  it("the scatter-add is bit-identical for one and two threads (threads own columns)", () => {
+    withBuffers((s) => {
+      const rng = new Rng(78);
+      const [N, C, V] = [4096, 256, 7];
+      const dout = s.f32(rng.normalArray(N * C));
+      const t = s.i32(ids(rng, N, V));
+      const before = numThreads();
+      const run = (threads: number) => {
+        setNumThreads(threads);
+        const dw = s.f32(new Float64Array(V * C));
+        ops.embeddingBackward(dw.address, dout.address, t.address, N, C, V);
+        return read(dw);
+      };
+      try {
+        expect(run(2)).toEqual(run(1));
+      } finally {
+        setNumThreads(before);
+      }
+    });
+  });
 
   it("rejects an id outside the table, naming its position, and writes nothing", () => {
     withBuffers((s) => {

@@ -1,7 +1,7 @@
 // Multi-tensor AdamW, global L2 norm, clipping and scaling against the float64 references under
 // every ISA. Cases: test/cases/optimizer.ts (its header says how to add one).
 import { describe, expect, it } from "vitest";
-import { withIsa } from "../src/index";
+import { numThreads, setNumThreads, withIsa } from "../src/index";
 import * as ops from "../src/ops/optimizer";
 import * as refAdam from "../src/reference/adamw";
 import * as refNorm from "../src/reference/global-norm";
@@ -90,6 +90,23 @@ describeNative("optimizer kernels match the float64 reference", () => {
       });
     });
   }
+
+  it("globalL2Norm does not depend on the thread count (fixed block order)", () => {
+    withBuffers((s) => {
+      const rng = new Rng(77);
+      const sizes = [300_001, 5, 70_000];
+      const addrs = sizes.map((n) => s.f32(rng.normalArray(n)).address);
+      const before = numThreads();
+      try {
+        setNumThreads(1);
+        const one = ops.globalL2Norm(addrs, sizes);
+        setNumThreads(2);
+        expect(ops.globalL2Norm(addrs, sizes)).toBe(one);
+      } finally {
+        setNumThreads(before);
+      }
+    });
+  });
 
   it("rejects mismatched arrays and step 0, naming the argument", () => {
     expect(() => ops.globalL2Norm([8, 16], [1])).toThrow(
