@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -65,6 +67,33 @@ const attn::IsaOps& ops_for_active_isa() {
 
 int64_t round16(int64_t n) { return (n + 15) / 16 * 16; }
 
+// Per-thread float workspaces, grown on demand and kept for the thread's lifetime, as the GEMM
+// keeps its packing buffers (gemm.cc): workspace, not tensors, so not in alloc_stats, and a
+// compiled training step makes no allocation calls once warm. `shared` holds what the calling
+// thread prepares for all workers (packed K/V, dQ partials); `tile` is each worker's scratch.
+struct Workspace {
+  float* p = nullptr;
+  size_t have = 0;
+  Workspace() = default;
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+  ~Workspace() { std::free(p); }
+  float* get(int64_t floats) {
+    const size_t want = (static_cast<size_t>(floats) * sizeof(float) + 4095) / 4096 * 4096;
+    if (want > have) {
+      std::free(p);
+      p = nullptr;
+      have = 0;
+      p = static_cast<float*>(std::aligned_alloc(64, want));
+      if (!p) throw std::bad_alloc();
+      have = want;
+    }
+    return p;
+  }
+};
+thread_local Workspace tl_shared;
+thread_local Workspace tl_tile;
+
 // Runs fn(item, scratch) for every item in [0, n) on the pool; threads take items in index
 // order from a shared counter (callers list the costliest items first), each with its own
 // 64-byte aligned scratch of `scratch_floats` floats.
@@ -73,16 +102,10 @@ void run_items(int64_t n, int64_t scratch_floats, F&& fn) {
   std::atomic<int64_t> next{0};
   const int64_t workers = std::max<int64_t>(1, std::min<int64_t>(num_threads(), n));
   parallel_for(workers, 1, [&](int64_t begin, int64_t end) {
-    float* scratch = static_cast<float*>(aligned_alloc_counted(sizeof(float) * scratch_floats));
-    try {
-      for (int64_t w = begin; w < end; ++w) {
-        for (int64_t it = next.fetch_add(1); it < n; it = next.fetch_add(1)) fn(it, scratch);
-      }
-    } catch (...) {
-      free_counted(scratch);
-      throw;
+    float* scratch = tl_tile.get(scratch_floats);
+    for (int64_t w = begin; w < end; ++w) {
+      for (int64_t it = next.fetch_add(1); it < n; it = next.fetch_add(1)) fn(it, scratch);
     }
-    free_counted(scratch);
   });
 }
 
@@ -171,92 +194,86 @@ void forward_impl(T* out, float* lse, const T* q, const T* k, const T* v, const 
   // BC×HSP); fp32 Q is always read in place (it is only ever the A operand).
   const bool v_direct = F32 && HS == HSP;
   const int64_t tile = HSP * BC, n_tiles = d.B * d.NKV * nkt;
-  float* packed = static_cast<float*>(aligned_alloc_counted(sizeof(float) * tile * n_tiles * (v_direct ? 1 : 2)));
+  float* packed = tl_shared.get(tile * n_tiles * (v_direct ? 1 : 2));
   float* KT = packed;
   float* VP = packed + tile * n_tiles;
   // scratch: S (BR×BC) | O (BR×HSP) | m, l (BR each) | Q (BR×HSP, bf16 only)
   const int64_t scratch = BR * BC + BR * HSP + 2 * BR + (F32 ? 0 : BR * HSP);
-  try {
-    parallel_for(n_tiles, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t it = begin; it < end; ++it) {
-        const int64_t kt = it % nkt, bk = it / nkt, b = bk / d.NKV, kvh = bk % d.NKV;
-        const int64_t j0 = kt * BC, bc = std::min(BC, d.Tk - j0);
-        pack_transposed(KT + it * tile, k + b * d.k_sb + j0 * d.k_st + kvh * d.k_sh, d.k_st, bc, HS, HSP);
-        if (!v_direct) pack_rows(VP + it * tile, v + b * d.v_sb + j0 * d.v_st + kvh * d.v_sh, d.v_st, bc, HS, HSP);
-      }
-    });
+  parallel_for(n_tiles, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t it = begin; it < end; ++it) {
+      const int64_t kt = it % nkt, bk = it / nkt, b = bk / d.NKV, kvh = bk % d.NKV;
+      const int64_t j0 = kt * BC, bc = std::min(BC, d.Tk - j0);
+      pack_transposed(KT + it * tile, k + b * d.k_sb + j0 * d.k_st + kvh * d.k_sh, d.k_st, bc, HS, HSP);
+      if (!v_direct) pack_rows(VP + it * tile, v + b * d.v_sb + j0 * d.v_st + kvh * d.v_sh, d.v_st, bc, HS, HSP);
+    }
+  });
 
-    // Items run costliest first: the last query tiles see the most keys.
-    run_items(nqt * BH, scratch, [&](int64_t it, float* buf) {
-      const int64_t qt = nqt - 1 - it / BH, bh = it % BH, b = bh / d.NH, h = bh % d.NH, kvh = h / G;
-      float *S = buf, *O = S + BR * BC, *m = O + BR * HSP, *l = m + BR;
-      const int64_t i0 = qt * BR, rows = std::min(BR, d.Tq - i0);
-      const int R = static_cast<int>(rows);
-      const float slope = alibi_slopes ? alibi_slopes[h] : 0.0f;
-      const T* q_tile = q + b * d.q_sb + i0 * d.q_st + h * d.q_sh;
-      const float* Qt;
-      int64_t ldq;
-      if constexpr (F32) {
-        Qt = q_tile;  // the A operand: read in place
-        ldq = d.q_st;
-      } else {
-        float* Qp = l + BR;
-        pack_rows(Qp, q_tile, d.q_st, rows, HS, HSP);
-        Qt = Qp;
-        ldq = HSP;
-      }
-      std::fill(O, O + BR * HSP, 0.0f);
-      std::fill(m, m + BR, -INFINITY);
-      std::fill(l, l + BR, 0.0f);
+  // Items run costliest first: the last query tiles see the most keys.
+  run_items(nqt * BH, scratch, [&](int64_t it, float* buf) {
+    const int64_t qt = nqt - 1 - it / BH, bh = it % BH, b = bh / d.NH, h = bh % d.NH, kvh = h / G;
+    float *S = buf, *O = S + BR * BC, *m = O + BR * HSP, *l = m + BR;
+    const int64_t i0 = qt * BR, rows = std::min(BR, d.Tq - i0);
+    const int R = static_cast<int>(rows);
+    const float slope = alibi_slopes ? alibi_slopes[h] : 0.0f;
+    const T* q_tile = q + b * d.q_sb + i0 * d.q_st + h * d.q_sh;
+    const float* Qt;
+    int64_t ldq;
+    if constexpr (F32) {
+      Qt = q_tile;  // the A operand: read in place
+      ldq = d.q_st;
+    } else {
+      float* Qp = l + BR;
+      pack_rows(Qp, q_tile, d.q_st, rows, HS, HSP);
+      Qt = Qp;
+      ldq = HSP;
+    }
+    std::fill(O, O + BR * HSP, 0.0f);
+    std::fill(m, m + BR, -INFINITY);
+    std::fill(l, l + BR, 0.0f);
 
-      const int64_t p_first = i0 + off, p_last = i0 + rows - 1 + off;
-      const int64_t k_first = d.window >= 0 ? std::max<int64_t>(0, p_first - d.window) : 0;
-      const int64_t tile0 = (b * d.NKV + kvh) * nkt;
-      for (int64_t kt = k_first / BC; kt <= p_last / BC; ++kt) {
-        const int64_t j0 = kt * BC, bc = std::min(BC, d.Tk - j0);
-        ops.gemm(S, BC, Qt, ldq, false, KT + (tile0 + kt) * tile, BC, R, BC, static_cast<int>(HS), false);
-        for (int64_t r = 0; r < rows; ++r) {
-          float* s = S + r * BC;
-          const Span sp = visible(i0 + r + off, j0, bc, d.window);
-          if (sp.lo >= sp.hi) {
-            std::fill(s, s + BC, 0.0f);
-            continue;
-          }
-          const int n = static_cast<int>(sp.hi - sp.lo);
-          // ALiBi bias -slope·(i - j) = slope·(j - i), j - i = j0 + lo + c - p for column c
-          const float rel = static_cast<float>(j0 + sp.lo - (i0 + r + off));
-          const float mx = ops.scale_bias_max(s + sp.lo, n, d.scale, slope, rel);
-          const float mnew = std::max(m[r], mx);
-          const float alpha = std::exp(m[r] - mnew);  // 0 on the first visible tile (m = -inf)
-          const float sum = ops.exp_sum(s + sp.lo, n, mnew);
-          std::fill(s, s + sp.lo, 0.0f);
-          std::fill(s + sp.hi, s + BC, 0.0f);
-          l[r] = l[r] * alpha + sum;
-          if (alpha != 1.0f) ops.scale(O + r * HSP, static_cast<int>(HSP), alpha);
-          m[r] = mnew;
-        }
-        const float* Vt = VP + (tile0 + kt) * tile;
-        int64_t ldv = HSP;
-        if constexpr (F32) {
-          if (v_direct) {
-            Vt = v + b * d.v_sb + j0 * d.v_st + kvh * d.v_sh;
-            ldv = d.v_st;
-          }
-        }
-        ops.gemm(O, HSP, S, BC, false, Vt, ldv, R, static_cast<int>(HSP), static_cast<int>(bc), true);
-      }
+    const int64_t p_first = i0 + off, p_last = i0 + rows - 1 + off;
+    const int64_t k_first = d.window >= 0 ? std::max<int64_t>(0, p_first - d.window) : 0;
+    const int64_t tile0 = (b * d.NKV + kvh) * nkt;
+    for (int64_t kt = k_first / BC; kt <= p_last / BC; ++kt) {
+      const int64_t j0 = kt * BC, bc = std::min(BC, d.Tk - j0);
+      ops.gemm(S, BC, Qt, ldq, false, KT + (tile0 + kt) * tile, BC, R, BC, static_cast<int>(HS), false);
       for (int64_t r = 0; r < rows; ++r) {
-        const float inv = 1.0f / l[r];
-        T* o = out + ((b * d.Tq + i0 + r) * d.NH + h) * HS;
-        for (int64_t e = 0; e < HS; ++e) st(o + e, O[r * HSP + e] * inv);
-        lse[(b * d.NH + h) * d.Tq + i0 + r] = m[r] + std::log(l[r]);
+        float* s = S + r * BC;
+        const Span sp = visible(i0 + r + off, j0, bc, d.window);
+        if (sp.lo >= sp.hi) {
+          std::fill(s, s + BC, 0.0f);
+          continue;
+        }
+        const int n = static_cast<int>(sp.hi - sp.lo);
+        // ALiBi bias -slope·(i - j) = slope·(j - i), j - i = j0 + lo + c - p for column c
+        const float rel = static_cast<float>(j0 + sp.lo - (i0 + r + off));
+        const float mx = ops.scale_bias_max(s + sp.lo, n, d.scale, slope, rel);
+        const float mnew = std::max(m[r], mx);
+        const float alpha = std::exp(m[r] - mnew);  // 0 on the first visible tile (m = -inf)
+        const float sum = ops.exp_sum(s + sp.lo, n, mnew);
+        std::fill(s, s + sp.lo, 0.0f);
+        std::fill(s + sp.hi, s + BC, 0.0f);
+        l[r] = l[r] * alpha + sum;
+        if (alpha != 1.0f) ops.scale(O + r * HSP, static_cast<int>(HSP), alpha);
+        m[r] = mnew;
       }
-    });
-  } catch (...) {
-    free_counted(packed);
-    throw;
-  }
-  free_counted(packed);
+      const float* Vt = VP + (tile0 + kt) * tile;
+      int64_t ldv = HSP;
+      if constexpr (F32) {
+        if (v_direct) {
+          Vt = v + b * d.v_sb + j0 * d.v_st + kvh * d.v_sh;
+          ldv = d.v_st;
+        }
+      }
+      ops.gemm(O, HSP, S, BC, false, Vt, ldv, R, static_cast<int>(HSP), static_cast<int>(bc), true);
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      const float inv = 1.0f / l[r];
+      T* o = out + ((b * d.Tq + i0 + r) * d.NH + h) * HS;
+      for (int64_t e = 0; e < HS; ++e) st(o + e, O[r * HSP + e] * inv);
+      lse[(b * d.NH + h) * d.Tq + i0 + r] = m[r] + std::log(l[r]);
+    }
+  });
 }
 
 // Backward work items are (key-tile chunk, b, kv head): each owns dK/dV of its key tiles (summed
@@ -302,137 +319,131 @@ void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, c
 
   // D = rowsum(dO ∘ O), (B, NH, Tq), and the dQ partials (nchunks, B, NH, Tq, HSP).
   const int64_t part_floats = nchunks * d.B * d.NH * d.Tq * HSP;
-  float* Dbuf = static_cast<float*>(aligned_alloc_counted(sizeof(float) * (d.B * d.NH * d.Tq + part_floats)));
+  float* Dbuf = tl_shared.get(d.B * d.NH * d.Tq + part_floats);
   float* parts = Dbuf + d.B * d.NH * d.Tq;
-  try {
-    parallel_for(d.B * d.Tq, 16, [&](int64_t begin, int64_t end) {
-      for (int64_t bt = begin; bt < end; ++bt) {
-        const int64_t b = bt / d.Tq, t = bt % d.Tq;
-        for (int64_t h = 0; h < d.NH; ++h) {
-          const int64_t o = (bt * d.NH + h) * HS;
-          float dot = 0.0f;
-          if constexpr (F32) {
-            dot = ops.dot(dout + o, out + o, static_cast<int>(HS));
-          } else {
-            for (int64_t e = 0; e < HS; ++e) dot += ld(dout + o + e) * ld(out + o + e);
-          }
-          Dbuf[(b * d.NH + h) * d.Tq + t] = dot;
-        }
-      }
-    });
-
-    // scratch: Kᵀ, Vᵀ (HSP×BC) | K, dK, dV (BC×HSP) | Q, dO (BR×HSP) | P, dP (BR×BC)
-    const int64_t scratch = 2 * HSP * BC + 3 * BC * HSP + 2 * BR * HSP + 2 * BR * BC;
-    run_items(nchunks * base_items, scratch, [&](int64_t it, float* buf) {
-      const int64_t c = it / base_items, b = (it % base_items) / d.NKV, kvh = it % d.NKV;
-      float *Kt = buf, *Vt = Kt + HSP * BC, *Kp = Vt + HSP * BC, *dK = Kp + BC * HSP, *dV = dK + BC * HSP;
-      float *Qp = dV + BC * HSP, *dOp = Qp + BR * HSP, *P = dOp + BR * HSP, *dP = P + BR * BC;
-      float* part = parts + (c * d.B + b) * d.NH * d.Tq * HSP;
-      std::fill(part + kvh * G * d.Tq * HSP, part + (kvh + 1) * G * d.Tq * HSP, 0.0f);
-      const T* kh = k + b * d.k_sb + kvh * d.k_sh;
-      const T* vh = v + b * d.v_sb + kvh * d.v_sh;
-
-      for (int64_t kt = chunk_start[c]; kt < chunk_start[c + 1]; ++kt) {
-        int64_t i_lo, i_hi;
-        query_range(kt, &i_lo, &i_hi);
-        const int64_t j0 = kt * BC, bc = std::min(BC, d.Tk - j0);
-        if (i_lo <= i_hi) {
-          pack_transposed(Kt, kh + j0 * d.k_st, d.k_st, bc, HS, HSP);
-          pack_transposed(Vt, vh + j0 * d.v_st, d.v_st, bc, HS, HSP);
-          if (!direct) pack_rows(Kp, kh + j0 * d.k_st, d.k_st, bc, HS, HSP);
-        }
-        const float* Kb = Kp;
-        int64_t ldk = HSP;
+  parallel_for(d.B * d.Tq, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t bt = begin; bt < end; ++bt) {
+      const int64_t b = bt / d.Tq, t = bt % d.Tq;
+      for (int64_t h = 0; h < d.NH; ++h) {
+        const int64_t o = (bt * d.NH + h) * HS;
+        float dot = 0.0f;
         if constexpr (F32) {
-          if (direct) {
-            Kb = kh + j0 * d.k_st;
-            ldk = d.k_st;
-          }
+          dot = ops.dot(dout + o, out + o, static_cast<int>(HS));
+        } else {
+          for (int64_t e = 0; e < HS; ++e) dot += ld(dout + o + e) * ld(out + o + e);
         }
-        std::fill(dK, dK + BC * HSP, 0.0f);
-        std::fill(dV, dV + BC * HSP, 0.0f);
-        for (int64_t g = 0; g < G && i_lo <= i_hi; ++g) {
-          const int64_t h = kvh * G + g;
-          const float slope = alibi_slopes ? alibi_slopes[h] : 0.0f;
-          const float* lse_h = lse + (b * d.NH + h) * d.Tq;
-          const float* D_h = Dbuf + (b * d.NH + h) * d.Tq;
-          for (int64_t qt = i_lo / BR; qt <= i_hi / BR; ++qt) {
-            const int64_t i0 = qt * BR, rows = std::min(BR, d.Tq - i0);
-            const int R = static_cast<int>(rows);
-            const T* Qsrc = q + b * d.q_sb + i0 * d.q_st + h * d.q_sh;
-            const T* dOsrc = dout + ((b * d.Tq + i0) * d.NH + h) * HS;
-            const float *Qa = Qp, *dOa = dOp;
-            int64_t ldq = HSP, ldo = HSP;
-            if constexpr (F32) {
-              if (direct) {
-                Qa = Qsrc;
-                dOa = dOsrc;
-                ldq = d.q_st;
-                ldo = d.NH * HS;
-              }
-            }
-            if (!direct) {
-              pack_rows(Qp, Qsrc, d.q_st, rows, HS, HSP);
-              pack_rows(dOp, dOsrc, d.NH * HS, rows, HS, HSP);
-            }
-            // P = exp(scale·QKᵀ + bias − lse), zero where masked
-            ops.gemm(P, BC, Qa, ldq, false, Kt, BC, R, BC, static_cast<int>(HS), false);
-            for (int64_t r = 0; r < rows; ++r) {
-              float* p = P + r * BC;
-              const Span sp = visible(i0 + r + off, j0, bc, d.window);
-              if (sp.lo >= sp.hi) {
-                std::fill(p, p + BC, 0.0f);
-                continue;
-              }
-              const int n = static_cast<int>(sp.hi - sp.lo);
-              const float rel = static_cast<float>(j0 + sp.lo - (i0 + r + off));
-              ops.scale_bias_max(p + sp.lo, n, d.scale, slope, rel);
-              ops.exp_sum(p + sp.lo, n, lse_h[i0 + r]);
-              std::fill(p, p + sp.lo, 0.0f);
-              std::fill(p + sp.hi, p + BC, 0.0f);
-            }
-            // dV += Pᵀ·dO ; dP = dO·Vᵀ ; dS = P∘(dP − D)·scale (kept in dP)
-            ops.gemm(dV, HSP, P, BC, true, dOa, ldo, static_cast<int>(bc), static_cast<int>(HSP), R, true);
-            ops.gemm(dP, BC, dOa, ldo, false, Vt, BC, R, BC, static_cast<int>(HS), false);
-            for (int64_t r = 0; r < rows; ++r) {
-              ops.softmax_grad(dP + r * BC, P + r * BC, dP + r * BC, BC, D_h[i0 + r], d.scale);
-            }
-            // dQ += dS·K ; dK += dSᵀ·Q
-            float* dq_tile = part + (h * d.Tq + i0) * HSP;
-            ops.gemm(dq_tile, HSP, dP, BC, false, Kb, ldk, R, static_cast<int>(HSP), static_cast<int>(bc), true);
-            ops.gemm(dK, HSP, dP, BC, true, Qa, ldq, static_cast<int>(bc), static_cast<int>(HSP), R, true);
-          }
-        }
-        for (int64_t cc = 0; cc < bc; ++cc) {
-          T* dkr = dk + b * d.k_sb + (j0 + cc) * d.k_st + kvh * d.k_sh;
-          T* dvr = dv + b * d.v_sb + (j0 + cc) * d.v_st + kvh * d.v_sh;
-          for (int64_t e = 0; e < HS; ++e) {
-            st(dkr + e, dK[cc * HSP + e]);
-            st(dvr + e, dV[cc * HSP + e]);
-          }
-        }
+        Dbuf[(b * d.NH + h) * d.Tq + t] = dot;
       }
-    });
+    }
+  });
 
-    parallel_for(d.B * d.Tq, 16, [&](int64_t begin, int64_t end) {
-      for (int64_t bt = begin; bt < end; ++bt) {
-        const int64_t b = bt / d.Tq, t = bt % d.Tq;
-        for (int64_t h = 0; h < d.NH; ++h) {
-          T* o = dq + b * d.q_sb + t * d.q_st + h * d.q_sh;
-          const float* p0 = parts + ((b * d.NH + h) * d.Tq + t) * HSP;
-          for (int64_t e = 0; e < HS; ++e) {
-            float sum = p0[e];
-            for (int64_t c = 1; c < nchunks; ++c) sum += p0[e + c * d.B * d.NH * d.Tq * HSP];
-            st(o + e, sum);
-          }
+  // scratch: Kᵀ, Vᵀ (HSP×BC) | K, dK, dV (BC×HSP) | Q, dO (BR×HSP) | P, dP (BR×BC)
+  const int64_t scratch = 2 * HSP * BC + 3 * BC * HSP + 2 * BR * HSP + 2 * BR * BC;
+  run_items(nchunks * base_items, scratch, [&](int64_t it, float* buf) {
+    const int64_t c = it / base_items, b = (it % base_items) / d.NKV, kvh = it % d.NKV;
+    float *Kt = buf, *Vt = Kt + HSP * BC, *Kp = Vt + HSP * BC, *dK = Kp + BC * HSP, *dV = dK + BC * HSP;
+    float *Qp = dV + BC * HSP, *dOp = Qp + BR * HSP, *P = dOp + BR * HSP, *dP = P + BR * BC;
+    float* part = parts + (c * d.B + b) * d.NH * d.Tq * HSP;
+    std::fill(part + kvh * G * d.Tq * HSP, part + (kvh + 1) * G * d.Tq * HSP, 0.0f);
+    const T* kh = k + b * d.k_sb + kvh * d.k_sh;
+    const T* vh = v + b * d.v_sb + kvh * d.v_sh;
+
+    for (int64_t kt = chunk_start[c]; kt < chunk_start[c + 1]; ++kt) {
+      int64_t i_lo, i_hi;
+      query_range(kt, &i_lo, &i_hi);
+      const int64_t j0 = kt * BC, bc = std::min(BC, d.Tk - j0);
+      if (i_lo <= i_hi) {
+        pack_transposed(Kt, kh + j0 * d.k_st, d.k_st, bc, HS, HSP);
+        pack_transposed(Vt, vh + j0 * d.v_st, d.v_st, bc, HS, HSP);
+        if (!direct) pack_rows(Kp, kh + j0 * d.k_st, d.k_st, bc, HS, HSP);
+      }
+      const float* Kb = Kp;
+      int64_t ldk = HSP;
+      if constexpr (F32) {
+        if (direct) {
+          Kb = kh + j0 * d.k_st;
+          ldk = d.k_st;
         }
       }
-    });
-  } catch (...) {
-    free_counted(Dbuf);
-    throw;
-  }
-  free_counted(Dbuf);
+      std::fill(dK, dK + BC * HSP, 0.0f);
+      std::fill(dV, dV + BC * HSP, 0.0f);
+      for (int64_t g = 0; g < G && i_lo <= i_hi; ++g) {
+        const int64_t h = kvh * G + g;
+        const float slope = alibi_slopes ? alibi_slopes[h] : 0.0f;
+        const float* lse_h = lse + (b * d.NH + h) * d.Tq;
+        const float* D_h = Dbuf + (b * d.NH + h) * d.Tq;
+        for (int64_t qt = i_lo / BR; qt <= i_hi / BR; ++qt) {
+          const int64_t i0 = qt * BR, rows = std::min(BR, d.Tq - i0);
+          const int R = static_cast<int>(rows);
+          const T* Qsrc = q + b * d.q_sb + i0 * d.q_st + h * d.q_sh;
+          const T* dOsrc = dout + ((b * d.Tq + i0) * d.NH + h) * HS;
+          const float *Qa = Qp, *dOa = dOp;
+          int64_t ldq = HSP, ldo = HSP;
+          if constexpr (F32) {
+            if (direct) {
+              Qa = Qsrc;
+              dOa = dOsrc;
+              ldq = d.q_st;
+              ldo = d.NH * HS;
+            }
+          }
+          if (!direct) {
+            pack_rows(Qp, Qsrc, d.q_st, rows, HS, HSP);
+            pack_rows(dOp, dOsrc, d.NH * HS, rows, HS, HSP);
+          }
+          // P = exp(scale·QKᵀ + bias − lse), zero where masked
+          ops.gemm(P, BC, Qa, ldq, false, Kt, BC, R, BC, static_cast<int>(HS), false);
+          for (int64_t r = 0; r < rows; ++r) {
+            float* p = P + r * BC;
+            const Span sp = visible(i0 + r + off, j0, bc, d.window);
+            if (sp.lo >= sp.hi) {
+              std::fill(p, p + BC, 0.0f);
+              continue;
+            }
+            const int n = static_cast<int>(sp.hi - sp.lo);
+            const float rel = static_cast<float>(j0 + sp.lo - (i0 + r + off));
+            ops.scale_bias_max(p + sp.lo, n, d.scale, slope, rel);
+            ops.exp_sum(p + sp.lo, n, lse_h[i0 + r]);
+            std::fill(p, p + sp.lo, 0.0f);
+            std::fill(p + sp.hi, p + BC, 0.0f);
+          }
+          // dV += Pᵀ·dO ; dP = dO·Vᵀ ; dS = P∘(dP − D)·scale (kept in dP)
+          ops.gemm(dV, HSP, P, BC, true, dOa, ldo, static_cast<int>(bc), static_cast<int>(HSP), R, true);
+          ops.gemm(dP, BC, dOa, ldo, false, Vt, BC, R, BC, static_cast<int>(HS), false);
+          for (int64_t r = 0; r < rows; ++r) {
+            ops.softmax_grad(dP + r * BC, P + r * BC, dP + r * BC, BC, D_h[i0 + r], d.scale);
+          }
+          // dQ += dS·K ; dK += dSᵀ·Q
+          float* dq_tile = part + (h * d.Tq + i0) * HSP;
+          ops.gemm(dq_tile, HSP, dP, BC, false, Kb, ldk, R, static_cast<int>(HSP), static_cast<int>(bc), true);
+          ops.gemm(dK, HSP, dP, BC, true, Qa, ldq, static_cast<int>(bc), static_cast<int>(HSP), R, true);
+        }
+      }
+      for (int64_t cc = 0; cc < bc; ++cc) {
+        T* dkr = dk + b * d.k_sb + (j0 + cc) * d.k_st + kvh * d.k_sh;
+        T* dvr = dv + b * d.v_sb + (j0 + cc) * d.v_st + kvh * d.v_sh;
+        for (int64_t e = 0; e < HS; ++e) {
+          st(dkr + e, dK[cc * HSP + e]);
+          st(dvr + e, dV[cc * HSP + e]);
+        }
+      }
+    }
+  });
+
+  parallel_for(d.B * d.Tq, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t bt = begin; bt < end; ++bt) {
+      const int64_t b = bt / d.Tq, t = bt % d.Tq;
+      for (int64_t h = 0; h < d.NH; ++h) {
+        T* o = dq + b * d.q_sb + t * d.q_st + h * d.q_sh;
+        const float* p0 = parts + ((b * d.NH + h) * d.Tq + t) * HSP;
+        for (int64_t e = 0; e < HS; ++e) {
+          float sum = p0[e];
+          for (int64_t c = 1; c < nchunks; ++c) sum += p0[e + c * d.B * d.NH * d.Tq * HSP];
+          st(o + e, sum);
+        }
+      }
+    }
+  });
 }
 
 }  // namespace

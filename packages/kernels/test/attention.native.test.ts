@@ -5,6 +5,7 @@
 // layouts are pre-filled with a sentinel that must survive.
 import { expect, it } from "vitest";
 import {
+  allocStats,
   attentionBackward,
   attentionBackwardBf16,
   attentionForward,
@@ -224,6 +225,29 @@ describeNative("fused attention parity (float64 reference)", () => {
       it(`${isa} ${c.op} ${c.name}`, () => withIsa(isa, () => runCase(c, 1000 + i)));
     });
   }
+
+  it("makes no counted allocations (workspace is per-thread, like the GEMM's)", () => {
+    const shape = { B: 2, Tq: 70, NH: 4, NKV: 2, HS: 32, window: 20 };
+    const nq = 2 * 70 * 4 * 32;
+    const nkv = 2 * 70 * 2 * 32;
+    const bufs = [nq, nkv, nkv, nq, nq, nq, nkv, nkv].map((n) => toNative(new Rng(n).normalArray(n)));
+    const lse = new NativeBuffer(2 * 4 * 70);
+    const [q, k, v, out, dout, dq, dk, dv] = bufs.map((b) => b.address) as number[];
+    try {
+      const step = () => {
+        attentionForward(out!, lse.address, q!, k!, v!, 0, shape);
+        attentionBackward(dq!, dk!, dv!, dout!, q!, k!, v!, out!, lse.address, 0, shape);
+      };
+      step();
+      const before = allocStats();
+      step();
+      const after = allocStats();
+      expect(after.calls).toBe(before.calls);
+      expect(after.liveBytes).toBe(before.liveBytes);
+    } finally {
+      for (const b of [...bufs, lse]) b.free();
+    }
+  });
 
   it("rejects inconsistent sizes with a message naming them", () => {
     const b = new NativeBuffer(64);
