@@ -140,8 +140,24 @@ function workerEntry(): { file: URL; execArgv: string[] } {
         `prepare-data: worker script ${fileURLToPath(file)} is missing; rebuild with \`pnpm --filter @neox/app-prepare-data build\``,
       );
     }
-    return { file, execArgv: process.execArgv };
+    return { file, execArgv: inheritableExecArgv() };
   }
   // Running from sources: a bootstrap registers the TypeScript loader inside the thread.
   return { file: new URL("./worker-from-source.mjs", here), execArgv: ["--conditions=@neox/source"] };
+}
+
+/** The parent's Node flags minus those that only make sense for a main script (`-e`, `--input-type`). */
+function inheritableExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith("--input-type")) continue;
+    if (a === "-e" || a === "--eval" || a === "-p" || a === "--print") {
+      i++; // and its script
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
 }
