@@ -156,4 +156,10 @@ describe("Plan", () => {
       ),
     ).toThrow(/cannot replay host writes\. Create constants and input buffers before recording/);
   });
+
+  it("refuses to record inside a recording", () => {
+    const x = fill(Tensor.empty([4]), 1);
+    expect(() => Plan.record(() => Plan.record(() => gelu(x)))).toThrow(/plans do not nest/);
+    x.dispose();
+  });
 });

@@ -111,6 +111,10 @@ export class Plan {
   static record<T>(step: () => T): { plan: Plan; result: T } {
     const recorder = new Recorder();
     const prevLaunch = setLaunchObserver(recorder);
+    if (prevLaunch instanceof Recorder) {
+      setLaunchObserver(prevLaunch);
+      throw new Error("Plan.record: already recording a step (plans do not nest)");
+    }
     const prevStorage = setStorageObserver(recorder);
     let result: T;
     try {
