@@ -1,4 +1,5 @@
-// Layer norm forward and backward, fp32 or bf16 activations with fp32 statistics.
+// Layer norm forward and backward, fp32 or bf16 activations with fp32 statistics (bf16 rows are
+// widened once per row, norm-io.h).
 // B·T rows are N here; C channels.
 //   forward:  mean = Σx/C, var = Σ(x-mean)²/C, rstd = 1/√(var+eps), y = (x-mean)·rstd·w + b
 //   backward: n̂ = (x-mean)·rstd, g = dy·w,
@@ -20,24 +21,25 @@ template <typename T>
 void forward_rows(T* out, float* mean, float* rstd, const T* inp, const float* weight, const float* bias,
                   int64_t N, int64_t C, float eps) {
   parallel_for(N, row_grain(C), [&](int64_t b, int64_t e) {
+    std::vector<float> scratch = row_scratch<T>(C);
     for (int64_t n = b; n < e; ++n) {
-      const T* x = inp + n * C;
+      const float* x = row_f32(inp + n * C, scratch.data(), C);
       T* y = out + n * C;
       VecF s = VecF::zero();
-      for (int64_t c = 0; c < C; c += VecF::W) s = s + load_row(x + c, lanes(c, C));
+      for (int64_t c = 0; c < C; c += VecF::W) s = s + VecF::load(x + c, lanes(c, C));
       float m = s.sum() / static_cast<float>(C);
       VecF mv = VecF::set1(m);
       VecF q = VecF::zero();
       for (int64_t c = 0; c < C; c += VecF::W) {
         int k = lanes(c, C);
-        VecF d = keep_first(load_row(x + c, k) - mv, k);  // lanes past the row's end stay zero
+        VecF d = keep_first(VecF::load(x + c, k) - mv, k);  // lanes past the row's end stay zero
         q = fma(d, d, q);
       }
       float r = 1.0f / std::sqrt(q.sum() / static_cast<float>(C) + eps);
       VecF rv = VecF::set1(r);
       for (int64_t c = 0; c < C; c += VecF::W) {
         int k = lanes(c, C);
-        VecF v = (load_row(x + c, k) - mv) * rv;
+        VecF v = (VecF::load(x + c, k) - mv) * rv;
         if (weight != nullptr) v = v * VecF::load(weight + c, k);
         if (bias != nullptr) v = v + VecF::load(bias + c, k);
         store_row(y + c, v, k);
@@ -56,19 +58,20 @@ void backward_rows(T* dinp, float* dweight, float* dbias, const T* dout, const T
   // Per-chunk partial sums of dw (first C) and db (next C).
   std::vector<float> partial(static_cast<size_t>(chunks * 2 * C), 0.0f);
   parallel_for(chunks, 1, [&](int64_t cb, int64_t ce) {
+    std::vector<float> sx = row_scratch<T>(C), sdy = row_scratch<T>(C);
     for (int64_t k = cb; k < ce; ++k) {
       float* pw = partial.data() + k * 2 * C;
       float* pb = pw + C;
       int64_t n1 = (k + 1) * per < N ? (k + 1) * per : N;
       for (int64_t n = k * per; n < n1; ++n) {
-        const T* x = inp + n * C;
-        const T* dy = dout + n * C;
+        const float* x = row_f32(inp + n * C, sx.data(), C);
+        const float* dy = row_f32(dout + n * C, sdy.data(), C);
         VecF mv = VecF::set1(mean[n]), rv = VecF::set1(rstd[n]);
         VecF sg = VecF::zero(), sgn = VecF::zero();
         for (int64_t c = 0; c < C; c += VecF::W) {
           int w = lanes(c, C);
-          VecF nh = (load_row(x + c, w) - mv) * rv;
-          VecF d = load_row(dy + c, w);
+          VecF nh = (VecF::load(x + c, w) - mv) * rv;
+          VecF d = VecF::load(dy + c, w);
           VecF g = weight != nullptr ? d * VecF::load(weight + c, w) : d;
           sg = sg + g;
           sgn = fma(g, nh, sgn);
@@ -80,8 +83,8 @@ void backward_rows(T* dinp, float* dweight, float* dbias, const T* dout, const T
         T* dx = dinp + n * C;
         for (int64_t c = 0; c < C; c += VecF::W) {
           int w = lanes(c, C);
-          VecF nh = (load_row(x + c, w) - mv) * rv;
-          VecF d = load_row(dy + c, w);
+          VecF nh = (VecF::load(x + c, w) - mv) * rv;
+          VecF d = VecF::load(dy + c, w);
           VecF g = weight != nullptr ? d * VecF::load(weight + c, w) : d;
           store_row(dx + c, rv * (g - mg - nh * mgn), w);
         }

@@ -15,19 +15,20 @@ namespace {
 template <typename T>
 void forward_rows(T* out, float* rstd, const T* inp, const float* weight, int64_t N, int64_t C, float eps) {
   parallel_for(N, row_grain(C), [&](int64_t b, int64_t e) {
+    std::vector<float> scratch = row_scratch<T>(C);
     for (int64_t n = b; n < e; ++n) {
-      const T* x = inp + n * C;
+      const float* x = row_f32(inp + n * C, scratch.data(), C);
       T* y = out + n * C;
       VecF q = VecF::zero();
       for (int64_t c = 0; c < C; c += VecF::W) {
-        VecF v = load_row(x + c, lanes(c, C));
+        VecF v = VecF::load(x + c, lanes(c, C));
         q = fma(v, v, q);
       }
       float r = 1.0f / std::sqrt(q.sum() / static_cast<float>(C) + eps);
       VecF rv = VecF::set1(r);
       for (int64_t c = 0; c < C; c += VecF::W) {
         int k = lanes(c, C);
-        VecF v = load_row(x + c, k) * rv;
+        VecF v = VecF::load(x + c, k) * rv;
         if (weight != nullptr) v = v * VecF::load(weight + c, k);
         store_row(y + c, v, k);
       }
@@ -43,18 +44,19 @@ void backward_rows(T* dinp, float* dweight, const T* dout, const T* inp, const f
   int64_t per = (N + chunks - 1) / chunks;
   std::vector<float> partial(static_cast<size_t>(chunks * C), 0.0f);  // per-chunk Σ dy·n̂
   parallel_for(chunks, 1, [&](int64_t cb, int64_t ce) {
+    std::vector<float> sx = row_scratch<T>(C), sdy = row_scratch<T>(C);
     for (int64_t k = cb; k < ce; ++k) {
       float* pw = partial.data() + k * C;
       int64_t n1 = (k + 1) * per < N ? (k + 1) * per : N;
       for (int64_t n = k * per; n < n1; ++n) {
-        const T* x = inp + n * C;
-        const T* dy = dout + n * C;
+        const float* x = row_f32(inp + n * C, sx.data(), C);
+        const float* dy = row_f32(dout + n * C, sdy.data(), C);
         VecF rv = VecF::set1(rstd[n]);
         VecF sgn = VecF::zero();
         for (int64_t c = 0; c < C; c += VecF::W) {
           int w = lanes(c, C);
-          VecF nh = load_row(x + c, w) * rv;
-          VecF d = load_row(dy + c, w);
+          VecF nh = VecF::load(x + c, w) * rv;
+          VecF d = VecF::load(dy + c, w);
           VecF g = weight != nullptr ? d * VecF::load(weight + c, w) : d;
           sgn = fma(g, nh, sgn);
           fma(d, nh, VecF::load(pw + c, w)).store(pw + c, w);
@@ -63,8 +65,8 @@ void backward_rows(T* dinp, float* dweight, const T* dout, const T* inp, const f
         T* dx = dinp + n * C;
         for (int64_t c = 0; c < C; c += VecF::W) {
           int w = lanes(c, C);
-          VecF nh = load_row(x + c, w) * rv;
-          VecF d = load_row(dy + c, w);
+          VecF nh = VecF::load(x + c, w) * rv;
+          VecF d = VecF::load(dy + c, w);
           VecF g = weight != nullptr ? d * VecF::load(weight + c, w) : d;
           store_row(dx + c, rv * (g - nh * mgn), w);
         }

@@ -114,11 +114,8 @@ inline VecF keep_first(VecF a, int k) { return VecF::of(_mm512_maskz_mov_ps(VecF
 inline VecF load_or(const float* p, int k, float fill) {
   return VecF::of(_mm512_mask_loadu_ps(_mm512_set1_ps(fill), VecF::mask(k), p));
 }
-// 2^n for integral n in [-126, 127].
-inline VecF vexp2i(VecF n) {
-  __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n.v), _mm512_set1_epi32(127)), 23);
-  return VecF::of(_mm512_castsi512_ps(e));
-}
+// p·2^n for integral n (vscalefps: one instruction, exact).
+inline VecF vldexp(VecF p, VecF n) { return VecF::of(_mm512_scalef_ps(p.v, n.v)); }
 #elif defined(__AVX2__)
 struct VecF {
   static constexpr int W = 8;
@@ -207,9 +204,10 @@ inline VecF load_or(const float* p, int k, float fill) {
   if (k >= VecF::W) return VecF::load(p);
   return VecF::of(_mm256_blendv_ps(_mm256_set1_ps(fill), VecF::load(p, k).v, _mm256_castsi256_ps(VecF::mask(k))));
 }
-inline VecF vexp2i(VecF n) {
+// p·2^n for integral n in [-126, 127] (n added to the exponent field of 1.0).
+inline VecF vldexp(VecF p, VecF n) {
   __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n.v), _mm256_set1_epi32(127)), 23);
-  return VecF::of(_mm256_castsi256_ps(e));
+  return VecF::of(_mm256_mul_ps(p.v, _mm256_castsi256_ps(e)));
 }
 #else
 struct VecF {
@@ -244,23 +242,22 @@ inline VecF load_or(const float* p, int, float) { return VecF::load(p); }
 inline VecF operator-(VecF a) { return VecF::zero() - a; }
 
 #if defined(__AVX512F__) || defined(__AVX2__)
-// exp(x): x = n·ln2 + r with |r| <= ln2/2 (Cody-Waite split of ln2), exp(r) by its Taylor series
-// to degree 7 (truncation error < 3e-9 relative), times 2^n. Inputs are clamped to [-87.3, 88.3]
-// so 2^n stays a normal float (exp(-87.3) ~ 1.2e-38 stands in for the subnormal tail).
+// exp(x): x = n·ln2 + r with |r| <= ln2/2 (Cody-Waite split of ln2), exp(r) = 1 + r + r²·Q(r)
+// with Q of degree 4 fitted by tools/fixtures/kernels/fit-exp.py (1.2e-7 relative in fp32), times
+// 2^n. Inputs are clamped to [-87.3, 88.3] so 2^n stays a normal float (exp(-87.3) ~ 1.2e-38
+// stands in for the subnormal tail).
 inline VecF vexp(VecF x) {
   x = vmax(vmin(x, VecF::set1(88.3f)), VecF::set1(-87.3f));
   VecF n = vround(x * VecF::set1(1.44269504088896341f));
   VecF r = fma(n, VecF::set1(-0.693359375f), x);  // ln2 high part (exact product)
   r = fma(n, VecF::set1(2.12194440e-4f), r);      // ln2 low part: ln2 = 0.693359375 - 2.1219444e-4
-  VecF p = VecF::set1(1.0f / 5040.0f);
-  p = fma(p, r, VecF::set1(1.0f / 720.0f));
-  p = fma(p, r, VecF::set1(1.0f / 120.0f));
-  p = fma(p, r, VecF::set1(1.0f / 24.0f));
-  p = fma(p, r, VecF::set1(1.0f / 6.0f));
-  p = fma(p, r, VecF::set1(0.5f));
-  p = fma(p, r, VecF::set1(1.0f));
-  p = fma(p, r, VecF::set1(1.0f));
-  return p * vexp2i(n);
+  VecF q = VecF::set1(0.00137514085508883f);
+  q = fma(q, r, VecF::set1(0.008368921466171741f));
+  q = fma(q, r, VecF::set1(0.04166953265666962f));
+  q = fma(q, r, VecF::set1(0.166665181517601f));
+  q = fma(q, r, VecF::set1(0.49999988079071045f));
+  VecF p = fma(r * r, q, r) + VecF::set1(1.0f);
+  return vldexp(p, n);
 }
 
 // erfc(a) for a >= 0: exp(-a²)·P(t), t = 1/(1 + a/2), P of degree 9 fitted for relative error
