@@ -33,7 +33,8 @@ const RULES: { suffix: string; format: InputFormat; compression: Compression }[]
 
 export function formatOf(path: string): { format: InputFormat; compression: Compression } | undefined {
   const lower = path.toLowerCase();
-  return RULES.find((r) => lower.endsWith(r.suffix));
+  const rule = RULES.find((r) => lower.endsWith(r.suffix));
+  return rule && { format: rule.format, compression: rule.compression };
 }
 
 /** Resolves the comma-separated inputs; `warn` hears about skipped directory entries. */
