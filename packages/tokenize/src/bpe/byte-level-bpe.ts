@@ -6,7 +6,7 @@ import { type AddedToken, AddedTokenSplitter, type Piece } from "./added-tokens"
 import { BYTE_TO_CHAR, CHAR_TO_BYTE } from "./byte-level";
 import { MergeTable } from "./merge-table";
 import { mergeWord } from "./merge-word";
-import { GPT2_PATTERN } from "./pretokenize";
+import { scanPreTokens } from "./pretokenize";
 
 export interface ByteLevelBpeSpec {
   /** Token string (byte-level characters) -> id. */
@@ -112,11 +112,9 @@ export class ByteLevelBpe {
   private encodeText(text: string, out: number[]): void {
     if (text.length === 0) return;
     if (this.spec.addPrefixSpace && text.charCodeAt(0) !== 0x20) text = ` ${text}`;
-    const re = new RegExp(GPT2_PATTERN);
     const cache = this.cache;
-    let m: RegExpExecArray | null = re.exec(text);
-    while (m !== null) {
-      const word = m[0];
+    scanPreTokens(text, (start, end) => {
+      const word = text.slice(start, end);
       let ids = cache.get(word);
       if (ids === undefined) {
         ids = this.encodeWord(word);
@@ -125,8 +123,7 @@ export class ByteLevelBpe {
       }
       if (typeof ids === "number") out.push(ids);
       else for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
-      m = re.exec(text);
-    }
+    });
   }
 
   /** BPE over one word; a single id is returned unboxed (most words are one token). */
