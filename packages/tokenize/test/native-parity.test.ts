@@ -1,7 +1,8 @@
 // Our byte-level BPE against Hugging Face's native (Rust) `tokenizers`, the engine GPT-NeoX runs, on
 // real text and on random strings drawn from the characters where regex engines disagree (Unicode
 // whitespace, marks, digits of other scripts, astral characters).
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Tokenizer as NativeTokenizer } from "tokenizers";
 import { describe, expect, it } from "vitest";
@@ -45,10 +46,19 @@ function rng(seed: number): () => number {
   };
 }
 
+// GPT-2's file with the ByteLevel pre-tokenizer's add_prefix_space on (RoBERTa-style), written once.
+function prefixSpaceVariant(): string {
+  const json = JSON.parse(readFileSync(join(data ?? "", "tokenizers/gpt2/tokenizer.json"), "utf8"));
+  json.pre_tokenizer.add_prefix_space = true;
+  const path = join(mkdtempSync(join(tmpdir(), "tokenize-native-")), "gpt2-prefix-space.json");
+  writeFileSync(path, JSON.stringify(json));
+  return path;
+}
+
 describe.skipIf(!data)("byte-level BPE equals native Hugging Face tokenizers", () => {
-  for (const file of ["gpt2/tokenizer.json", "gpt-neox-20b/tokenizer.json"]) {
+  for (const file of ["gpt2/tokenizer.json", "gpt-neox-20b/tokenizer.json", "gpt2 with add_prefix_space"]) {
     it(`${file}: 3000 random strings and real text`, async () => {
-      const path = join(data ?? "", "tokenizers", file);
+      const path = file.includes(" ") ? prefixSpaceVariant() : join(data ?? "", "tokenizers", file);
       const native = NativeTokenizer.fromFile(path);
       const ours = new HFTokenizer(path);
       const rand = rng(12345);
