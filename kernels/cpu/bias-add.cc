@@ -8,13 +8,15 @@ namespace neox {
 namespace NEOX_VEC_NS {
 
 void bias_add_forward(float* out, const float* inp, const float* bias, int64_t N, int64_t C) {
+  const bool nt = streaming(N * C * 4);
   parallel_for(N, row_grain(C), [&](int64_t b, int64_t e) {
     for (int64_t n = b; n < e; ++n) {
       for (int64_t c = 0; c < C; c += VecF::W) {
         int w = lanes(c, C);
-        (VecF::load(inp + n * C + c, w) + VecF::load(bias + c, w)).store(out + n * C + c, w);
+        store_out(out + n * C + c, VecF::load(inp + n * C + c, w) + VecF::load(bias + c, w), w, nt);
       }
     }
+    stream_fence(nt);
   });
 }
 

@@ -78,22 +78,27 @@ int64_t cross_entropy_backward(float* dlogits, const float* logits, const float*
   if (bad >= 0) return bad;
   double denom = mask_sum(targets, mask, N);
   float scale = denom != 0.0 ? static_cast<float>(dloss / denom) : 0.0f;
+  // In place (dlogits == logits) the lines are already cached: streaming would gain nothing.
+  const bool nt = dlogits != logits && streaming(N * V * 4);
   parallel_for(N, row_grain(V), [&](int64_t b, int64_t e) {
     for (int64_t n = b; n < e; ++n) {
       const float* x = logits + n * V;
       float* dx = dlogits + n * V;
       float w = scale * row_weight(targets, mask, n);
       if (w == 0.0f) {
-        for (int64_t v = 0; v < V; v += VecF::W) VecF::zero().store(dx + v, lanes(v, V));
+        for (int64_t v = 0; v < V; v += VecF::W) store_out(dx + v, VecF::zero(), lanes(v, V), nt);
         continue;
       }
       VecF lv = VecF::set1(lse[n]), wv = VecF::set1(w);
+      // The target's element is written last, as an ordinary store after the fence.
       for (int64_t v = 0; v < V; v += VecF::W) {
         int k = lanes(v, V);
-        (wv * vexp(VecF::load(x + v, k) - lv)).store(dx + v, k);
+        store_out(dx + v, wv * vexp(VecF::load(x + v, k) - lv), k, nt);
       }
+      stream_fence(nt);
       dx[targets[n]] -= w;
     }
+    stream_fence(nt);
   });
   return -1;
 }

@@ -30,6 +30,11 @@ namespace neox {
 // hand-off (a few µs), small enough to split a 64K-element tensor over two threads.
 constexpr int64_t kElementGrain = 1 << 14;
 
+// Outputs at least this large are written with non-temporal stores (store_out in vec.h): they do
+// not fit in the caches anyway, and streaming them skips the read-for-ownership of each line.
+constexpr int64_t kStreamBytes = int64_t{8} << 20;
+inline bool streaming(int64_t out_bytes) { return out_bytes >= kStreamBytes; }
+
 // Rows per parallel range for a row-wise op with rows of C elements (about kElementGrain elements).
 inline int64_t row_grain(int64_t C) {
   int64_t g = kElementGrain / (C > 0 ? C : 1);

@@ -11,28 +11,34 @@ namespace NEOX_VEC_NS {
 
 void fill_f32(float* out, float value, int64_t n) {
   VecF v = VecF::set1(value);
+  const bool nt = streaming(n * 4);
   parallel_for(n, kElementGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; i += VecF::W) v.store(out + i, lanes(i, e));
+    for (int64_t i = b; i < e; i += VecF::W) store_out(out + i, v, lanes(i, e), nt);
+    stream_fence(nt);
   });
 }
 
 void scale_f32(float* out, const float* inp, float alpha, int64_t n) {
   VecF a = VecF::set1(alpha);
+  const bool nt = streaming(n * 4);
   parallel_for(n, kElementGrain, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; i += VecF::W) {
       int k = lanes(i, e);
-      (VecF::load(inp + i, k) * a).store(out + i, k);
+      store_out(out + i, VecF::load(inp + i, k) * a, k, nt);
     }
+    stream_fence(nt);
   });
 }
 
 void axpy_f32(float* out, const float* a, const float* b, float alpha, int64_t n) {
   VecF al = VecF::set1(alpha);
+  const bool nt = streaming(n * 4);
   parallel_for(n, kElementGrain, [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; i += VecF::W) {
       int k = lanes(i, hi);
-      fma(VecF::load(b + i, k), al, VecF::load(a + i, k)).store(out + i, k);
+      store_out(out + i, fma(VecF::load(b + i, k), al, VecF::load(a + i, k)), k, nt);
     }
+    stream_fence(nt);
   });
 }
 

@@ -8,20 +8,24 @@ namespace NEOX_VEC_NS {
 #include "gelu-math.h"
 
 void gelu_forward(float* out, const float* inp, int64_t n, bool tanh_approx) {
+  const bool nt = streaming(n * 4);
   parallel_for(n, kElementGrain, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; i += VecF::W) {
       int k = lanes(i, e);
-      gelu_value(VecF::load(inp + i, k), tanh_approx).store(out + i, k);
+      store_out(out + i, gelu_value(VecF::load(inp + i, k), tanh_approx), k, nt);
     }
+    stream_fence(nt);
   });
 }
 
 void gelu_backward(float* dinp, const float* dout, const float* inp, int64_t n, bool tanh_approx) {
+  const bool nt = streaming(n * 4);
   parallel_for(n, kElementGrain, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; i += VecF::W) {
       int k = lanes(i, e);
-      (VecF::load(dout + i, k) * gelu_grad(VecF::load(inp + i, k), tanh_approx)).store(dinp + i, k);
+      store_out(dinp + i, VecF::load(dout + i, k) * gelu_grad(VecF::load(inp + i, k), tanh_approx), k, nt);
     }
+    stream_fence(nt);
   });
 }
 

@@ -17,6 +17,7 @@ inline VecF act_grad(VecF g, GluKind kind) {
 }  // namespace
 
 void glu_forward(float* out, const float* inp, int64_t N, int64_t C, GluKind kind) {
+  const bool nt = streaming(N * C * 4);
   parallel_for(N, row_grain(2 * C), [&](int64_t b, int64_t e) {
     for (int64_t n = b; n < e; ++n) {
       const float* x = inp + n * 2 * C;
@@ -24,13 +25,15 @@ void glu_forward(float* out, const float* inp, int64_t N, int64_t C, GluKind kin
       float* o = out + n * C;
       for (int64_t c = 0; c < C; c += VecF::W) {
         int k = lanes(c, C);
-        (act_value(VecF::load(g + c, k), kind) * VecF::load(x + c, k)).store(o + c, k);
+        store_out(o + c, act_value(VecF::load(g + c, k), kind) * VecF::load(x + c, k), k, nt);
       }
     }
+    stream_fence(nt);
   });
 }
 
 void glu_backward(float* dinp, const float* dout, const float* inp, int64_t N, int64_t C, GluKind kind) {
+  const bool nt = streaming(N * 2 * C * 4);
   parallel_for(N, row_grain(2 * C), [&](int64_t b, int64_t e) {
     for (int64_t n = b; n < e; ++n) {
       const float* x = inp + n * 2 * C;
@@ -41,10 +44,11 @@ void glu_backward(float* dinp, const float* dout, const float* inp, int64_t N, i
       for (int64_t c = 0; c < C; c += VecF::W) {
         int k = lanes(c, C);
         VecF gv = VecF::load(g + c, k), dv = VecF::load(d + c, k);
-        (dv * act_value(gv, kind)).store(dx + c, k);
-        (dv * VecF::load(x + c, k) * act_grad(gv, kind)).store(dg + c, k);
+        store_out(dx + c, dv * act_value(gv, kind), k, nt);
+        store_out(dg + c, dv * VecF::load(x + c, k) * act_grad(gv, kind), k, nt);
       }
     }
+    stream_fence(nt);
   });
 }
 

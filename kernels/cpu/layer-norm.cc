@@ -20,6 +20,7 @@ namespace {
 template <typename T>
 void forward_rows(T* out, float* mean, float* rstd, const T* inp, const float* weight, const float* bias,
                   int64_t N, int64_t C, float eps) {
+  const bool nt = streaming(N * C * static_cast<int64_t>(sizeof(T)));
   parallel_for(N, row_grain(C), [&](int64_t b, int64_t e) {
     std::vector<float> scratch = row_scratch<T>(C);
     for (int64_t n = b; n < e; ++n) {
@@ -42,11 +43,12 @@ void forward_rows(T* out, float* mean, float* rstd, const T* inp, const float* w
         VecF v = (VecF::load(x + c, k) - mv) * rv;
         if (weight != nullptr) v = v * VecF::load(weight + c, k);
         if (bias != nullptr) v = v + VecF::load(bias + c, k);
-        store_row(y + c, v, k);
+        store_row(y + c, v, k, nt);
       }
       if (mean != nullptr) mean[n] = m;
       if (rstd != nullptr) rstd[n] = r;
     }
+    stream_fence(nt);
   });
 }
 
@@ -57,6 +59,7 @@ void backward_rows(T* dinp, float* dweight, float* dbias, const T* dout, const T
   int64_t per = (N + chunks - 1) / chunks;
   // Per-chunk partial sums of dw (first C) and db (next C).
   std::vector<float> partial(static_cast<size_t>(chunks * 2 * C), 0.0f);
+  const bool nt = streaming(N * C * static_cast<int64_t>(sizeof(T)));
   parallel_for(chunks, 1, [&](int64_t cb, int64_t ce) {
     std::vector<float> sx = row_scratch<T>(C), sdy = row_scratch<T>(C);
     for (int64_t k = cb; k < ce; ++k) {
@@ -86,10 +89,11 @@ void backward_rows(T* dinp, float* dweight, float* dbias, const T* dout, const T
           VecF nh = (VecF::load(x + c, w) - mv) * rv;
           VecF d = VecF::load(dy + c, w);
           VecF g = weight != nullptr ? d * VecF::load(weight + c, w) : d;
-          store_row(dx + c, rv * (g - mg - nh * mgn), w);
+          store_row(dx + c, rv * (g - mg - nh * mgn), w, nt);
         }
       }
     }
+    stream_fence(nt);
   });
   for (int64_t c = 0; c < C; ++c) {
     float sw = 0.0f, sb = 0.0f;

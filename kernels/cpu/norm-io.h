@@ -23,5 +23,6 @@ std::vector<float> row_scratch(int64_t C) {
   return std::vector<float>(std::is_same<T, float>::value ? 0 : static_cast<size_t>(C));
 }
 
-inline void store_row(float* p, VecF v, int k) { v.store(p, k); }
-inline void store_row(uint16_t* p, VecF v, int k) { v.store_bf16(p, k); }
+// nt: stream fp32 outputs around the cache (store_out); bf16 outputs are stored normally.
+inline void store_row(float* p, VecF v, int k, bool nt) { store_out(p, v, k, nt); }
+inline void store_row(uint16_t* p, VecF v, int k, bool) { v.store_bf16(p, k); }

@@ -9,11 +9,13 @@ namespace neox {
 namespace NEOX_VEC_NS {
 
 void residual_forward(float* out, const float* a, const float* b, int64_t n) {
+  const bool nt = streaming(n * 4);
   parallel_for(n, kElementGrain, [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; i += VecF::W) {
       int k = lanes(i, hi);
-      (VecF::load(a + i, k) + VecF::load(b + i, k)).store(out + i, k);
+      store_out(out + i, VecF::load(a + i, k) + VecF::load(b + i, k), k, nt);
     }
+    stream_fence(nt);
   });
 }
 

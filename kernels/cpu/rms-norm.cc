@@ -14,6 +14,7 @@ namespace NEOX_VEC_NS {
 namespace {
 template <typename T>
 void forward_rows(T* out, float* rstd, const T* inp, const float* weight, int64_t N, int64_t C, float eps) {
+  const bool nt = streaming(N * C * static_cast<int64_t>(sizeof(T)));
   parallel_for(N, row_grain(C), [&](int64_t b, int64_t e) {
     std::vector<float> scratch = row_scratch<T>(C);
     for (int64_t n = b; n < e; ++n) {
@@ -30,10 +31,11 @@ void forward_rows(T* out, float* rstd, const T* inp, const float* weight, int64_
         int k = lanes(c, C);
         VecF v = VecF::load(x + c, k) * rv;
         if (weight != nullptr) v = v * VecF::load(weight + c, k);
-        store_row(y + c, v, k);
+        store_row(y + c, v, k, nt);
       }
       if (rstd != nullptr) rstd[n] = r;
     }
+    stream_fence(nt);
   });
 }
 
@@ -43,6 +45,7 @@ void backward_rows(T* dinp, float* dweight, const T* dout, const T* inp, const f
   int64_t chunks = reduction_chunks(N, row_grain(C));
   int64_t per = (N + chunks - 1) / chunks;
   std::vector<float> partial(static_cast<size_t>(chunks * C), 0.0f);  // per-chunk Σ dy·n̂
+  const bool nt = streaming(N * C * static_cast<int64_t>(sizeof(T)));
   parallel_for(chunks, 1, [&](int64_t cb, int64_t ce) {
     std::vector<float> sx = row_scratch<T>(C), sdy = row_scratch<T>(C);
     for (int64_t k = cb; k < ce; ++k) {
@@ -68,10 +71,11 @@ void backward_rows(T* dinp, float* dweight, const T* dout, const T* inp, const f
           VecF nh = VecF::load(x + c, w) * rv;
           VecF d = VecF::load(dy + c, w);
           VecF g = weight != nullptr ? d * VecF::load(weight + c, w) : d;
-          store_row(dx + c, rv * (g - nh * mgn), w);
+          store_row(dx + c, rv * (g - nh * mgn), w, nt);
         }
       }
     }
+    stream_fence(nt);
   });
   if (dweight == nullptr) return;
   for (int64_t c = 0; c < C; ++c) {

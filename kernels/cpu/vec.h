@@ -114,6 +114,16 @@ inline VecF keep_first(VecF a, int k) { return VecF::of(_mm512_maskz_mov_ps(VecF
 inline VecF load_or(const float* p, int k, float fill) {
   return VecF::of(_mm512_mask_loadu_ps(_mm512_set1_ps(fill), VecF::mask(k), p));
 }
+// Output store for streaming kernels: a full, 64-byte aligned vector goes around the cache
+// (non-temporal) when `nt` is set, saving the read-for-ownership of a write-allocate; anything else
+// is a normal store. Call stream_fence() before the range ends.
+inline void store_out(float* p, VecF v, int k, bool nt) {
+  if (nt && k == VecF::W && (reinterpret_cast<uintptr_t>(p) & 63) == 0) _mm512_stream_ps(p, v.v);
+  else v.store(p, k);
+}
+inline void stream_fence(bool nt) {
+  if (nt) _mm_sfence();
+}
 // p·2^n for integral n (vscalefps: one instruction, exact).
 inline VecF vldexp(VecF p, VecF n) { return VecF::of(_mm512_scalef_ps(p.v, n.v)); }
 #elif defined(__AVX2__)
@@ -204,6 +214,13 @@ inline VecF load_or(const float* p, int k, float fill) {
   if (k >= VecF::W) return VecF::load(p);
   return VecF::of(_mm256_blendv_ps(_mm256_set1_ps(fill), VecF::load(p, k).v, _mm256_castsi256_ps(VecF::mask(k))));
 }
+inline void store_out(float* p, VecF v, int k, bool nt) {
+  if (nt && k == VecF::W && (reinterpret_cast<uintptr_t>(p) & 31) == 0) _mm256_stream_ps(p, v.v);
+  else v.store(p, k);
+}
+inline void stream_fence(bool nt) {
+  if (nt) _mm_sfence();
+}
 // p·2^n for integral n in [-126, 127] (n added to the exponent field of 1.0).
 inline VecF vldexp(VecF p, VecF n) {
   __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n.v), _mm256_set1_epi32(127)), 23);
@@ -236,6 +253,8 @@ inline VecF vcopysign(VecF a, VecF s) { return VecF::of(std::copysign(a.v, s.v))
 inline VecF select_lt(VecF a, VecF b, VecF x, VecF y) { return a.v < b.v ? x : y; }
 inline VecF keep_first(VecF a, int) { return a; }
 inline VecF vrcp(VecF a) { return VecF::of(1.0f / a.v); }
+inline void store_out(float* p, VecF v, int, bool) { v.store(p); }
+inline void stream_fence(bool) {}
 inline VecF load_or(const float* p, int, float) { return VecF::load(p); }
 #endif
 

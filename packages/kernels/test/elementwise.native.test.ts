@@ -111,11 +111,12 @@ const runners: Record<string, Runner> = {
   residualForward: (c, rng, s) => {
     const a = f32(rng.normalArray(c.n!));
     const b = f32(rng.normalArray(c.n!));
-    const out = s.empty(c.n!);
-    ops.residualForward(out.address, s.f32(a).address, s.f32(b).address, c.n!);
+    const shift = c.shift ?? 0;
+    const out = s.empty(c.n! + shift);
+    ops.residualForward(out.address + 4 * shift, s.f32(a).address, s.f32(b).address, c.n!);
     const want = new Float64Array(c.n!);
     refBias.residualForward(want, a, b, c.n!);
-    check(c, read(out), want);
+    check(c, read(out).subarray(shift), want);
   },
   residualBackward: (c, rng, s) => {
     const dout = f32(rng.normalArray(c.n!));

@@ -161,7 +161,7 @@ export async function run(): Promise<Section> {
       },
       {
         name: `embeddingBackward ${ROWS} tokens x${C}`,
-        bytes: 12 * NC,
+        bytes: 4 * NC + 8 * EMB_V * C, // dout once, every table row read and written once
         call: () => embeddingBackward(table, b, ids, ROWS, C, EMB_V),
       },
       {

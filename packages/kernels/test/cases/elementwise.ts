@@ -27,7 +27,12 @@ export interface ElementwiseCase extends ParityCase {
   offset?: number;
   alpha?: number;
   accumulate?: boolean;
+  /** Output written `shift` elements past a 64-byte boundary (unaligned streaming stores). */
+  shift?: number;
 }
+
+// Outputs of 8 MB and more take the non-temporal store path (kStreamBytes in dispatch.h).
+const STREAMED = 2_100_001;
 
 // Flat sizes: odd sizes around the vector widths (8, 16) and one that spans two threads' ranges
 // (the element grain is 16384) with a ragged tail.
@@ -118,6 +123,22 @@ export const elementwiseCases: ElementwiseCase[] = [
   ...flat("geluBackward", { tanh: true }, GELU_TOL),
   ...([0, 1, 2] as const).flatMap((kind) => rows("gluForward", { kind }, GELU_TOL)),
   ...([0, 1, 2] as const).flatMap((kind) => rows("gluBackward", { kind }, GELU_TOL)),
+  { op: "fillF32", name: `n=${STREAMED} streamed`, n: STREAMED, tol: TOL.exact },
+  { op: "scaleF32", name: `n=${STREAMED} streamed, in place`, n: STREAMED, alpha: 3, tol: TOL.f32 },
+  { op: "axpyF32", name: `n=${STREAMED} streamed`, n: STREAMED, alpha: -2, tol: TOL.f32 },
+  { op: "residualForward", name: `n=${STREAMED} streamed`, n: STREAMED, tol: TOL.f32 },
+  {
+    op: "residualForward",
+    name: `n=${STREAMED} streamed, output shifted 3`,
+    n: STREAMED,
+    shift: 3,
+    tol: TOL.f32,
+  },
+  { op: "biasAddForward", name: "N=2049 C=1024 streamed", N: 2049, C: 1024, tol: TOL.f32 },
+  { op: "geluForward", name: `n=${STREAMED} tanh streamed`, n: STREAMED, tanh: true, tol: GELU_TOL },
+  { op: "geluBackward", name: `n=${STREAMED} tanh streamed`, n: STREAMED, tanh: true, tol: GELU_TOL },
+  { op: "gluForward", name: "N=1025 C=2048 streamed", N: 1025, C: 2048, kind: 0, tol: GELU_TOL },
+  { op: "gluBackward", name: "N=513 C=2048 streamed", N: 513, C: 2048, kind: 0, tol: GELU_TOL },
   ...flat("dropoutForward", { p: 0.1, seed: 1234, offset: 0 }),
   {
     op: "dropoutForward",

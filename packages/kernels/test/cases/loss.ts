@@ -38,6 +38,15 @@ export const lossCases: LossCase[] = [
   ]),
   { op: "crossEntropyForward", name: "every row masked", N: 5, V: 17, mask: "empty", tol: TOL_CE },
   { op: "crossEntropyBackward", name: "every row masked", N: 5, V: 17, mask: "empty", tol: TOL_CE },
+  // 8.4 MB of dlogits: the non-temporal store path.
+  {
+    op: "crossEntropyBackward",
+    name: "N=42 V=50304 streamed",
+    N: 42,
+    V: 50_304,
+    mask: "binary",
+    tol: TOL_CE,
+  },
   {
     op: "crossEntropyBackward",
     name: "in place N=17 V=129",

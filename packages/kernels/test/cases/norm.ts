@@ -26,6 +26,43 @@ const shapes = (op: string, tol: ParityCase["tol"], eps: number): NormCase[] =>
   ]);
 
 export const normCases: NormCase[] = [
+  // 8 MB of fp32 output: the non-temporal store path (kStreamBytes in kernels/cpu/dispatch.h).
+  {
+    op: "layernormForward",
+    name: "N=2049 C=1024 streamed",
+    N: 2049,
+    C: 1024,
+    affine: true,
+    eps: 1e-5,
+    tol: TOL.f32,
+  },
+  {
+    op: "layernormBackward",
+    name: "N=2049 C=1024 streamed",
+    N: 2049,
+    C: 1024,
+    affine: true,
+    eps: 1e-5,
+    tol: BACKWARD_TOL,
+  },
+  {
+    op: "rmsnormForward",
+    name: "N=2049 C=1024 streamed",
+    N: 2049,
+    C: 1024,
+    affine: true,
+    eps: 1e-6,
+    tol: TOL.f32,
+  },
+  {
+    op: "rmsnormBackward",
+    name: "N=2049 C=1024 streamed",
+    N: 2049,
+    C: 1024,
+    affine: true,
+    eps: 1e-6,
+    tol: BACKWARD_TOL,
+  },
   ...shapes("layernormForward", TOL.f32, 1e-5),
   ...shapes("layernormBackward", BACKWARD_TOL, 1e-5),
   ...shapes("layernormForwardBf16", TOL.bf16, 1e-5),
