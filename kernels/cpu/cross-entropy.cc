@@ -1,5 +1,6 @@
-// Fused softmax cross-entropy forward (loss, log-sum-exp) and backward (dlogits). Each row is read
-// twice in the forward (max, then Σexp) while it sits in L2, and once in the backward.
+// Fused softmax cross-entropy forward (loss, log-sum-exp) and backward (dlogits), and both in one
+// call (cross_entropy_fused). Each row is read twice in the forward (max, then Σexp) while it sits
+// in L2, and once in the backward; the fused call reads it from memory once for all three passes.
 #include "cross-entropy.h"
 
 #include <vector>
@@ -103,6 +104,51 @@ int64_t cross_entropy_backward(float* dlogits, const float* logits, const float*
   return -1;
 }
 
+int64_t cross_entropy_fused(float* loss, float* losses, float* dlogits, const float* logits,
+                            const int32_t* targets, const float* mask, float dloss, int64_t N, int64_t V) {
+  int64_t bad = first_bad_target(targets, N, V);
+  if (bad >= 0) return bad;
+  double denom = mask_sum(targets, mask, N);
+  float scale = denom != 0.0 ? static_cast<float>(dloss / denom) : 0.0f;
+  const bool nt = dlogits != logits && streaming(N * V * 4);
+  int64_t chunks = reduction_chunks(N, 1);
+  int64_t per = (N + chunks - 1) / chunks;
+  std::vector<double> partial(static_cast<size_t>(chunks), 0.0);
+  parallel_for(chunks, 1, [&](int64_t cb, int64_t ce_end) {
+    for (int64_t k = cb; k < ce_end; ++k) {
+      int64_t n1 = (k + 1) * per < N ? (k + 1) * per : N;
+      double acc = 0.0;
+      for (int64_t n = k * per; n < n1; ++n) {
+        const float* x = logits + n * V;
+        float* dx = dlogits + n * V;
+        float l = row_lse(x, V);  // the row stays in L2 for the gradient pass below
+        float ce = targets[n] >= 0 ? l - x[targets[n]] : 0.0f;
+        if (losses != nullptr) losses[n] = ce;
+        float m = row_weight(targets, mask, n);
+        if (m != 0.0f) acc += static_cast<double>(ce) * m;
+        float w = scale * m;
+        if (w == 0.0f) {
+          for (int64_t v = 0; v < V; v += VecF::W) store_out(dx + v, VecF::zero(), lanes(v, V), nt);
+          continue;
+        }
+        VecF lv = VecF::set1(l), wv = VecF::set1(w);
+        for (int64_t v = 0; v < V; v += VecF::W) {
+          int kk = lanes(v, V);
+          store_out(dx + v, wv * vexp(VecF::load(x + v, kk) - lv), kk, nt);
+        }
+        stream_fence(nt);
+        dx[targets[n]] -= w;
+      }
+      partial[static_cast<size_t>(k)] = acc;
+    }
+    stream_fence(nt);
+  });
+  double total = 0.0;
+  for (double p : partial) total += p;
+  loss[0] = denom != 0.0 ? static_cast<float>(total / denom) : 0.0f;
+  return -1;
+}
+
 }  // namespace NEOX_VEC_NS
 }  // namespace neox
 
@@ -115,6 +161,10 @@ int64_t cross_entropy_forward(float* loss, float* losses, float* lse, const floa
 int64_t cross_entropy_backward(float* dlogits, const float* logits, const float* lse, const int32_t* targets,
                                const float* mask, float dloss, int64_t N, int64_t V) {
   NEOX_DISPATCH(cross_entropy_backward, dlogits, logits, lse, targets, mask, dloss, N, V);
+}
+int64_t cross_entropy_fused(float* loss, float* losses, float* dlogits, const float* logits,
+                            const int32_t* targets, const float* mask, float dloss, int64_t N, int64_t V) {
+  NEOX_DISPATCH(cross_entropy_fused, loss, losses, dlogits, logits, targets, mask, dloss, N, V);
 }
 }  // namespace neox
 #endif

@@ -18,5 +18,11 @@ NEOX_DECLARE_FOR_ALL_ISAS(
     // dlogits[n,v] = dloss·m_n/Σm · (softmax(logits[n])_v - [v == target_n]) using the forward's lse.
     int64_t cross_entropy_backward(float* dlogits, const float* logits, const float* lse,
                                    const int32_t* targets, const float* mask, float dloss, int64_t N,
-                                   int64_t V);)
+                                   int64_t V);
+    // Forward and backward in one pass over the logits, for training: writes loss[0] (and losses
+    // when given) as the forward does and dlogits as the backward does with upstream gradient
+    // dloss. Each row is read from memory once; dlogits == logits overwrites the logits with their
+    // gradient (no second N×V buffer).
+    int64_t cross_entropy_fused(float* loss, float* losses, float* dlogits, const float* logits,
+                                const int32_t* targets, const float* mask, float dloss, int64_t N, int64_t V);)
 }  // namespace neox

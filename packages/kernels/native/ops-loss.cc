@@ -42,7 +42,21 @@ napi_value crossEntropyBackward(napi_env env, napi_callback_info info) {
   });
 }
 
+napi_value crossEntropyFused(napi_env env, napi_callback_info info) {
+  return call(env, info, "crossEntropyFused", 9, [&](const Args& a) {
+    const int32_t* targets = required<const int32_t>(a, 4, "targets");
+    int64_t V = a.size(8);
+    if (V < 1) a.fail(8, "(V) must be >= 1");
+    check_targets("crossEntropyFused",
+                  neox::cross_entropy_fused(required<float>(a, 0, "loss"), a.ptr<float>(1),
+                                            required<float>(a, 2, "dlogits"), required<const float>(a, 3, "logits"),
+                                            targets, a.ptr<const float>(5), a.f32(6), a.size(7), V),
+                  targets, V);
+  });
+}
+
 NEOX_REGISTER("crossEntropyForward", crossEntropyForward);
+NEOX_REGISTER("crossEntropyFused", crossEntropyFused);
 NEOX_REGISTER("crossEntropyBackward", crossEntropyBackward);
 
 }  // namespace

@@ -64,6 +64,29 @@ const runners: Record<string, (c: LossCase, rng: Rng, s: BufferScope) => void> =
     // Softmax terms are relative to the row: scale the absolute tolerance by the row weight.
     expectClose(read(dlogits), want, c.tol!, `${c.op} ${c.name} dlogits`);
   },
+  crossEntropyFused: (c, rng, s) => {
+    const { N, V } = c;
+    const { logits, targets, mask } = data(c, rng);
+    const nl = s.f32(logits);
+    const [loss, losses] = [s.empty(1), s.empty(N)];
+    const dlogits = c.inPlace ? nl : s.empty(N * V);
+    ops.crossEntropyFused(
+      loss.address,
+      losses.address,
+      dlogits.address,
+      nl.address,
+      s.i32(targets).address,
+      mask ? s.f32(mask).address : 0,
+      1.25,
+      N,
+      V,
+    );
+    const [wl, wd] = [new Float64Array(N), new Float64Array(N * V)];
+    const want = ref.crossEntropyFused(wl, wd, logits, targets, mask, 1.25, N, V);
+    expectClose(read(loss), [want], c.tol!, `${c.op} ${c.name} loss`);
+    expectClose(read(losses), wl, c.tol!, `${c.op} ${c.name} losses`);
+    expectClose(read(dlogits), wd, c.tol!, `${c.op} ${c.name} dlogits`);
+  },
 };
 
 describeNative("cross-entropy kernels match the float64 reference", () => {

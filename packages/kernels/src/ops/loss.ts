@@ -19,6 +19,25 @@ export const crossEntropyForward =
       V: number,
     ) => void
   >("crossEntropyForward");
+/**
+ * Training's loss and gradient in one call, reading the logits from memory once: loss (and losses
+ * when non-zero) as crossEntropyForward, dlogits as crossEntropyBackward with upstream dloss.
+ * dlogits may be logits itself: the logits buffer then holds their gradient.
+ */
+export const crossEntropyFused =
+  bindNative<
+    (
+      loss: Address,
+      losses: Address,
+      dlogits: Address,
+      logits: Address,
+      targets: Address,
+      mask: Address,
+      dloss: number,
+      N: number,
+      V: number,
+    ) => void
+  >("crossEntropyFused");
 /** dlogits = dloss·m/Σm·(softmax - onehot); dlogits may be logits itself (in place). */
 export const crossEntropyBackward =
   bindNative<

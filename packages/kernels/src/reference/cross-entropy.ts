@@ -42,6 +42,23 @@ export function crossEntropyForward(
   return denom !== 0 ? total / denom : 0;
 }
 
+/** Forward and backward together (the native crossEntropyFused): returns the loss, writes dlogits. */
+export function crossEntropyFused(
+  losses: Float64Array | null,
+  dlogits: Float64Array,
+  logits: Float64Array,
+  targets: Int32Array,
+  mask: Float64Array | null,
+  dloss: number,
+  N: number,
+  V: number,
+): number {
+  const lse = new Float64Array(N);
+  const loss = crossEntropyForward(losses, lse, logits, targets, mask, N, V);
+  crossEntropyBackward(dlogits, logits, lse, targets, mask, dloss, N, V);
+  return loss;
+}
+
 /** dlogits[n,v] = dloss·m_n/Σm·(softmax_v - [v = target_n]). */
 export function crossEntropyBackward(
   dlogits: Float64Array,

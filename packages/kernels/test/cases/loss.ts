@@ -38,6 +38,26 @@ export const lossCases: LossCase[] = [
   ]),
   { op: "crossEntropyForward", name: "every row masked", N: 5, V: 17, mask: "empty", tol: TOL_CE },
   { op: "crossEntropyBackward", name: "every row masked", N: 5, V: 17, mask: "empty", tol: TOL_CE },
+  { op: "crossEntropyFused", name: "N=17 V=129 binary mask", N: 17, V: 129, mask: "binary", tol: TOL_CE },
+  {
+    op: "crossEntropyFused",
+    name: "N=3 V=50304 in place",
+    N: 3,
+    V: 50_304,
+    mask: "none",
+    inPlace: true,
+    tol: TOL_CE,
+  },
+  { op: "crossEntropyFused", name: "N=1 V=1", N: 1, V: 1, mask: "none", tol: TOL_CE },
+  { op: "crossEntropyFused", name: "every row masked", N: 5, V: 17, mask: "empty", tol: TOL_CE },
+  {
+    op: "crossEntropyFused",
+    name: "N=42 V=50304 streamed",
+    N: 42,
+    V: 50_304,
+    mask: "fractional",
+    tol: TOL_CE,
+  },
   // 8.4 MB of dlogits: the non-temporal store path.
   {
     op: "crossEntropyBackward",
