@@ -172,7 +172,7 @@ function main(): void {
   console.log("|---|---|---|---|---|---|---|---|---|");
   for (const [name, r] of rows) {
     console.log(
-      `| ${name} | ${r.tokens_per_sec.toFixed(0)} | ${r.seconds_per_step.toFixed(3)} | ${(r.tokens_per_sec / anchor.tokens_per_sec).toFixed(2)}x | ${r.eager_tokens_per_sec.toFixed(0)} | ${r.first_loss.toFixed(4)} -> ${r.last_loss.toFixed(4)} | ${r.launches_per_step} | ${r.arena_mb.toFixed(0)} | ${r.allocation_calls_per_step} |`,
+      `| ${name} | ${r.tokens_per_sec.toFixed(0)} | ${r.seconds_per_step.toFixed(3)} | ${(r.tokens_per_sec / anchor.tokens_per_sec).toFixed(2)}x | ${Number.isNaN(r.eager_tokens_per_sec) ? "-" : r.eager_tokens_per_sec.toFixed(0)} | ${r.first_loss.toFixed(4)} -> ${r.last_loss.toFixed(4)} | ${r.launches_per_step} | ${r.arena_mb.toFixed(0)} | ${r.allocation_calls_per_step} |`,
     );
   }
   console.log(
