@@ -17,7 +17,7 @@ constexpr float kGeluCubic = 0.044715f;
 // The exact form uses Φ(x) = 0.5·erfc(-x/√2) (vnormal_cdf), accurate in the negative tail.
 inline VecF tanh_gate(VecF x, VecF* one_minus) {
   VecF u2 = VecF::set1(2.0f * kSqrt2OverPi) * fma(VecF::set1(kGeluCubic) * x * x, x, x);
-  VecF e = vexp(vmin(-u2, VecF::set1(88.0f)));
+  VecF e = vexp(vmin(VecF::set1(88.0f), -u2));  // NaN stays NaN (x second, see vexp)
   VecF s = vrcp(VecF::set1(1.0f) + e);
   *one_minus = e * s;
   return s;
@@ -44,7 +44,7 @@ inline VecF gelu_grad(VecF x, bool tanh_approx) {
 
 // σ(x) = 1/(1 + e^-x); 1 - σ(x) = e^-x·σ(x) (no cancellation for large x).
 inline VecF sigmoid_pair(VecF x, VecF* one_minus) {
-  VecF e = vexp(vmin(-x, VecF::set1(88.0f)));
+  VecF e = vexp(vmin(VecF::set1(88.0f), -x));
   VecF s = vrcp(VecF::set1(1.0f) + e);
   *one_minus = e * s;
   return s;

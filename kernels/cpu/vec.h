@@ -264,9 +264,10 @@ inline VecF operator-(VecF a) { return VecF::zero() - a; }
 // exp(x): x = n·ln2 + r with |r| <= ln2/2 (Cody-Waite split of ln2), exp(r) = 1 + r + r²·Q(r)
 // with Q of degree 4 fitted by tools/fixtures/kernels/fit-exp.py (1.2e-7 relative in fp32), times
 // 2^n. Inputs are clamped to [-87.3, 88.3] so 2^n stays a normal float (exp(-87.3) ~ 1.2e-38
-// stands in for the subnormal tail).
+// stands in for the subnormal tail). The clamp keeps NaN: x86 min/max return their second operand
+// when either is NaN, so x goes second.
 inline VecF vexp(VecF x) {
-  x = vmax(vmin(x, VecF::set1(88.3f)), VecF::set1(-87.3f));
+  x = vmax(VecF::set1(-87.3f), vmin(VecF::set1(88.3f), x));
   VecF n = vround(x * VecF::set1(1.44269504088896341f));
   VecF r = fma(n, VecF::set1(-0.693359375f), x);  // ln2 high part (exact product)
   r = fma(n, VecF::set1(2.12194440e-4f), r);      // ln2 low part: ln2 = 0.693359375 - 2.1219444e-4

@@ -259,6 +259,30 @@ describeNative("dropout mask", () => {
   });
 });
 
+describeNative("NaN propagates through the transcendental kernels", () => {
+  it("GELU, its gradient and the gated units give NaN for a NaN input on every ISA", () => {
+    for (const isa of isas()) {
+      withIsa(isa, () =>
+        withBuffers((s) => {
+          const x = s.f32([0.5, Number.NaN, -3, 2]);
+          const out = s.empty(4);
+          for (const tanh of [false, true]) {
+            ops.geluForward(out.address, x.address, 4, tanh);
+            expect(Number.isNaN(read(out)[1]!), `${isa} gelu tanh=${tanh}`).toBe(true);
+            ops.geluBackward(out.address, s.f32([1, 1, 1, 1]).address, x.address, 4, tanh);
+            expect(Number.isNaN(read(out)[1]!), `${isa} gelu' tanh=${tanh}`).toBe(true);
+          }
+          // Row [x ‖ gate] = [0.5, NaN ‖ -3, 2]: the NaN is an x for column 1; gate NaN below.
+          for (const kind of [0, 1, 2] as const) {
+            ops.gluForward(out.address, s.f32([1, 1, Number.NaN, 2]).address, 1, 2, kind);
+            expect(Number.isNaN(read(out, 2)[0]!), `${isa} glu kind ${kind}`).toBe(true);
+          }
+        }),
+      );
+    }
+  });
+});
+
 describeNative("element-wise argument errors", () => {
   it("names the op and the argument", () => {
     expect(() => ops.dropoutForward(8, 8, 1, 1.5, 0, 0)).toThrow(

@@ -103,6 +103,34 @@ describeNative("cross-entropy kernels match the float64 reference", () => {
     });
   }
 
+  it("a NaN logit makes its row's loss and gradient NaN on every ISA (overflow checks see it)", () => {
+    for (const isa of isas()) {
+      withIsa(isa, () =>
+        withBuffers((s) => {
+          const [N, V] = [2, 40];
+          const x = new Float64Array(N * V).fill(0.1);
+          x[V + 17] = Number.NaN;
+          const [loss, losses, d] = [s.empty(1), s.empty(N), s.empty(N * V)];
+          const logits = s.f32(x);
+          ops.crossEntropyFused(
+            loss.address,
+            losses.address,
+            d.address,
+            logits.address,
+            s.i32(Int32Array.of(3, 5)).address,
+            0,
+            1,
+            N,
+            V,
+          );
+          expect(Number.isNaN(read(loss)[0]!), `${isa} loss`).toBe(true);
+          expect(Number.isNaN(read(losses)[0]!), `${isa} clean row`).toBe(false);
+          expect(Number.isNaN(read(d)[V + 3]!), `${isa} dlogits of the NaN row`).toBe(true);
+        }),
+      );
+    }
+  });
+
   it("rejects a target >= V naming the row", () => {
     withBuffers((s) => {
       const logits = s.f32([0, 1, 2, 3]);
