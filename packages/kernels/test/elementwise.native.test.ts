@@ -2,7 +2,7 @@
 // dropout's determinism and keep rate. The cases are data in test/cases/elementwise.ts (its header
 // says how to add one); this file holds one runner per op.
 import { describe, expect, it } from "vitest";
-import { withIsa } from "../src/index";
+import { numThreads, setNumThreads, withIsa } from "../src/index";
 import * as ops from "../src/ops/elementwise";
 import * as refBias from "../src/reference/bias-add";
 import * as refDropout from "../src/reference/dropout";
@@ -213,6 +213,23 @@ describeNative("element-wise kernels match the float64 reference", () => {
         it(`${c.op} ${c.name}`, () => {
           withIsa(isa, () => withBuffers((s) => runners[c.op]!(c, new Rng(1000 + i), s)));
         });
+      });
+    });
+  }
+});
+
+describeNative("element-wise kernels with 1 and 3 threads (ranges split differently)", () => {
+  const big = elementwiseCases.filter((c) => (c.n ?? 0) >= 40_001 || (c.N ?? 0) >= 1001);
+  for (const threads of [1, 3]) {
+    big.forEach((c, i) => {
+      it(`${threads} threads: ${c.op} ${c.name}`, () => {
+        const before = numThreads();
+        setNumThreads(threads);
+        try {
+          withBuffers((s) => runners[c.op]!(c, new Rng(7000 + i), s));
+        } finally {
+          setNumThreads(before);
+        }
       });
     });
   }

@@ -2,7 +2,7 @@
 // ISA. Cases: test/cases/norm.ts (its header says how to add one). Backward cases start the
 // parameter gradients from random values, so the accumulation (+=) is checked too.
 import { describe, expect, it } from "vitest";
-import { withIsa } from "../src/index";
+import { numThreads, setNumThreads, withIsa } from "../src/index";
 import * as ops from "../src/ops/norm";
 import * as refLn from "../src/reference/layer-norm";
 import * as refRms from "../src/reference/rms-norm";
@@ -137,6 +137,23 @@ describeNative("norm kernels match the float64 reference", () => {
         it(`${c.op} ${c.name}`, () => {
           withIsa(isa, () => withBuffers((s) => runners[c.op]!(c, new Rng(2000 + i), s)));
         });
+      });
+    });
+  }
+});
+
+describeNative("norm kernels with 1 and 3 threads (partial sums split differently)", () => {
+  const big = normCases.filter((c) => c.N >= 1001);
+  for (const threads of [1, 3]) {
+    big.forEach((c, i) => {
+      it(`${threads} threads: ${c.op} ${c.name}`, () => {
+        const before = numThreads();
+        setNumThreads(threads);
+        try {
+          withBuffers((s) => runners[c.op]!(c, new Rng(8000 + i), s));
+        } finally {
+          setNumThreads(before);
+        }
       });
     });
   }
