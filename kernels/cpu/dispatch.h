@@ -17,12 +17,18 @@
   namespace isa_avx2 { __VA_ARGS__ }        \
   namespace isa_avx512 { __VA_ARGS__ }
 
-#define NEOX_DISPATCH(fn, ...)                                         \
-  switch (::neox::active_isa()) {                                      \
+// Without NEOX_HAVE_X86_KERNELS (set by kernels/CMakeLists.txt on x86-64) the ISA files are not
+// compiled and active_isa() is always Scalar, so only the scalar copy is referenced.
+#if NEOX_HAVE_X86_KERNELS
+#define NEOX_DISPATCH(fn, ...)                                            \
+  switch (::neox::active_isa()) {                                         \
     case ::neox::Isa::Avx512: return ::neox::isa_avx512::fn(__VA_ARGS__); \
     case ::neox::Isa::Avx2: return ::neox::isa_avx2::fn(__VA_ARGS__);     \
-    default: return ::neox::isa_scalar::fn(__VA_ARGS__);              \
+    default: return ::neox::isa_scalar::fn(__VA_ARGS__);                  \
   }
+#else
+#define NEOX_DISPATCH(fn, ...) return ::neox::isa_scalar::fn(__VA_ARGS__);
+#endif
 
 namespace neox {
 

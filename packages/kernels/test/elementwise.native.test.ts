@@ -276,6 +276,26 @@ describeNative("dropout mask", () => {
   });
 });
 
+describeNative("ISA dispatch", () => {
+  it("each supported ISA runs its own code (exact GELU bits differ between every pair of paths)", () => {
+    // The paths compute the same function with different instructions (libm, a division, a
+    // Newton-refined reciprocal), so identical bits on every input would mean one copy ran twice.
+    const x = new Rng(99).normalArray(4096, 3);
+    const bits = new Map<string, string>();
+    for (const isa of isas()) {
+      withIsa(isa, () =>
+        withBuffers((s) => {
+          const out = s.empty(x.length);
+          ops.geluForward(out.address, s.f32(x).address, x.length, false);
+          bits.set(isa, Buffer.from(out.f32().buffer, 0, x.length * 4).toString("base64"));
+        }),
+      );
+    }
+    const seen = [...bits.values()];
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+});
+
 describeNative("NaN propagates through the transcendental kernels", () => {
   it("GELU, its gradient and the gated units give NaN for a NaN input on every ISA", () => {
     for (const isa of isas()) {
