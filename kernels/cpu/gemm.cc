@@ -5,7 +5,10 @@
 // across all of M; an mc x kc block of A is packed and reused across the panel.
 #include "gemm.h"
 
+#include <time.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "gemm-internal.h"
 #include "runtime.h"
@@ -115,21 +119,37 @@ void pack_b_f32(const T* B, int64_t ldb, bool trans, int64_t k0, int64_t j0, int
 }
 
 inline uint32_t pair(uint16_t lo, uint16_t hi) { return static_cast<uint32_t>(lo) | (static_cast<uint32_t>(hi) << 16); }
+inline uint32_t load_word(const uint16_t* p) {
+  uint32_t w;
+  std::memcpy(&w, p, 4);  // (p[0], p[1]) as one little-endian word: exactly a packed pair
+  return w;
+}
 
-// bf16 pairs: packed step p holds source k = k0 + 2p (low half) and k0 + 2p + 1 (high half, 0 past kc).
+// bf16 pairs: packed step p holds source k = k0 + 2p (low half) and k0 + 2p + 1 (high half, 0 past
+// kc). Where consecutive k are adjacent in memory (A not transposed, B transposed) a pair is one
+// 32-bit word and packing is the fp32 copy on words; otherwise two rows are interleaved.
 void pack_a_pairs(const uint16_t* A, int64_t lda, bool trans, int64_t i0, int64_t k0, int64_t mc, int64_t kc, int mr,
                   uint32_t* dst) {
-  const int64_t kp = (kc + 1) / 2;
+  const int64_t kp = (kc + 1) / 2, full = kc / 2;
   for (int64_t s = 0; s < mc; s += mr) {
     int rows = static_cast<int>(std::min<int64_t>(mr, mc - s));
     uint32_t* d = dst + s * kp;
-    for (int r = 0; r < rows; ++r) {
-      const int64_t i = i0 + s + r;
+    if (!trans) {
+      for (int r = 0; r < rows; ++r) {
+        const uint16_t* src = A + (i0 + s + r) * lda + k0;
+        for (int64_t p = 0; p < full; ++p) d[p * mr + r] = load_word(src + 2 * p);
+        if (full < kp) d[full * mr + r] = pair(src[2 * full], 0);
+      }
+    } else {
       for (int64_t p = 0; p < kp; ++p) {
-        int64_t k = k0 + 2 * p;
-        uint16_t lo = trans ? A[k * lda + i] : A[i * lda + k];
-        uint16_t hi = 2 * p + 1 < kc ? (trans ? A[(k + 1) * lda + i] : A[i * lda + k + 1]) : 0;
-        d[p * mr + r] = pair(lo, hi);
+        const uint16_t* lo = A + (k0 + 2 * p) * lda + i0 + s;
+        uint32_t* dp = d + p * mr;
+        if (p < full) {
+          const uint16_t* hi = lo + lda;
+          for (int r = 0; r < rows; ++r) dp[r] = pair(lo[r], hi[r]);
+        } else {
+          for (int r = 0; r < rows; ++r) dp[r] = pair(lo[r], 0);
+        }
       }
     }
     for (int r = rows; r < mr; ++r)
@@ -139,25 +159,30 @@ void pack_a_pairs(const uint16_t* A, int64_t lda, bool trans, int64_t i0, int64_
 
 void pack_b_pairs(const uint16_t* B, int64_t ldb, bool trans, int64_t k0, int64_t j0, int64_t kc, int64_t nc, int nr,
                   uint32_t* dst) {
-  const int64_t kp = (kc + 1) / 2;
+  const int64_t kp = (kc + 1) / 2, full = kc / 2;
   for (int64_t s = 0; s < nc; s += nr) {
     int cols = static_cast<int>(std::min<int64_t>(nr, nc - s));
     uint32_t* d = dst + s * kp;
-    for (int64_t p = 0; p < kp; ++p) {
-      int64_t k = k0 + 2 * p;
-      bool has_hi = 2 * p + 1 < kc;
-      uint32_t* dp = d + p * nr;
-      if (!trans) {
-        const uint16_t* lo = B + k * ldb + j0 + s;
-        const uint16_t* hi = lo + ldb;
-        for (int j = 0; j < cols; ++j) dp[j] = pair(lo[j], has_hi ? hi[j] : 0);
-      } else {
-        for (int j = 0; j < cols; ++j) {
-          const uint16_t* src = B + (j0 + s + j) * ldb + k;
-          dp[j] = pair(src[0], has_hi ? src[1] : 0);
+    if (!trans) {
+      for (int64_t p = 0; p < kp; ++p) {
+        const uint16_t* lo = B + (k0 + 2 * p) * ldb + j0 + s;
+        uint32_t* dp = d + p * nr;
+        if (p < full) {
+          const uint16_t* hi = lo + ldb;
+          for (int j = 0; j < cols; ++j) dp[j] = pair(lo[j], hi[j]);
+        } else {
+          for (int j = 0; j < cols; ++j) dp[j] = pair(lo[j], 0);
         }
+        for (int j = cols; j < nr; ++j) dp[j] = 0;
       }
-      for (int j = cols; j < nr; ++j) dp[j] = 0;
+    } else {
+      for (int j = 0; j < cols; ++j) {
+        const uint16_t* src = B + (j0 + s + j) * ldb + k0;
+        for (int64_t p = 0; p < full; ++p) d[p * nr + j] = load_word(src + 2 * p);
+        if (full < kp) d[full * nr + j] = pair(src[2 * full], 0);
+      }
+      for (int j = cols; j < nr; ++j)
+        for (int64_t p = 0; p < kp; ++p) d[p * nr + j] = 0;
     }
   }
 }
@@ -314,11 +339,65 @@ const KernelSpec& f32_kernel() {
   return kScalarSpec;
 }
 
+// bf16 on AVX-512 can run on vdpbf16ps (two k per instruction) or be widened to fp32 while packing
+// and run on the fp32 tile. Which is faster depends on the core: vdpbf16ps doubles the FMA rate on
+// AMD Zen 4 but issues at half the FMA rate on Intel cores with two FMA units, where widening wins.
+// "auto" times both micro-kernels once (about a millisecond, thread CPU time, best of rounds).
+std::atomic<int> g_bf16_path{static_cast<int>(Bf16Path::Auto)};
+
+double thread_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+#if NEOX_HAVE_X86_KERNELS
+Bf16Path calibrate_bf16() {
+  const KernelSpec& dot = *avx512_bf16_kernel();
+  const KernelSpec& f32 = *avx512_f32_kernel();
+  constexpr int64_t kK = 256;  // source k per call for both kernels (dot: 128 pair steps)
+  std::vector<float> a(static_cast<size_t>(std::max(dot.mr, f32.mr)) * kK, 0.0f);
+  std::vector<float> b(static_cast<size_t>(std::max(dot.nr, f32.nr)) * kK + 16, 0.0f);
+  float* bb = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(b.data()) + 63) & ~uintptr_t(63));
+  std::vector<float> c(static_cast<size_t>(dot.mr) * dot.nr, 0.0f);
+  double t_dot = 1e30, t_f32 = 1e30;
+  for (int round = 0; round < 5; ++round) {
+    double t0 = thread_seconds();
+    for (int i = 0; i < 32; ++i) dot.micro(kK / 2, a.data(), bb, c.data(), dot.nr, dot.mr, dot.nr, 1.0f, 0.0f, true);
+    double t1 = thread_seconds();
+    for (int i = 0; i < 32; ++i) f32.micro(kK, a.data(), bb, c.data(), f32.nr, f32.mr, f32.nr, 1.0f, 0.0f, true);
+    double t2 = thread_seconds();
+    // Per flop: each call does 2 * mr * nr * kK flops.
+    t_dot = std::min(t_dot, (t1 - t0) / (dot.mr * dot.nr));
+    t_f32 = std::min(t_f32, (t2 - t1) / (f32.mr * f32.nr));
+  }
+  return t_dot < 0.9 * t_f32 ? Bf16Path::Dot : Bf16Path::Fp32;
+}
+#endif
+
+Bf16Path resolved_bf16_path() {
+  int v = g_bf16_path.load(std::memory_order_relaxed);
+  if (v != static_cast<int>(Bf16Path::Auto)) return static_cast<Bf16Path>(v);
+  static const Bf16Path chosen = [] {
+    if (const char* env = std::getenv("NEOX_GEMM_BF16"); env && *env) {
+      std::string e(env);
+      if (e == "dot") return Bf16Path::Dot;
+      if (e == "fp32") return Bf16Path::Fp32;
+      if (e != "auto") throw std::runtime_error("NEOX_GEMM_BF16=" + e + " is not a bf16 GEMM path: expected dot, fp32 or auto");
+    }
+#if NEOX_HAVE_X86_KERNELS
+    if (isa_supported(Isa::Avx512)) return calibrate_bf16();
+#endif
+    return Bf16Path::Fp32;
+  }();
+  return chosen;
+}
+
 const KernelSpec& bf16_kernel() {
 #if NEOX_HAVE_X86_KERNELS
-  if (active_isa() == Isa::Avx512) return *avx512_bf16_kernel();
+  if (active_isa() == Isa::Avx512 && resolved_bf16_path() == Bf16Path::Dot) return *avx512_bf16_kernel();
 #endif
-  return f32_kernel();  // bf16 converted to fp32 while packing (exact)
+  return f32_kernel();  // bf16 widened to fp32 while packing (exact)
 }
 
 void check(const char* fn, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const void* A, int64_t lda, const void* B,
@@ -359,6 +438,15 @@ bool use_openblas() {
 }  // namespace gemm_detail
 
 using namespace gemm_detail;
+
+void set_gemm_bf16_path(Bf16Path path) { g_bf16_path.store(static_cast<int>(path), std::memory_order_relaxed); }
+
+Bf16Path gemm_bf16_path() {
+#if NEOX_HAVE_X86_KERNELS
+  if (active_isa() == Isa::Avx512) return resolved_bf16_path();
+#endif
+  return Bf16Path::Fp32;
+}
 
 void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {

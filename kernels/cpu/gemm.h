@@ -28,11 +28,23 @@ void gemm_bf16_strided_batched(bool trans_a, bool trans_b, int64_t M, int64_t N,
                                const uint16_t* A, int64_t lda, const uint16_t* B, int64_t ldb, float beta, float* C,
                                int64_t ldc, int64_t stride_a, int64_t stride_b, int64_t stride_c, int64_t batch);
 
+// How bf16 GEMMs run under the Avx512 ISA: Dot uses vdpbf16ps (two k per instruction, fp32
+// accumulation); Fp32 widens bf16 to fp32 while packing (exact) and runs the fp32 tile. Auto (the
+// default, or NEOX_GEMM_BF16=dot|fp32|auto) times both once and keeps the faster for this core.
+// Other ISAs always widen. Both paths accumulate in fp32; results differ only by rounding order.
+enum class Bf16Path { Auto = 0, Dot = 1, Fp32 = 2 };
+void set_gemm_bf16_path(Bf16Path path);
+// The path bf16 GEMMs take now under the active ISA (never Auto).
+Bf16Path gemm_bf16_path();
+
 // OpenBLAS, loaded at run time with dlopen (libopenblas.so.0), for cross-checks and benchmarks.
 // NEOX_BLAS=openblas makes sgemm forward to it (when it loads).
 bool openblas_available();
 // Why openblas_available() is false ("" when it is true).
 const char* openblas_error();
+// The CPU kernel OpenBLAS picked (openblas_get_corename, e.g. "SkylakeX"; OPENBLAS_CORETYPE
+// overrides its detection, which falls back to "Prescott" on CPUs it does not recognise).
+const char* openblas_core();
 // Throws std::runtime_error when OpenBLAS is not available. threads <= 0 keeps OpenBLAS's own.
 void openblas_sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                     int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc, int threads);

@@ -85,10 +85,14 @@ TEST(gemm_matches_float64) {
     neox::set_num_threads(threads);
     for (auto isa : neox::supported_isas()) {
       neox::set_isa(isa);
-      for (const auto& c : cases) {
-        run_case(c, false);
-        run_case(c, true);
+      for (auto path : {neox::Bf16Path::Dot, neox::Bf16Path::Fp32}) {
+        neox::set_gemm_bf16_path(path);
+        for (const auto& c : cases) {
+          run_case(c, false);
+          run_case(c, true);
+        }
       }
+      neox::set_gemm_bf16_path(neox::Bf16Path::Auto);
     }
   }
   neox::set_isa(neox::supported_isas().front());
@@ -110,7 +114,8 @@ TEST(gemm_throughput_print) {
           else neox::sgemm(false, false, M, N, K, 1, A.data(), K, B.data(), N, 0, C.data(), N);
           best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         }
-        std::printf("  %-7s %s %d thr: %.1f GFLOP/s\n", neox::isa_name(isa), bf16 ? "bf16" : "fp32", threads,
+        std::printf("  %-7s %s%s %d thr: %.1f GFLOP/s\n", neox::isa_name(isa), bf16 ? "bf16" : "fp32",
+                    bf16 ? (neox::gemm_bf16_path() == neox::Bf16Path::Dot ? " (dot)" : " (fp32)") : "", threads,
                     2.0 * M * N * K / best / 1e9);
         CHECK(C[0] == 0.125f * K);
       }

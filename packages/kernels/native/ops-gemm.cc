@@ -3,6 +3,8 @@
 //   sgemmStridedBatched(<the 13 above>, strideA, strideB, strideC, batch)
 // and the same with bf16 A/B: gemmBf16, gemmBf16StridedBatched. Transpose flags are booleans or 0/1.
 // openblasSgemm (runtime, not an op) runs OpenBLAS loaded at run time, for cross-checks and benchmarks.
+#include <string>
+
 #include "cpu/gemm.h"
 #include "registry.h"
 
@@ -57,11 +59,37 @@ napi_value openblasStatus(napi_env env, napi_callback_info info) {
               [&](const Args&) { return neox::napi::string(env, neox::openblas_available() ? "" : neox::openblas_error()); });
 }
 
+// openblasCore(): the kernel OpenBLAS picked for this CPU ("" when not loaded).
+napi_value openblasCore(napi_env env, napi_callback_info info) {
+  return call(env, info, "openblasCore", 0, [&](const Args&) { return neox::napi::string(env, neox::openblas_core()); });
+}
+
+// gemmBf16Path(): "dot" or "fp32", the path bf16 GEMMs take under the active ISA.
+napi_value gemmBf16Path(napi_env env, napi_callback_info info) {
+  return call(env, info, "gemmBf16Path", 0, [&](const Args&) {
+    return neox::napi::string(env, neox::gemm_bf16_path() == neox::Bf16Path::Dot ? "dot" : "fp32");
+  });
+}
+
+// setGemmBf16Path("auto" | "dot" | "fp32"): forces the bf16 path (tests run both).
+napi_value setGemmBf16Path(napi_env env, napi_callback_info info) {
+  return call(env, info, "setGemmBf16Path", 1, [&](const Args& a) {
+    std::string name = a.str(0);
+    if (name == "auto") neox::set_gemm_bf16_path(neox::Bf16Path::Auto);
+    else if (name == "dot") neox::set_gemm_bf16_path(neox::Bf16Path::Dot);
+    else if (name == "fp32") neox::set_gemm_bf16_path(neox::Bf16Path::Fp32);
+    else a.fail(0, "must be auto, dot or fp32, got \"" + name + "\"");
+  });
+}
+
 NEOX_REGISTER("sgemm", sgemm);
 NEOX_REGISTER("gemmBf16", gemmBf16);
 NEOX_REGISTER("sgemmStridedBatched", sgemmStridedBatched);
 NEOX_REGISTER("gemmBf16StridedBatched", gemmBf16StridedBatched);
 NEOX_REGISTER_RUNTIME("openblasSgemm", openblasSgemm);
 NEOX_REGISTER_RUNTIME("openblasStatus", openblasStatus);
+NEOX_REGISTER_RUNTIME("openblasCore", openblasCore);
+NEOX_REGISTER_RUNTIME("gemmBf16Path", gemmBf16Path);
+NEOX_REGISTER_RUNTIME("setGemmBf16Path", setGemmBf16Path);
 
 }  // namespace

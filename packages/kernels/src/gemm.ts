@@ -49,9 +49,30 @@ export function gemmStridedBatchedBf16(...args: Parameters<GemmBatched>): void {
   bf16BatchedFn()(...args);
 }
 
+export type GemmBf16Path = "dot" | "fp32";
+
+/**
+ * The path bf16 GEMMs take under the active ISA: "dot" (vdpbf16ps, AVX-512 BF16) or "fp32" (bf16
+ * widened while packing, then the fp32 tile). Under AVX-512 the default is timed once per process
+ * and the faster kept (NEOX_GEMM_BF16=dot|fp32|auto overrides).
+ */
+export function gemmBf16Path(): GemmBf16Path {
+  return nativeFunction<() => GemmBf16Path>("gemmBf16Path")();
+}
+
+/** Forces the bf16 path ("auto" restores the timed choice); tests run both. */
+export function setGemmBf16Path(path: GemmBf16Path | "auto"): void {
+  nativeFunction<(p: string) => void>("setGemmBf16Path")(path);
+}
+
 /** "" when OpenBLAS (libopenblas.so.0) loads at run time, else why it does not. */
 export function openblasStatus(): string {
   return nativeFunction<() => string>("openblasStatus")();
+}
+
+/** The CPU kernel OpenBLAS picked ("SkylakeX", "Haswell", ...; "" when it did not load). */
+export function openblasCore(): string {
+  return nativeFunction<() => string>("openblasCore")();
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   openblasGemm,
   openblasStatus,
   referenceGemm,
+  setGemmBf16Path,
   setNumThreads,
   withIsa,
 } from "../src/index";
@@ -100,10 +101,23 @@ function runCase(c: GemmCase, isa: string, seed: number): void {
   }
 }
 
+const isBf16 = (c: GemmCase) => c.op === "gemmBf16" || c.op === "gemmBf16StridedBatched";
+
 describeNative("gemm parity", () => {
   for (const isa of isas()) {
     gemmCases.forEach((c, i) => {
-      it(`${isa} ${c.op} ${c.name}`, () => runCase(c, isa, 1000 + i));
+      // Under AVX-512, bf16 runs on vdpbf16ps or widened to fp32 (chosen per core): test both.
+      const paths = isa === "avx512" && isBf16(c) ? (["dot", "fp32"] as const) : ([null] as const);
+      for (const path of paths) {
+        it(`${isa}${path ? `/${path}` : ""} ${c.op} ${c.name}`, () => {
+          if (path) setGemmBf16Path(path);
+          try {
+            runCase(c, isa, 1000 + i);
+          } finally {
+            if (path) setGemmBf16Path("auto");
+          }
+        });
+      }
     });
   }
 
