@@ -13,6 +13,7 @@ NEOX_DECLARE_FOR_ALL_ISAS(
     void scale_f32(float* out, const float* inp, float alpha, int64_t n);
     // out = a + alpha * b. out may alias a or b (used to accumulate gradients).
     void axpy_f32(float* out, const float* a, const float* b, float alpha, int64_t n);
+    // out and inp must be the same buffer or not overlap (threads copy ranges independently).
     void copy_f32(float* out, const float* inp, int64_t n);
     // out[i0,i1,i2,i3] (contiguous) = inp[i0*s0 + i1*s1 + i2*s2 + i3*s3]: transposes and slices.
     void copy_strided_f32(float* out, const float* inp, int64_t D0, int64_t D1, int64_t D2, int64_t D3,

@@ -12,6 +12,7 @@ export const scaleF32 =
 /** out = a + alpha · b (out may alias a or b: accumulates gradients). */
 export const axpyF32 =
   bindNative<(out: Address, a: Address, b: Address, alpha: number, n: number) => void>("axpyF32");
+/** out = inp; the buffers must be the same or disjoint. */
 export const copyF32 = bindNative<(out: Address, inp: Address, n: number) => void>("copyF32");
 /**
  * Contiguous out (D0, D1, D2, D3) from inp with element strides (s0, s1, s2, s3): transposes,
