@@ -51,3 +51,51 @@ export function intFlag(args: ParsedArgs, name: string): number | undefined {
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} expects a positive integer, got "${v}"`);
   return n;
 }
+
+export type Subcommand = (argv: string[]) => number | Promise<number>;
+
+/**
+ * Runs `neox <verb> <sub> ...`: prints the usage for --help (exit 0) or no subcommand (exit 2), and
+ * turns a UsageError into the message plus usage on stderr (exit 2). Other errors print their
+ * message (exit 1) when `expectedErrors` says they are the user's, and propagate otherwise.
+ */
+export async function runSubcommands(
+  verb: string,
+  usage: string,
+  argv: readonly string[],
+  table: Readonly<Record<string, Subcommand>>,
+  expectedErrors: (err: unknown) => boolean = () => false,
+): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (
+    sub === undefined ||
+    sub === "--help" ||
+    sub === "-h" ||
+    rest.includes("--help") ||
+    rest.includes("-h")
+  ) {
+    process.stdout.write(usage);
+    return sub === undefined ? 2 : 0;
+  }
+  const run = table[sub];
+  if (!run) {
+    const names = Object.keys(table);
+    process.stderr.write(
+      `neox ${verb}: unknown subcommand "${sub}" (expected ${names.slice(0, -1).join(", ")} or ${names.at(-1)})\n\n${usage}`,
+    );
+    return 2;
+  }
+  try {
+    return await run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`neox ${verb} ${sub}: ${err.message}\n\n${usage}`);
+      return 2;
+    }
+    if (expectedErrors(err)) {
+      process.stderr.write(`neox ${verb} ${sub}: ${(err as Error).message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { flatJson, formatProblem, renderArgumentsReference, renderShow, resolveConfig } from "@neox/config";
-import { intFlag, parseArgv, UsageError } from "../argv";
+import { intFlag, parseArgv, runSubcommands, UsageError } from "../argv";
 import { vocabSizeOf } from "./vocab-size";
 
 const USAGE = `usage: neox config show FILES... [--world-size N] [--set key=value ...] [--json]
@@ -33,31 +33,11 @@ function defaultDocsPath(): string {
 }
 
 export async function runConfig(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (
-    sub === undefined ||
-    sub === "--help" ||
-    sub === "-h" ||
-    rest.includes("--help") ||
-    rest.includes("-h")
-  ) {
-    process.stdout.write(USAGE);
-    return sub === undefined ? 2 : 0;
-  }
-  try {
-    if (sub === "show" || sub === "check") return showOrCheck(sub, rest);
-    if (sub === "docs") return docs(rest);
-    process.stderr.write(
-      `neox config: unknown subcommand "${sub}" (expected show, check or docs)\n\n${USAGE}`,
-    );
-    return 2;
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`neox config ${sub}: ${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw err;
-  }
+  return runSubcommands("config", USAGE, argv, {
+    show: (rest) => showOrCheck("show", rest),
+    check: (rest) => showOrCheck("check", rest),
+    docs,
+  });
 }
 
 function showOrCheck(sub: "show" | "check", argv: string[]): number {

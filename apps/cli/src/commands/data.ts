@@ -15,7 +15,7 @@ import {
   sha256Int64,
   splitBoundaries,
 } from "@neox/data-mmap";
-import { intFlag, parseArgv, UsageError } from "../argv";
+import { intFlag, parseArgv, runSubcommands, UsageError } from "../argv";
 
 const USAGE = `usage: neox data inspect PREFIX [--json]
        neox data samples PREFIX --seq-length N --seed K --num-samples S
@@ -39,29 +39,8 @@ example:
 `;
 
 export async function runData(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (
-    sub === undefined ||
-    sub === "--help" ||
-    sub === "-h" ||
-    rest.includes("--help") ||
-    rest.includes("-h")
-  ) {
-    process.stdout.write(USAGE);
-    return sub === undefined ? 2 : 0;
-  }
-  try {
-    if (sub === "inspect") return inspect(rest);
-    if (sub === "samples") return samples(rest);
-    throw new UsageError(`unknown subcommand "${sub}" (expected inspect or samples)`);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`neox data ${sub}: ${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    process.stderr.write(`neox data ${sub}: ${(err as Error).message}\n`);
-    return 1;
-  }
+  // any other failure (a missing or corrupt dataset, a bad config) is the user's to fix
+  return runSubcommands("data", USAGE, argv, { inspect, samples }, (err) => err instanceof Error);
 }
 
 function inspect(argv: string[]): number {
