@@ -43,7 +43,10 @@ void micro_scalar(int64_t kc, const void* ap, const void* bp, float* c, int64_t 
     a += kScalarMr;
     b += kScalarNr;
   }
-  for (int r = 0; r < m; ++r) {
+  // Unrolled with constant indices so acc can live in registers through the k loop.
+#pragma GCC unroll 4
+  for (int r = 0; r < kScalarMr; ++r) {
+    if (r >= m) break;
     float* cr = c + r * ldc;
     for (int j = 0; j < n; ++j) {
       float v = alpha * acc[r][j];

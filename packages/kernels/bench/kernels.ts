@@ -24,7 +24,7 @@ const repoRoot = join(here, "..", "..", "..");
 
 function fmt(v: Cell): string {
   if (typeof v === "string") return v;
-  if (!Number.isFinite(v)) return String(v);
+  if (!Number.isFinite(v) || Number.isInteger(v)) return String(v);
   if (Math.abs(v) >= 100) return v.toFixed(0);
   if (Math.abs(v) >= 10) return v.toFixed(1);
   return v.toFixed(2);
