@@ -1,6 +1,8 @@
 // Native memory: counters, alignment, zero-copy views, error messages; runtime queries.
+import { execFileSync } from "node:child_process";
 import { expect, it } from "vitest";
 import {
+  addonCandidates,
   alloc,
   allocStats,
   free,
@@ -101,5 +103,36 @@ describeNative("native runtime", () => {
     setNumThreads(before);
     expect(numThreads()).toBe(before);
     expect(() => setNumThreads(0)).toThrow(/setNumThreads: argument 0 must be a thread count/);
+  });
+});
+
+/** Loads the addon in a fresh process with `env` and prints isa()/numThreads() or the load error. */
+function loadWith(env: Record<string, string>): string {
+  const path = addonCandidates().find((p) => p.includes("Release"))!;
+  const code = `try { const m = require(${JSON.stringify(path)}); console.log(m.isa() + " " + m.numThreads()); } catch (e) { console.log("error: " + e.message); }`;
+  return execFileSync(process.execPath, ["-e", code], {
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+  }).trim();
+}
+
+describeNative("environment at load", () => {
+  it("NEOX_ISA and NEOX_NUM_THREADS choose the path and the pool size", () => {
+    expect(loadWith({ NEOX_ISA: "scalar", NEOX_NUM_THREADS: "3" })).toBe("scalar 3");
+    if (supportedIsas().includes("avx2")) expect(loadWith({ NEOX_ISA: "AVX2" })).toMatch(/^avx2 /);
+  });
+
+  it("bad values fail the load, naming the variable and what was expected", () => {
+    expect(loadWith({ NEOX_ISA: "sse9" })).toBe(
+      "error: NEOX_ISA=sse9 is not an ISA: expected avx512, avx2 or scalar",
+    );
+    expect(loadWith({ NEOX_NUM_THREADS: "zero" })).toMatch(
+      /^error: NEOX_NUM_THREADS=zero is not a thread count/,
+    );
+    if (!supportedIsas().includes("avx512")) {
+      expect(loadWith({ NEOX_ISA: "avx512" })).toMatch(
+        /^error: NEOX_ISA=avx512 is not supported by this CPU/,
+      );
+    }
   });
 });
