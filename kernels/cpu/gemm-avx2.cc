@@ -70,7 +70,7 @@ void micro_f32(int64_t kc, const void* ap, const void* bp, float* c, int64_t ldc
 }
 
 // KC 512 / MC 96 measured best here too (0.9-1.0x OpenBLAS's Haswell kernel vs 0.85-0.93 at 256/144).
-const KernelSpec kF32 = {"avx2-6x16", kMr, kNr, 512, 96, 3072, false, micro_f32};
+const KernelSpec kF32 = {"avx2-6x16", kMr, kNr, 512, 96, 3072, false, micro_f32, nullptr};
 
 }  // namespace
 

@@ -17,12 +17,19 @@ namespace neox::gemm_detail {
 using MicroKernel = void (*)(int64_t kc, const void* a, const void* b, float* c, int64_t ldc, int m, int n,
                              float alpha, float beta, bool accumulate);
 
+// Packs strips of `width` source rows whose k runs along memory (A not transposed: rows are i;
+// B transposed: rows are j) into fp32 strips: dst[s*kc + k*width + r] = src[(row0+s+r)*ld + k0+k],
+// zero past `rows`. The source is fp32, or bf16 (raw bits) widened exactly when bf16_src.
+using PackRows = void (*)(const void* src, int64_t ld, bool bf16_src, int64_t row0, int64_t rows, int64_t k0,
+                          int64_t kc, int width, float* dst);
+
 struct KernelSpec {
   const char* name;
   int mr, nr;
   int64_t kc, mc, nc;  // blocking; kc in source K elements (even for pair-packed kernels)
   bool bf16_pairs;     // packed elements are (k, k+1) bf16 pairs, else fp32
   MicroKernel micro;
+  PackRows pack_rows;  // vectorised packing for the k-contiguous cases; nullptr: the portable loops
 };
 
 // Filled in by gemm-avx512.cc / gemm-avx2.cc (absent on non-x86 builds).

@@ -56,7 +56,7 @@ void micro_scalar(int64_t kc, const void* ap, const void* bp, float* c, int64_t 
   }
 }
 
-const KernelSpec kScalarSpec = {"scalar-4x8", kScalarMr, kScalarNr, 256, 128, 2048, false, micro_scalar};
+const KernelSpec kScalarSpec = {"scalar-4x8", kScalarMr, kScalarNr, 256, 128, 2048, false, micro_scalar, nullptr};
 
 // ---------------------------------------------------------------------------------------------
 // Packing. Sources are fp32 or bf16 (uint16 bits); packed elements are fp32 or bf16 pairs.
@@ -230,7 +230,9 @@ struct Problem {
 };
 
 void pack_a(const KernelSpec& ks, const Problem& p, int64_t i0, int64_t k0, int64_t mc, int64_t kc, void* dst) {
-  if (ks.bf16_pairs)
+  if (!ks.bf16_pairs && !p.ta && ks.pack_rows)
+    ks.pack_rows(p.A, p.lda, p.bf16_src, i0, mc, k0, kc, ks.mr, static_cast<float*>(dst));
+  else if (ks.bf16_pairs)
     pack_a_pairs(static_cast<const uint16_t*>(p.A), p.lda, p.ta, i0, k0, mc, kc, ks.mr, static_cast<uint32_t*>(dst));
   else if (p.bf16_src)
     pack_a_f32(static_cast<const uint16_t*>(p.A), p.lda, p.ta, i0, k0, mc, kc, ks.mr, static_cast<float*>(dst));
@@ -239,7 +241,9 @@ void pack_a(const KernelSpec& ks, const Problem& p, int64_t i0, int64_t k0, int6
 }
 
 void pack_b(const KernelSpec& ks, const Problem& p, int64_t k0, int64_t j0, int64_t kc, int64_t nc, void* dst) {
-  if (ks.bf16_pairs)
+  if (!ks.bf16_pairs && p.tb && ks.pack_rows)
+    ks.pack_rows(p.B, p.ldb, p.bf16_src, j0, nc, k0, kc, ks.nr, static_cast<float*>(dst));
+  else if (ks.bf16_pairs)
     pack_b_pairs(static_cast<const uint16_t*>(p.B), p.ldb, p.tb, k0, j0, kc, nc, ks.nr, static_cast<uint32_t*>(dst));
   else if (p.bf16_src)
     pack_b_f32(static_cast<const uint16_t*>(p.B), p.ldb, p.tb, k0, j0, kc, nc, ks.nr, static_cast<float*>(dst));
