@@ -152,7 +152,7 @@ bool parse_isa(const char* name, Isa* out) {
 
 // ---------------------------------------------------------------------------------------------
 // Thread pool: num_threads()-1 persistent workers plus the calling thread. Workers spin briefly
-// after a job (op calls from JS arrive microseconds apart), then sleep on a condition variable.
+// after a job, then sleep on a condition variable; chunks are claimed dynamically (see run()).
 
 namespace {
 
@@ -169,7 +169,7 @@ inline void cpu_relax() {
 class Pool {
  public:
   explicit Pool(int threads) {
-    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
   }
   int size() const { return static_cast<int>(workers_.size()) + 1; }
 
@@ -177,15 +177,18 @@ class Pool {
     {
       std::lock_guard<std::mutex> lk(mu_);
       stop_ = true;
-      generation_.fetch_add(1, std::memory_order_release);
+      ++seq_;
     }
     cv_start_.notify_all();
     for (auto& t : workers_) t.join();
     workers_.clear();
   }
 
-  // Runs fn on nchunks ranges; chunk c is run by worker c (the caller runs chunk 0).
+  // Runs fn on nchunks ranges of `per` items. Chunks are claimed dynamically by the caller and the
+  // workers, so a worker that is slow to wake (tens of µs on a busy or virtual machine) costs
+  // nothing: the caller runs the chunks nobody claimed.
   void run(int nchunks, int64_t n, int64_t per, const std::function<void(int64_t, int64_t)>& fn) {
+    uint32_t seq;
     {
       std::lock_guard<std::mutex> lk(mu_);
       fn_ = &fn;
@@ -193,30 +196,52 @@ class Pool {
       per_ = per;
       nchunks_ = nchunks;
       error_ = nullptr;
-      pending_.store(nchunks - 1, std::memory_order_relaxed);
-      generation_.fetch_add(1, std::memory_order_release);
+      seq = ++seq_;
+      remaining_.store(nchunks, std::memory_order_relaxed);
+      claim_.store(static_cast<uint64_t>(seq) << 32, std::memory_order_release);
     }
     cv_start_.notify_all();
-    run_chunk(0);
-    // Spin a little for the workers, then sleep.
-    for (int spin = 0; spin < 20000 && pending_.load(std::memory_order_acquire) != 0; ++spin) cpu_relax();
-    if (pending_.load(std::memory_order_acquire) != 0) {
+    work(seq, nchunks);
+    for (int spin = 0; spin < 20000 && remaining_.load(std::memory_order_acquire) != 0; ++spin) cpu_relax();
+    if (remaining_.load(std::memory_order_acquire) != 0) {
       std::unique_lock<std::mutex> lk(mu_);
-      cv_done_.wait(lk, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+      cv_done_.wait(lk, [this] { return remaining_.load(std::memory_order_acquire) == 0; });
     }
-    std::exception_ptr err;
-    {
-      std::lock_guard<std::mutex> lk(mu_);
-      err = error_;
-      error_ = nullptr;
-      fn_ = nullptr;
+    // No lock on the common path: a worker just woken may hold mu_ for a while.
+    if (has_error_.load(std::memory_order_acquire)) {
+      std::exception_ptr err;
+      {
+        std::lock_guard<std::mutex> lk(mu_);
+        err = error_;
+        error_ = nullptr;
+        has_error_.store(false, std::memory_order_relaxed);
+      }
+      std::rethrow_exception(err);
     }
-    if (err) std::rethrow_exception(err);
   }
 
   std::mutex dispatch_mu;  // one outside thread uses the pool at a time; others run inline
 
  private:
+  // Claims chunks of job `seq` until none are left. claim_ packs (job seq << 32 | next chunk), so
+  // a worker holding a stale seq can never claim a chunk of a later job.
+  void work(uint32_t seq, int nchunks) {
+    for (;;) {
+      uint64_t v = claim_.load(std::memory_order_acquire);
+      int idx;
+      do {
+        if (static_cast<uint32_t>(v >> 32) != seq) return;
+        idx = static_cast<int>(v & 0xffffffffu);
+        if (idx >= nchunks) return;
+      } while (!claim_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire));
+      run_chunk(idx);
+      if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lk(mu_);
+        cv_done_.notify_all();
+      }
+    }
+  }
+
   void run_chunk(int c) {
     int64_t begin = static_cast<int64_t>(c) * per_;
     int64_t end = std::min(n_, begin + per_);
@@ -227,48 +252,45 @@ class Pool {
     } catch (...) {
       std::lock_guard<std::mutex> lk(mu_);
       if (!error_) error_ = std::current_exception();
+      has_error_.store(true, std::memory_order_release);
     }
     --tl_depth;
   }
 
-  void worker_loop(int index) {
-    uint64_t seen = 0;
+  void worker_loop() {
+    uint32_t seen = 0;
     for (;;) {
-      // Spin for ~100 us, then sleep until the generation changes.
+      // Spin for ~100 us (op calls from JS arrive microseconds apart), then sleep.
       auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(100);
-      for (int spin = 0; generation_.load(std::memory_order_acquire) == seen; ++spin) {
+      for (int spin = 0; static_cast<uint32_t>(claim_.load(std::memory_order_acquire) >> 32) == seen; ++spin) {
         cpu_relax();
         if ((spin & 255) == 255 && std::chrono::steady_clock::now() > spin_until) break;
       }
-      bool mine;
+      uint32_t seq;
+      int nchunks;
       {
-        // Take the job under the lock so the generation and its fields are one snapshot.
         std::unique_lock<std::mutex> lk(mu_);
-        cv_start_.wait(lk, [&] { return generation_.load(std::memory_order_relaxed) != seen; });
-        seen = generation_.load(std::memory_order_relaxed);
+        cv_start_.wait(lk, [&] { return seq_ != seen; });
         if (stop_) return;
-        mine = index < nchunks_;
+        seq = seen = seq_;
+        nchunks = nchunks_;
       }
-      if (mine) {
-        run_chunk(index);
-        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-          std::lock_guard<std::mutex> lk(mu_);
-          cv_done_.notify_all();
-        }
-      }
+      work(seq, nchunks);
     }
   }
 
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable cv_start_, cv_done_;
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<int> pending_{0};
+  uint32_t seq_ = 0;  // job sequence number, guarded by mu_
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<int> remaining_{0};
   bool stop_ = false;
   const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
   int64_t n_ = 0, per_ = 0;
   int nchunks_ = 0;
   std::exception_ptr error_;
+  std::atomic<bool> has_error_{false};
 };
 
 std::mutex g_pool_mu;
