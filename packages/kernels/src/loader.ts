@@ -23,13 +23,14 @@ const BUILD_HINT = "Run `pnpm --filter @neox/kernels build:native`.";
 
 let cached: NativeCore | undefined;
 
-/** The paths tried, in order: $NEOX_KERNELS_ADDON, then build/Release and build/Debug. */
+/**
+ * The paths tried, in order: build/Release, then build/Debug; or only $NEOX_KERNELS_ADDON when set
+ * (an explicit choice must not fall back silently to another build).
+ */
 export function addonCandidates(): string[] {
-  const out: string[] = [];
   const env = process.env.NEOX_KERNELS_ADDON;
-  if (env) out.push(env);
-  for (const rel of ADDON_RELATIVE) out.push(fileURLToPath(new URL(rel, import.meta.url)));
-  return out;
+  if (env) return [env];
+  return ADDON_RELATIVE.map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
 }
 
 /** Loads the addon (once); throws an error saying what was tried and what to run. */

@@ -117,6 +117,19 @@ function loadWith(env: Record<string, string>): string {
 }
 
 describeNative("environment at load", () => {
+  it("a missing addon fails with what was tried and what to run", () => {
+    const loader = new URL("../src/loader.ts", import.meta.url).pathname;
+    const code = `import(${JSON.stringify(loader)}).then((m) => { try { m.native(); } catch (e) { console.log(e.message); } })`;
+    const out = execFileSync(process.execPath, ["--import", "tsx", "-e", code], {
+      env: { ...process.env, NEOX_KERNELS_ADDON: "/nonexistent/neox_kernels.node" },
+      encoding: "utf8",
+    }).trim();
+    expect(out).toBe(
+      `no native kernels for ${process.platform}-${process.arch}: tried /nonexistent/neox_kernels.node (missing). ` +
+        "Run `pnpm --filter @neox/kernels build:native`.",
+    );
+  });
+
   it("NEOX_ISA and NEOX_NUM_THREADS choose the path and the pool size", () => {
     expect(loadWith({ NEOX_ISA: "scalar", NEOX_NUM_THREADS: "3" })).toBe("scalar 3");
     if (supportedIsas().includes("avx2")) expect(loadWith({ NEOX_ISA: "AVX2" })).toMatch(/^avx2 /);
