@@ -37,4 +37,10 @@ const KernelSpec* avx512_f32_kernel();
 const KernelSpec* avx512_bf16_kernel();
 const KernelSpec* avx2_f32_kernel();
 
+// M <= 4 without packing (gemm-skinny-avx512.cc): `a` is op(A) as contiguous fp32 rows (M x K), B
+// fp32 or bf16 bits, transposed or not; C = alpha * a * op(B) + beta * C.
+constexpr int64_t kSkinnyMaxM = 4;
+void skinny_avx512(int64_t M, int64_t N, int64_t K, const float* a, const void* B, int64_t ldb, bool trans_b, bool bf16,
+                   float alpha, float beta, float* C, int64_t ldc);
+
 }  // namespace neox::gemm_detail

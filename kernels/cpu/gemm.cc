@@ -303,6 +303,20 @@ void run(const KernelSpec& ks, const Problem& p, int64_t M, int64_t N, int threa
     scale_c(p.C, p.ldc, M, N, p.beta);
     return;
   }
+#if NEOX_HAVE_X86_KERNELS
+  if (M <= kSkinnyMaxM && active_isa() == Isa::Avx512) {
+    // Few rows: no packing (B is read once either way). op(A) copied to contiguous fp32 rows.
+    thread_local std::vector<float> rows;
+    rows.resize(static_cast<size_t>(M * p.K));
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t k = 0; k < p.K; ++k) {
+        const int64_t at = p.ta ? k * p.lda + i : i * p.lda + k;
+        rows[i * p.K + k] = p.bf16_src ? to_f32(static_cast<const uint16_t*>(p.A)[at]) : static_cast<const float*>(p.A)[at];
+      }
+    skinny_avx512(M, N, p.K, rows.data(), p.B, p.ldb, p.tb, p.bf16_src, p.alpha, p.beta, p.C, p.ldc);
+    return;
+  }
+#endif
   const int64_t mu = (M + ks.mr - 1) / ks.mr, nu = (N + ks.nr - 1) / ks.nr;  // units of tiles
   const double flops = 2.0 * M * N * p.K;
   if (threads > 1 && flops < 2.0 * 96 * 96 * 96) threads = 1;  // too small to pay for a wake-up

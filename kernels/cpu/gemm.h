@@ -2,8 +2,8 @@
 //   op(A) is M x K (A is M x K, or K x M when trans_a), op(B) is K x N (B is K x N, or N x K when
 //   trans_b), C is M x N; lda/ldb/ldc are row strides in elements.
 // beta == 0 overwrites C without reading it (NaNs in C do not propagate), as in BLAS.
-// Our own blocked kernels (AVX-512 12x32, AVX2 6x16, portable 4x8 tiles), multi-threaded by the
-// runtime pool; called from inside a parallel_for range they run single-threaded (so attention
+// Our own blocked kernels (AVX-512 12x32, AVX2 6x16, portable 4x8 tiles; under AVX-512, M <= 4
+// skips packing, since B is then read once either way), multi-threaded by the runtime pool; called from inside a parallel_for range they run single-threaded (so attention
 // tiles may call them per head). bf16 variants take bf16 A and B (raw uint16 bits) and accumulate
 // in fp32 into an fp32 C. Bad sizes/strides throw std::invalid_argument naming the argument.
 #pragma once

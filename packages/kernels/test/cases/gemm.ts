@@ -76,6 +76,13 @@ export const gemmCases: GemmCase[] = [
   c("gemmBf16", "TT", 129, 129, 129, { padA: 1, padB: 2, padC: 3, alpha: -1.5, beta: 0.25 }),
   c("gemmBf16", "NN", 25, 65, 301, { nanC: true }),
   c("gemmBf16", "NT", 150, 70, 1031, { alpha: 2, beta: 1 }), // K odd and past one 512-deep block
+  // M <= 4: the unpacked path under AVX-512 (generation), both layouts, tails in N and K.
+  c("sgemm", "NT", 1, 1000, 333, { beta: 0.5, padB: 3 }),
+  c("sgemm", "NN", 4, 200, 77, { padB: 3, alpha: 2 }),
+  c("sgemm", "TN", 2, 129, 1030, { padA: 1, nanC: true }),
+  c("sgemm", "TT", 3, 67, 45, { beta: -1 }),
+  c("gemmBf16", "NT", 1, 515, 260, { padB: 2 }),
+  c("gemmBf16", "NN", 3, 130, 64, { beta: 1 }),
   c("sgemmStridedBatched", "NN", 3, 17, 129, { batch: 3, beta: 1 }),
   c("sgemmStridedBatched", "TT", 17, 3, 33, { batch: 5, padA: 2, padB: 1, padC: 4 }),
   c("sgemmStridedBatched", "NT", 64, 64, 64, { batch: 1 }),
