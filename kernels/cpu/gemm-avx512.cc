@@ -108,6 +108,63 @@ void pack_rows(const void* src, int64_t ld, bool bf16, int64_t row0, int64_t row
   }
 }
 
+// PairRows by 16 x 16 transposes of 32-bit words (a pair is the word at an even k offset).
+void pair_rows(const uint16_t* src, int64_t ld, int64_t row0, int64_t rows, int64_t k0, int64_t kc, int width,
+               uint32_t* dst) {
+  const int64_t kp = (kc + 1) / 2, full = kc / 2;
+  for (int64_t s = 0; s < rows; s += width) {
+    uint32_t* d = dst + s * kp;
+    for (int g = 0; g < width; g += 16) {
+      const int lanes = width - g < 16 ? width - g : 16;
+      const int64_t valid = rows - s - g;
+      const __mmask16 store_mask = static_cast<__mmask16>((1u << lanes) - 1);
+      for (int64_t p = 0; p < full; p += 16) {
+        const int64_t np = full - p < 16 ? full - p : 16;
+        const __mmask16 km = static_cast<__mmask16>((1u << np) - 1);
+        __m512 r[16];
+#pragma GCC unroll 16
+        for (int i = 0; i < 16; ++i)
+          r[i] = i < valid && i < lanes
+                     ? _mm512_castsi512_ps(_mm512_maskz_loadu_epi32(km, src + (row0 + s + g + i) * ld + k0 + 2 * p))
+                     : _mm512_setzero_ps();
+        transpose16(r);
+        for (int64_t i = 0; i < np; ++i)
+          _mm512_mask_storeu_epi32(d + (p + i) * width + g, store_mask, _mm512_castps_si512(r[i]));
+      }
+      if (full < kp) {  // odd kc: the last pair has no high half
+        for (int i = 0; i < lanes; ++i)
+          d[full * width + g + i] = i < valid ? src[(row0 + s + g + i) * ld + k0 + 2 * full] : 0u;
+      }
+    }
+  }
+}
+
+// PairCols: interleave rows k and k+1, 16 columns at a time (vpermt2w).
+void pair_cols(const uint16_t* src, int64_t ld, int64_t col0, int64_t cols, int64_t k0, int64_t kc, int width,
+               uint32_t* dst) {
+  const int64_t kp = (kc + 1) / 2, full = kc / 2;
+  alignas(64) static const uint16_t kInterleave[32] = {0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37, 6, 38, 7, 39,
+                                                       8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47};
+  const __m512i idx = _mm512_load_si512(kInterleave);
+  for (int64_t s = 0; s < cols; s += width) {
+    uint32_t* d = dst + s * kp;
+    for (int g = 0; g < width; g += 16) {
+      const int lanes = width - g < 16 ? width - g : 16;
+      const int64_t valid = cols - s - g;
+      const int n = valid <= 0 ? 0 : valid < lanes ? static_cast<int>(valid) : lanes;
+      const __mmask16 load_mask = static_cast<__mmask16>((1u << n) - 1);
+      const __mmask16 store_mask = static_cast<__mmask16>((1u << lanes) - 1);
+      for (int64_t p = 0; p < kp; ++p) {
+        const uint16_t* lo = src + (k0 + 2 * p) * ld + col0 + s + g;
+        const __m256i l = _mm256_maskz_loadu_epi16(load_mask, lo);
+        const __m256i h = p < full ? _mm256_maskz_loadu_epi16(load_mask, lo + ld) : _mm256_setzero_si256();
+        const __m512i w = _mm512_permutex2var_epi16(_mm512_zextsi256_si512(l), idx, _mm512_zextsi256_si512(h));
+        _mm512_mask_storeu_epi32(d + p * width + g, store_mask, w);
+      }
+    }
+  }
+}
+
 void micro_f32(int64_t kc, const void* ap, const void* bp, float* c, int64_t ldc, int m, int n, float alpha, float beta,
                bool accumulate) {
   const float* a = static_cast<const float*>(ap);
@@ -161,7 +218,7 @@ void micro_bf16(int64_t kp, const void* ap, const void* bp, float* c, int64_t ld
 // kernel): KC 512 / MC 96 beat 256 / 144 by 5-15%, mostly by halving the read-modify-write passes
 // over C. kc counts source k; the bf16 kernel's 512 k are 256 pair steps.
 const KernelSpec kF32 = {"avx512-12x32", kMr, kNr, 512, 96, 3072, false, micro_f32, pack_rows};
-const KernelSpec kBf16 = {"avx512bf16-12x32", kMr, kNr, 512, 144, 3072, true, micro_bf16, nullptr};
+const KernelSpec kBf16 = {"avx512bf16-12x32", kMr, kNr, 512, 144, 3072, true, micro_bf16, nullptr, pair_rows, pair_cols};
 
 }  // namespace
 

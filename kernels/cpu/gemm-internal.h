@@ -23,6 +23,15 @@ using MicroKernel = void (*)(int64_t kc, const void* a, const void* b, float* c,
 using PackRows = void (*)(const void* src, int64_t ld, bool bf16_src, int64_t row0, int64_t rows, int64_t k0,
                           int64_t kc, int width, float* dst);
 
+// bf16 pair packing of strips of `width` source rows or columns, K in [k0, k0 + kc), pair p holding
+// k0 + 2p (low) and k0 + 2p + 1 (high, 0 past kc), zero past `count`:
+//   PairRows (k runs along memory: A not transposed, B transposed):
+//     dst[s*kp + p*width + r] = word at src[(row0+s+r)*ld + k0 + 2p]
+//   PairCols (k runs across rows: A transposed, B not transposed):
+//     dst[s*kp + p*width + c] = (src[(k0+2p)*ld + col0+s+c], src[(k0+2p+1)*ld + col0+s+c])
+using PackPairs = void (*)(const uint16_t* src, int64_t ld, int64_t first, int64_t count, int64_t k0, int64_t kc,
+                           int width, uint32_t* dst);
+
 struct KernelSpec {
   const char* name;
   int mr, nr;
@@ -30,6 +39,8 @@ struct KernelSpec {
   bool bf16_pairs;     // packed elements are (k, k+1) bf16 pairs, else fp32
   MicroKernel micro;
   PackRows pack_rows;  // vectorised packing for the k-contiguous cases; nullptr: the portable loops
+  PackPairs pair_rows = nullptr;  // vectorised pair packing; nullptr: the portable loops
+  PackPairs pair_cols = nullptr;
 };
 
 // Filled in by gemm-avx512.cc / gemm-avx2.cc (absent on non-x86 builds).

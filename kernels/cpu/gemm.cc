@@ -230,8 +230,13 @@ struct Problem {
 };
 
 void pack_a(const KernelSpec& ks, const Problem& p, int64_t i0, int64_t k0, int64_t mc, int64_t kc, void* dst) {
+  const uint16_t* a16 = static_cast<const uint16_t*>(p.A);
   if (!ks.bf16_pairs && !p.ta && ks.pack_rows)
     ks.pack_rows(p.A, p.lda, p.bf16_src, i0, mc, k0, kc, ks.mr, static_cast<float*>(dst));
+  else if (ks.bf16_pairs && !p.ta && ks.pair_rows)
+    ks.pair_rows(a16, p.lda, i0, mc, k0, kc, ks.mr, static_cast<uint32_t*>(dst));
+  else if (ks.bf16_pairs && p.ta && ks.pair_cols)
+    ks.pair_cols(a16, p.lda, i0, mc, k0, kc, ks.mr, static_cast<uint32_t*>(dst));
   else if (ks.bf16_pairs)
     pack_a_pairs(static_cast<const uint16_t*>(p.A), p.lda, p.ta, i0, k0, mc, kc, ks.mr, static_cast<uint32_t*>(dst));
   else if (p.bf16_src)
@@ -241,8 +246,13 @@ void pack_a(const KernelSpec& ks, const Problem& p, int64_t i0, int64_t k0, int6
 }
 
 void pack_b(const KernelSpec& ks, const Problem& p, int64_t k0, int64_t j0, int64_t kc, int64_t nc, void* dst) {
+  const uint16_t* b16 = static_cast<const uint16_t*>(p.B);
   if (!ks.bf16_pairs && p.tb && ks.pack_rows)
     ks.pack_rows(p.B, p.ldb, p.bf16_src, j0, nc, k0, kc, ks.nr, static_cast<float*>(dst));
+  else if (ks.bf16_pairs && p.tb && ks.pair_rows)
+    ks.pair_rows(b16, p.ldb, j0, nc, k0, kc, ks.nr, static_cast<uint32_t*>(dst));
+  else if (ks.bf16_pairs && !p.tb && ks.pair_cols)
+    ks.pair_cols(b16, p.ldb, j0, nc, k0, kc, ks.nr, static_cast<uint32_t*>(dst));
   else if (ks.bf16_pairs)
     pack_b_pairs(static_cast<const uint16_t*>(p.B), p.ldb, p.tb, k0, j0, kc, nc, ks.nr, static_cast<uint32_t*>(dst));
   else if (p.bf16_src)
