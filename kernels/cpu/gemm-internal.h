@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 namespace neox::gemm_detail {
 
@@ -42,6 +43,35 @@ struct KernelSpec {
   PackPairs pair_rows = nullptr;  // vectorised pair packing; nullptr: the portable loops
   PackPairs pair_cols = nullptr;
 };
+
+// Source elements as fp32: fp32 as is, bf16 (raw bits) widened exactly.
+inline float to_f32(float v) { return v; }
+inline float to_f32(uint16_t v) {
+  uint32_t bits = static_cast<uint32_t>(v) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// One GEMM call as the driver sees it: C = alpha * op(A) op(B) + beta * C, sources fp32 or bf16 bits.
+struct Problem {
+  const void* A;
+  int64_t lda;
+  bool ta;
+  const void* B;
+  int64_t ldb;
+  bool tb;
+  bool bf16_src;
+  int64_t K;
+  float alpha, beta;
+  float* C;
+  int64_t ldc;
+};
+
+// Pack an mc x kc block of op(A) / a kc x nc panel of op(B) in `ks`'s layout (gemm-pack.cc): the
+// ISA's vectorised packing where it has one for the case, else portable loops.
+void pack_a(const KernelSpec& ks, const Problem& p, int64_t i0, int64_t k0, int64_t mc, int64_t kc, void* dst);
+void pack_b(const KernelSpec& ks, const Problem& p, int64_t k0, int64_t j0, int64_t kc, int64_t nc, void* dst);
 
 // Filled in by gemm-avx512.cc / gemm-avx2.cc (absent on non-x86 builds).
 const KernelSpec* avx512_f32_kernel();
