@@ -155,4 +155,25 @@ describe("neox prepare-data --default", () => {
     expect(bin.readUInt16LE(bin.length - 2)).toBe(50256); // --append-eod: GPT-2's <|endoftext|>
     expect(bin.length / 2).toBeGreaterThan(1_000_000); // about 1M words of text
   });
+
+  it("with the default prefix also installs GPT-2's files where configs/local_setup.yml looks", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "neox-default-"));
+    const r = runNeox(["prepare-data", "--default"], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(cwd, "data/brown/brown_text_document.idx"))).toBe(true);
+    const vocab = JSON.parse(readFileSync(join(cwd, "data/gpt2-vocab.json"), "utf8"));
+    expect(vocab["<|endoftext|>"]).toBe(50256);
+    expect(readFileSync(join(cwd, "data/gpt2-merges.txt"), "utf8").split("\n").length).toBeGreaterThan(50000);
+    const show = runNeox(
+      [
+        "config",
+        "show",
+        join(REPO_ROOT, "configs/tiny.yml"),
+        join(REPO_ROOT, "configs/local_setup.yml"),
+        "--json",
+      ],
+      { cwd },
+    );
+    expect(JSON.parse(show.stdout).padded_vocab_size).toBe(50304);
+  });
 });

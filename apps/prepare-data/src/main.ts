@@ -1,5 +1,6 @@
+import { DEFAULT_DATASET } from "@neox/tokenize";
 import { HELP, parseArgs, UsageError } from "./args";
-import { defaultRun } from "./default-data";
+import { DEFAULT_TOKENIZER_PATHS, defaultRun, installDefaultTokenizer } from "./default-data";
 import { prepareData, StrictError } from "./run";
 import { printSummary } from "./summary";
 
@@ -22,6 +23,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const summary = await prepareData(args, { stderr, files }); // read -> tokenize on workers -> write in order
     printSummary(stderr, args, summary);
+    if (parsed.useDefault && args.outputPrefix === DEFAULT_DATASET.outputPrefix) {
+      installDefaultTokenizer();
+      stderr.write(`tokenizer: ${DEFAULT_TOKENIZER_PATHS.vocabFile}, ${DEFAULT_TOKENIZER_PATHS.mergeFile}\n`);
+    }
     return 0;
   } catch (err) {
     const msg = err instanceof StrictError ? err.message : err instanceof Error ? err.message : String(err);
