@@ -40,7 +40,7 @@ export async function runConfig(argv: string[]): Promise<number> {
   });
 }
 
-function showOrCheck(sub: "show" | "check", argv: string[]): number {
+async function showOrCheck(sub: "show" | "check", argv: string[]): Promise<number> {
   const args = parseArgv(argv, {
     values: ["--world-size"],
     repeat: ["--set"],
@@ -55,7 +55,7 @@ function showOrCheck(sub: "show" | "check", argv: string[]): number {
   };
   // The vocabulary size comes from the configured tokenizer file, so resolve once to find it.
   const first = resolveConfig(args.positional, opts);
-  const vocab = vocabSizeOf(first.values);
+  const vocab = await vocabSizeOf(first.values);
   const r = resolveConfig(args.positional, { ...opts, vocabSize: vocab.size });
   const notes = [...r.notes.map((n) => `${n.file ? `${n.file}:${n.line}: ` : ""}${n.message}`)];
   if (vocab.size === null) notes.push(`padded_vocab_size is null: ${vocab.note}`);
