@@ -7,17 +7,21 @@
 // SiLU:   silu(x) = x·σ(x),  silu'(x) = σ(x)·(1 + x·(1 - σ(x)))
 #pragma once
 
-constexpr float kInvSqrt2Pi = 0.39894228040143268f;
 constexpr float kSqrt2OverPi = 0.79788456080286536f;
 constexpr float kGeluCubic = 0.044715f;
 
 // The tanh form is evaluated through s = σ(2u) = (1 + tanh u)/2, 1 - s = (1 - tanh u)/2, which keeps
 // full relative accuracy where tanh u is near ±1 (1 + tanh u and 1 - tanh²u would cancel):
 //   gelu = x·s,  gelu' = s + 2·x·s·(1 - s)·du/dx.
-// The exact form uses Φ(x) = 0.5·erfc(-x/√2) (vnormal_cdf), accurate in the negative tail.
+// The exact form uses the lower tail h = Φ(-|x|) and the density φ(|x|) from one exponential
+// (vnormal_tail), accurate in the negative tail:
+//   gelu = x·Φ(x) = max(x, 0) - |x|·h                (x < 0: x·h; x >= 0: x·(1 - h))
+//   gelu' = Φ(x) + x·φ(x) = g or 1 - g, g = h - |x|·φ  (x < 0 or x >= 0)
+// |x| is clamped to 13 (Φ(-13) ≈ 6e-39); beyond it h and φ are below fp32's normal range.
+constexpr float kTailClamp = 13.0f;
 inline VecF tanh_gate(VecF x, VecF* one_minus) {
-  VecF u2 = VecF::set1(2.0f * kSqrt2OverPi) * fma(VecF::set1(kGeluCubic) * x * x, x, x);
-  VecF e = vexp(vmin(VecF::set1(88.0f), -u2));  // NaN stays NaN (x second, see vexp)
+  // e = exp(-2u), -2u = x·(-2√(2/π) - 2√(2/π)·0.044715·x²); vexp clamps and keeps NaN.
+  VecF e = vexp(x * fma(VecF::set1(-2.0f * kSqrt2OverPi * kGeluCubic), x * x, VecF::set1(-2.0f * kSqrt2OverPi)));
   VecF s = vrcp(VecF::set1(1.0f) + e);
   *one_minus = e * s;
   return s;
@@ -28,7 +32,10 @@ inline VecF gelu_value(VecF x, bool tanh_approx) {
     VecF om;
     return x * tanh_gate(x, &om);
   }
-  return x * vnormal_cdf(x);
+  VecF ax = vmin(VecF::set1(kTailClamp), vabs(x));  // NaN stays NaN (x second, see vexp)
+  VecF density;
+  VecF h = vnormal_tail(ax, &density);
+  return fnma(ax, h, vmax(VecF::zero(), x));
 }
 
 inline VecF gelu_grad(VecF x, bool tanh_approx) {
@@ -38,8 +45,11 @@ inline VecF gelu_grad(VecF x, bool tanh_approx) {
     VecF du = VecF::set1(kSqrt2OverPi) * fma(VecF::set1(3.0f * kGeluCubic), x * x, VecF::set1(1.0f));
     return fma(VecF::set1(2.0f) * x * s * om, du, s);
   }
-  VecF pdf = VecF::set1(kInvSqrt2Pi) * vexp(VecF::set1(-0.5f) * x * x);
-  return fma(x, pdf, vnormal_cdf(x));
+  VecF ax = vmin(VecF::set1(kTailClamp), vabs(x));
+  VecF density;
+  VecF h = vnormal_tail(ax, &density);
+  VecF g = fnma(ax, density, h);
+  return select_lt(x, VecF::zero(), g, VecF::set1(1.0f) - g);
 }
 
 // σ(x) = 1/(1 + e^-x); 1 - σ(x) = e^-x·σ(x) (no cancellation for large x).

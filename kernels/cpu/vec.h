@@ -7,9 +7,10 @@
 //
 // Transcendentals (exp, erfc, the normal CDF) are our own polynomials on the vector paths, so the
 // addon needs no libmvec; the scalar path calls libm. Accuracy, measured over [-20, 20] in steps of
-// 1e-4 against double libm: exp 8e-8 relative; the normal CDF 4e-6 relative down to 1e-10 and
-// 1.4e-5 down to 1e-30, as libm's erfcf gives on the same fp32 inputs (the rounding of x/√2 and
-// x² inside exp dominates); the parity tests check GELU, SiLU and softmax built on them.
+// 1e-4 against long double libm: exp 9e-8 relative; the normal CDF (vnormal_tail) 1.2e-6
+// relative down to 1e-10 and 4e-6 down to 1e-30 (the rounding of x² inside exp dominates; libm's
+// erfcf on x/√2 gives 3.8e-6 and 1.4e-5, as the erfc form here did before); the parity tests
+// check GELU, SiLU and softmax built on them.
 #pragma once
 
 #include <cmath>
@@ -88,6 +89,7 @@ inline VecF operator-(VecF a, VecF b) { return VecF::of(_mm512_sub_ps(a.v, b.v))
 inline VecF operator*(VecF a, VecF b) { return VecF::of(_mm512_mul_ps(a.v, b.v)); }
 inline VecF operator/(VecF a, VecF b) { return VecF::of(_mm512_div_ps(a.v, b.v)); }
 inline VecF fma(VecF a, VecF b, VecF c) { return VecF::of(_mm512_fmadd_ps(a.v, b.v, c.v)); }
+inline VecF fnma(VecF a, VecF b, VecF c) { return VecF::of(_mm512_fnmadd_ps(a.v, b.v, c.v)); }
 inline VecF vmax(VecF a, VecF b) { return VecF::of(_mm512_max_ps(a.v, b.v)); }
 inline VecF vmin(VecF a, VecF b) { return VecF::of(_mm512_min_ps(a.v, b.v)); }
 inline VecF vsqrt(VecF a) { return VecF::of(_mm512_sqrt_ps(a.v)); }
@@ -189,6 +191,7 @@ inline VecF operator-(VecF a, VecF b) { return VecF::of(_mm256_sub_ps(a.v, b.v))
 inline VecF operator*(VecF a, VecF b) { return VecF::of(_mm256_mul_ps(a.v, b.v)); }
 inline VecF operator/(VecF a, VecF b) { return VecF::of(_mm256_div_ps(a.v, b.v)); }
 inline VecF fma(VecF a, VecF b, VecF c) { return VecF::of(_mm256_fmadd_ps(a.v, b.v, c.v)); }
+inline VecF fnma(VecF a, VecF b, VecF c) { return VecF::of(_mm256_fnmadd_ps(a.v, b.v, c.v)); }
 inline VecF vmax(VecF a, VecF b) { return VecF::of(_mm256_max_ps(a.v, b.v)); }
 inline VecF vmin(VecF a, VecF b) { return VecF::of(_mm256_min_ps(a.v, b.v)); }
 inline VecF vsqrt(VecF a) { return VecF::of(_mm256_sqrt_ps(a.v)); }
@@ -245,6 +248,7 @@ inline VecF operator-(VecF a, VecF b) { return VecF::of(a.v - b.v); }
 inline VecF operator*(VecF a, VecF b) { return VecF::of(a.v * b.v); }
 inline VecF operator/(VecF a, VecF b) { return VecF::of(a.v / b.v); }
 inline VecF fma(VecF a, VecF b, VecF c) { return VecF::of(std::fma(a.v, b.v, c.v)); }
+inline VecF fnma(VecF a, VecF b, VecF c) { return VecF::of(std::fma(-a.v, b.v, c.v)); }
 inline VecF vmax(VecF a, VecF b) { return VecF::of(a.v > b.v ? a.v : b.v); }
 inline VecF vmin(VecF a, VecF b) { return VecF::of(a.v < b.v ? a.v : b.v); }
 inline VecF vsqrt(VecF a) { return VecF::of(std::sqrt(a.v)); }
@@ -261,50 +265,74 @@ inline VecF load_or(const float* p, int, float) { return VecF::load(p); }
 inline VecF operator-(VecF a) { return VecF::zero() - a; }
 
 #if defined(__AVX512F__) || defined(__AVX2__)
-// exp(x): x = n·ln2 + r with |r| <= ln2/2 (Cody-Waite split of ln2), exp(r) = 1 + r + r²·Q(r)
-// with Q of degree 4 fitted by tools/fixtures/kernels/fit-exp.py (1.2e-7 relative in fp32), times
-// 2^n. Inputs are clamped to [-87.3, 88.3] so 2^n stays a normal float (exp(-87.3) ~ 1.2e-38
-// stands in for the subnormal tail). The clamp keeps NaN: x86 min/max return their second operand
-// when either is NaN, so x goes second.
-inline VecF vexp(VecF x) {
-  x = vmax(VecF::set1(-87.3f), vmin(VecF::set1(88.3f), x));
-  VecF n = vround(x * VecF::set1(1.44269504088896341f));
+// Adding 1.5·2^23 to a float of magnitude below 2^22 rounds it to an integer (to nearest even) in
+// one FMA; subtracting it again gives that integer as a float.
+constexpr float kRoundShift = 12582912.0f;
+
+// exp(x) for x in [-87.3, 88.3] or NaN: x = n·ln2 + r with |r| <= ln2/2 (Cody-Waite split of ln2),
+// exp(r) by a degree-6 polynomial with p(0) = 1 fitted by tools/fixtures/kernels/fit-exp.py
+// (9.7e-8 relative in fp32, Horner), times 2^n.
+inline VecF vexp_in_range(VecF x) {
+  VecF n = fma(x, VecF::set1(1.44269504088896341f), VecF::set1(kRoundShift)) - VecF::set1(kRoundShift);
   VecF r = fma(n, VecF::set1(-0.693359375f), x);  // ln2 high part (exact product)
   r = fma(n, VecF::set1(2.12194440e-4f), r);      // ln2 low part: ln2 = 0.693359375 - 2.1219444e-4
-  VecF q = VecF::set1(0.00137514085508883f);
-  q = fma(q, r, VecF::set1(0.008368921466171741f));
-  q = fma(q, r, VecF::set1(0.04166953265666962f));
-  q = fma(q, r, VecF::set1(0.166665181517601f));
-  q = fma(q, r, VecF::set1(0.49999988079071045f));
-  VecF p = fma(r * r, q, r) + VecF::set1(1.0f);
+  VecF p = VecF::set1(0.0013843652559444308f);
+  p = fma(p, r, VecF::set1(0.008374156430363655f));
+  p = fma(p, r, VecF::set1(0.04166800156235695f));
+  p = fma(p, r, VecF::set1(0.16666431725025177f));
+  p = fma(p, r, VecF::set1(0.4999999403953552f));
+  p = fma(p, r, VecF::set1(1.0f));
+  p = fma(p, r, VecF::set1(1.0f));
   return vldexp(p, n);
 }
+// exp(x) for any x. Inputs are clamped to [-87.3, 88.3] so 2^n stays a normal float (exp(-87.3)
+// ~ 1.2e-38 stands in for the subnormal tail). The clamp keeps NaN: x86 min/max return their
+// second operand when either is NaN, so x goes second.
+inline VecF vexp(VecF x) { return vexp_in_range(vmax(VecF::set1(-87.3f), vmin(VecF::set1(88.3f), x))); }
+// exp(x) for x <= 0 (softmax terms x - max): only the lower clamp.
+inline VecF vexp_nonpos(VecF x) { return vexp_in_range(vmax(VecF::set1(-87.3f), x)); }
 
-// erfc(a) for a >= 0: exp(-a²)·P(t), t = 1/(1 + a/2), P of degree 9 fitted for relative error
-// on [0, 9.5] by tools/fixtures/kernels/fit-erfc.py (3.8e-7 relative in fp32 arithmetic).
-inline VecF verfc(VecF a) {
-  VecF t = vrcp(fma(VecF::set1(0.5f), a, VecF::set1(1.0f)));
-  VecF p = VecF::set1(-0.0573718287050724f);
-  p = fma(p, t, VecF::set1(0.2753770351409912f));
-  p = fma(p, t, VecF::set1(-0.4657565653324127f));
-  p = fma(p, t, VecF::set1(0.24994072318077087f));
-  p = fma(p, t, VecF::set1(-0.003837011754512787f));
-  p = fma(p, t, VecF::set1(0.1909060925245285f));
-  p = fma(p, t, VecF::set1(0.2469741255044937f));
-  p = fma(p, t, VecF::set1(0.2815989553928375f));
-  p = fma(p, t, VecF::set1(0.28217244148254395f));
-  p = fma(p, t, VecF::set1(-4.0055165300145745e-06f));
-  return vexp(-(a * a)) * p;
-}
-// Φ(x) = 0.5·erfc(-x/√2), the standard normal CDF, without the cancellation of 0.5·(1 + erf) for
-// negative x: h = 0.5·erfc(|x|/√2) is the lower tail itself, and Φ = x < 0 ? h : 1 - h.
-inline VecF vnormal_cdf(VecF x) {
-  VecF h = VecF::set1(0.5f) * verfc(vabs(x) * VecF::set1(0.70710678118654752f));
-  return select_lt(x, VecF::zero(), h, VecF::set1(1.0f) - h);
+// The normal lower tail h = Φ(-a) = 0.5·erfc(a/√2) for a in [0, 13], and the density
+// φ(a) = exp(-a²/2)/√(2π) in *density. h = φ(a)·M(a) with the Mills ratio M(a) ≈ P(t),
+// t = 1/(1 + 0.405·a), P of degree 8 (3.8e-7 relative in fp32); φ(a) = 2^n·q(s) with
+// n = round(-a²/2·log2 e), s = a² + 2n·ln2 in [-ln2, ln2] and q(s) ≈ exp(-s/2)/√(2π) of degree 6
+// (1.3e-7), both fitted by tools/fixtures/kernels/fit-normal.py. a² is rounded once (no rounding of
+// a/√2), so h keeps about 1e-6 relative accuracy down to 1e-10 and 4e-6 down to 1e-37. Φ(-13) ≈
+// 6e-39 is the bottom of fp32's normal range: callers clamp a to 13 (2^n stays normal for AVX2's
+// vldexp). One exponential serves both h and φ (GELU's value and derivative).
+inline VecF vnormal_tail(VecF a, VecF* density) {
+  VecF t = vrcp(fma(VecF::set1(0.405f), a, VecF::set1(1.0f)));
+  VecF m = VecF::set1(-0.10362012684345245f);
+  m = fma(m, t, VecF::set1(0.5105351805686951f));
+  m = fma(m, t, VecF::set1(-0.9178159832954407f));
+  m = fma(m, t, VecF::set1(0.5754907131195068f));
+  m = fma(m, t, VecF::set1(-0.003686211071908474f));
+  m = fma(m, t, VecF::set1(0.3892553746700287f));
+  m = fma(m, t, VecF::set1(0.39757564663887024f));
+  m = fma(m, t, VecF::set1(0.40559980273246765f));
+  m = fma(m, t, VecF::set1(-2.0405292161740363e-05f));
+  VecF u = a * a;
+  VecF n = fma(u, VecF::set1(-0.72134752044448170f), VecF::set1(kRoundShift)) - VecF::set1(kRoundShift);
+  VecF s = fma(n, VecF::set1(1.38671875f), u);  // 2·ln2 high part (exact product)
+  s = fma(n, VecF::set1(-4.2438888e-4f), s);    // 2·ln2 low part
+  VecF q = VecF::set1(8.625158443464898e-06f);
+  q = fma(q, s, VecF::set1(-0.00010440838377689943f));
+  q = fma(q, s, VecF::set1(0.00103895110078156f));
+  q = fma(q, s, VecF::set1(-0.008311174809932709f));
+  q = fma(q, s, VecF::set1(0.04986777529120445f));
+  q = fma(q, s, VecF::set1(-0.1994711458683014f));
+  q = fma(q, s, VecF::set1(0.3989422917366028f));
+  *density = vldexp(q, n);
+  return *density * m;
 }
 #else
-inline VecF vexp(VecF x) { return VecF::of(std::exp(x.v)); }
-inline VecF vnormal_cdf(VecF x) { return VecF::of(0.5f * std::erfc(-x.v * 0.70710678118654752f)); }
+// Same clamp as the vector paths (NaN fails both comparisons and stays NaN).
+inline VecF vexp(VecF x) { return VecF::of(std::exp(x.v > 88.3f ? 88.3f : x.v < -87.3f ? -87.3f : x.v)); }
+inline VecF vexp_nonpos(VecF x) { return VecF::of(std::exp(x.v)); }
+inline VecF vnormal_tail(VecF a, VecF* density) {
+  *density = VecF::of(0.39894228040143268f * std::exp(-0.5f * a.v * a.v));
+  return VecF::of(0.5f * std::erfc(a.v * 0.70710678118654752f));
+}
 #endif
 
 // Number of lanes left at index i of a row of n (W when a full vector fits).
