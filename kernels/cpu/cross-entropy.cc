@@ -1,6 +1,7 @@
 // Fused softmax cross-entropy forward (loss, log-sum-exp) and backward (dlogits), and both in one
 // call (cross_entropy_fused). Each row is read twice in the forward (max, then Σexp) while it sits
-// in L2, and once in the backward; the fused call reads it from memory once for all three passes.
+// in L2, and once in the backward; the fused call reads it from memory once for all three passes
+// and computes each exponential once (kept in an L2-resident row, then scaled into the gradient).
 #include "cross-entropy.h"
 
 #include <vector>
@@ -29,17 +30,50 @@ double mask_sum(const int32_t* targets, const float* mask, int64_t N) {
   return s;
 }
 
-float row_lse(const float* x, int64_t V) {
-  VecF mx = VecF::set1(-INFINITY);
-  for (int64_t v = 0; v < V; v += VecF::W) mx = vmax(mx, load_or(x + v, lanes(v, V), -INFINITY));
-  float m = mx.max();
-  VecF mv = VecF::set1(m);
-  VecF s = VecF::zero();
-  for (int64_t v = 0; v < V; v += VecF::W) {
-    int k = lanes(v, V);
-    s = s + keep_first(vexp(VecF::load(x + v, k) - mv), k);
+// Row maximum with four independent accumulators (one vmax chain would wait on its latency).
+float row_max(const float* x, int64_t V) {
+  const int64_t W = VecF::W;
+  VecF m0 = VecF::set1(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
+  int64_t v = 0;
+  for (; v + 4 * W <= V; v += 4 * W) {
+    m0 = vmax(m0, VecF::load(x + v));
+    m1 = vmax(m1, VecF::load(x + v + W));
+    m2 = vmax(m2, VecF::load(x + v + 2 * W));
+    m3 = vmax(m3, VecF::load(x + v + 3 * W));
   }
-  return m + std::log(s.sum());
+  for (; v < V; v += W) m0 = vmax(m0, load_or(x + v, lanes(v, V), -INFINITY));
+  return vmax(vmax(m0, m1), vmax(m2, m3)).max();
+}
+
+// Σ_v exp(x[v] - m) with m the row maximum (every argument <= 0), two accumulators. When `e` is
+// given, each term is also stored there (the fused kernel scales them into the gradient).
+float row_sum_exp(const float* x, float m, int64_t V, float* e) {
+  const int64_t W = VecF::W;
+  VecF mv = VecF::set1(m);
+  VecF s0 = VecF::zero(), s1 = VecF::zero();
+  int64_t v = 0;
+  for (; v + 2 * W <= V; v += 2 * W) {
+    VecF e0 = vexp_nonpos(VecF::load(x + v) - mv);
+    VecF e1 = vexp_nonpos(VecF::load(x + v + W) - mv);
+    if (e != nullptr) {
+      e0.store(e + v);
+      e1.store(e + v + W);
+    }
+    s0 = s0 + e0;
+    s1 = s1 + e1;
+  }
+  for (; v < V; v += W) {
+    int k = lanes(v, V);
+    VecF e0 = keep_first(vexp_nonpos(VecF::load(x + v, k) - mv), k);
+    if (e != nullptr) e0.store(e + v, k);
+    s0 = s0 + e0;
+  }
+  return (s0 + s1).sum();
+}
+
+float row_lse(const float* x, int64_t V) {
+  float m = row_max(x, V);
+  return m + std::log(row_sum_exp(x, m, V, nullptr));
 }
 }  // namespace
 
@@ -115,14 +149,22 @@ int64_t cross_entropy_fused(float* loss, float* losses, float* dlogits, const fl
   int64_t per = (N + chunks - 1) / chunks;
   std::vector<double> partial(static_cast<size_t>(chunks), 0.0);
   parallel_for(chunks, 1, [&](int64_t cb, int64_t ce_end) {
+    // exp(x - max) of the current row, kept for the gradient pass: written and read back while in
+    // L2 (a V-float row), so each logit's exponential is computed once. In place, dx is that row.
+    std::vector<float> scratch(dlogits == logits ? 0 : static_cast<size_t>(V));
     for (int64_t k = cb; k < ce_end; ++k) {
       int64_t n1 = (k + 1) * per < N ? (k + 1) * per : N;
       double acc = 0.0;
       for (int64_t n = k * per; n < n1; ++n) {
         const float* x = logits + n * V;
         float* dx = dlogits + n * V;
-        float l = row_lse(x, V);  // the row stays in L2 for the gradient pass below
-        float ce = targets[n] >= 0 ? l - x[targets[n]] : 0.0f;
+        // x[target] is read before an in-place pass overwrites the row.
+        float xt = targets[n] >= 0 ? x[targets[n]] : 0.0f;
+        float* e = dlogits == logits ? dx : scratch.data();
+        float mx = row_max(x, V);
+        float sum = row_sum_exp(x, mx, V, e);
+        float l = mx + std::log(sum);
+        float ce = targets[n] >= 0 ? l - xt : 0.0f;
         if (losses != nullptr) losses[n] = ce;
         float m = row_weight(targets, mask, n);
         if (m != 0.0f) acc += static_cast<double>(ce) * m;
@@ -131,10 +173,11 @@ int64_t cross_entropy_fused(float* loss, float* losses, float* dlogits, const fl
           for (int64_t v = 0; v < V; v += VecF::W) store_out(dx + v, VecF::zero(), lanes(v, V), nt);
           continue;
         }
-        VecF lv = VecF::set1(l), wv = VecF::set1(w);
+        // softmax = e / Σe; w/Σe is one scale (its rounding is one of fp32's, as exp(x - lse) was).
+        VecF wv = VecF::set1(w / sum);
         for (int64_t v = 0; v < V; v += VecF::W) {
           int kk = lanes(v, V);
-          store_out(dx + v, wv * vexp(VecF::load(x + v, kk) - lv), kk, nt);
+          store_out(dx + v, wv * VecF::load(e + v, kk), kk, nt);
         }
         stream_fence(nt);
         dx[targets[n]] -= w;
