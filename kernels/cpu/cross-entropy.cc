@@ -46,13 +46,19 @@ float row_max(const float* x, int64_t V) {
 }
 
 // Σ_v exp(x[v] - m) with m the row maximum (every argument <= 0), two accumulators. When `e` is
-// given, each term is also stored there (the fused kernel scales them into the gradient).
-float row_sum_exp(const float* x, float m, int64_t V, float* e) {
+// given, each term is also stored there (the fused kernel scales them into the gradient). `next`
+// (the next row, or null) is fetched into L2 meanwhile: this pass is arithmetic-bound, and the
+// next row's max pass then reads L2 instead of waiting on memory with little to compute.
+float row_sum_exp(const float* x, float m, int64_t V, float* e, const float* next) {
   const int64_t W = VecF::W;
   VecF mv = VecF::set1(m);
   VecF s0 = VecF::zero(), s1 = VecF::zero();
   int64_t v = 0;
   for (; v + 2 * W <= V; v += 2 * W) {
+    if (next != nullptr) {
+      __builtin_prefetch(next + v, 0, 2);
+      __builtin_prefetch(next + v + W, 0, 2);
+    }
     VecF e0 = vexp_nonpos(VecF::load(x + v) - mv);
     VecF e1 = vexp_nonpos(VecF::load(x + v + W) - mv);
     if (e != nullptr) {
@@ -71,9 +77,9 @@ float row_sum_exp(const float* x, float m, int64_t V, float* e) {
   return (s0 + s1).sum();
 }
 
-float row_lse(const float* x, int64_t V) {
+float row_lse(const float* x, int64_t V, const float* next) {
   float m = row_max(x, V);
-  return m + std::log(row_sum_exp(x, m, V, nullptr));
+  return m + std::log(row_sum_exp(x, m, V, nullptr, next));
 }
 }  // namespace
 
@@ -90,7 +96,7 @@ int64_t cross_entropy_forward(float* loss, float* losses, float* lse, const floa
       double acc = 0.0;
       for (int64_t n = k * per; n < n1; ++n) {
         const float* x = logits + n * V;
-        float l = row_lse(x, V);
+        float l = row_lse(x, V, n + 1 < n1 ? x + V : nullptr);
         float ce = targets[n] >= 0 ? l - x[targets[n]] : 0.0f;
         if (lse != nullptr) lse[n] = l;
         if (losses != nullptr) losses[n] = ce;
@@ -162,7 +168,7 @@ int64_t cross_entropy_fused(float* loss, float* losses, float* dlogits, const fl
         float xt = targets[n] >= 0 ? x[targets[n]] : 0.0f;
         float* e = dlogits == logits ? dx : scratch.data();
         float mx = row_max(x, V);
-        float sum = row_sum_exp(x, mx, V, e);
+        float sum = row_sum_exp(x, mx, V, e, n + 1 < n1 ? x + V : nullptr);
         float l = mx + std::log(sum);
         float ce = targets[n] >= 0 ? l - xt : 0.0f;
         if (losses != nullptr) losses[n] = ce;
