@@ -12,6 +12,7 @@ void gelu_forward(float* out, const float* inp, int64_t n, bool tanh_approx) {
   parallel_for(n, kElementGrain, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; i += VecF::W) {
       int k = lanes(i, e);
+      prefetch_ahead(inp + i);
       store_out(out + i, gelu_value(VecF::load(inp + i, k), tanh_approx), k, nt);
     }
     stream_fence(nt);
@@ -23,6 +24,8 @@ void gelu_backward(float* dinp, const float* dout, const float* inp, int64_t n, 
   parallel_for(n, kElementGrain, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; i += VecF::W) {
       int k = lanes(i, e);
+      prefetch_ahead(dout + i);
+      prefetch_ahead(inp + i);
       store_out(dinp + i, VecF::load(dout + i, k) * gelu_grad(VecF::load(inp + i, k), tanh_approx), k, nt);
     }
     stream_fence(nt);
