@@ -24,6 +24,11 @@ namespace {
 // store_row writes bf16 normally, which costs a read-for-ownership of every output line).
 inline void store_ln(float* p, VecF v, int k, bool nt) { store_out(p, v, k, nt); }
 inline void store_ln(uint16_t* p, VecF v, int k, bool nt) { store_out_bf16(p, v, k, nt); }
+inline void store_ln_pair(float* p, VecF a, VecF b, bool nt) {
+  store_out(p, a, VecF::W, nt);
+  store_out(p + VecF::W, b, VecF::W, nt);
+}
+inline void store_ln_pair(uint16_t* p, VecF a, VecF b, bool nt) { store_out_bf16_pair(p, a, b, nt); }
 
 template <typename T>
 inline void prefetch_row(const T* p, int64_t C) {
@@ -47,6 +52,37 @@ inline float row_sum(const float* x, int64_t C) {
   }
   for (; c < C; c += W) s0 = s0 + VecF::load(x + c, lanes(c, C));  // missing lanes load as zero
   return ((s0 + s1) + (s2 + s3)).sum();
+}
+// The row as fp32 and its sum in one pass: the row itself, or its bf16 widened into `scratch`
+// while summing (norm-io.h's row_f32 followed by row_sum would read it twice).
+inline const float* load_row_sum(const float* x, float*, int64_t C, float* sum) {
+  *sum = row_sum(x, C);
+  return x;
+}
+inline const float* load_row_sum(const uint16_t* x, float* scratch, int64_t C, float* sum) {
+  const int64_t W = VecF::W;
+  VecF s0 = VecF::zero(), s1 = s0, s2 = s0, s3 = s0;
+  int64_t c = 0;
+  for (; c + 4 * W <= C; c += 4 * W) {
+    VecF a0 = VecF::load_bf16(x + c), a1 = VecF::load_bf16(x + c + W);
+    VecF a2 = VecF::load_bf16(x + c + 2 * W), a3 = VecF::load_bf16(x + c + 3 * W);
+    a0.store(scratch + c);
+    a1.store(scratch + c + W);
+    a2.store(scratch + c + 2 * W);
+    a3.store(scratch + c + 3 * W);
+    s0 = s0 + a0;
+    s1 = s1 + a1;
+    s2 = s2 + a2;
+    s3 = s3 + a3;
+  }
+  for (; c < C; c += W) {
+    int k = lanes(c, C);
+    VecF a = VecF::load_bf16(x + c, k);  // missing lanes load as zero
+    a.store(scratch + c, k);
+    s0 = s0 + a;
+  }
+  *sum = ((s0 + s1) + (s2 + s3)).sum();
+  return scratch;
 }
 inline float row_sq_dev(const float* x, float m, int64_t C) {
   const int64_t W = VecF::W;
@@ -76,10 +112,15 @@ void normalize_row(T* y, const float* x, float m, float r, const float* weight, 
                    bool nt) {
   VecF mv = VecF::set1(m), rv = VecF::set1(r);
   if (weight != nullptr && bias != nullptr) {
+    const int64_t W = VecF::W;
     int64_t c = 0;
-    for (; c + VecF::W <= C; c += VecF::W) {
-      store_ln(y + c, fma((VecF::load(x + c) - mv) * rv, VecF::load(weight + c), VecF::load(bias + c)), VecF::W,
-               nt);
+    for (; c + 2 * W <= C; c += 2 * W) {
+      VecF a = fma((VecF::load(x + c) - mv) * rv, VecF::load(weight + c), VecF::load(bias + c));
+      VecF b = fma((VecF::load(x + c + W) - mv) * rv, VecF::load(weight + c + W), VecF::load(bias + c + W));
+      store_ln_pair(y + c, a, b, nt);
+    }
+    for (; c + W <= C; c += W) {
+      store_ln(y + c, fma((VecF::load(x + c) - mv) * rv, VecF::load(weight + c), VecF::load(bias + c)), W, nt);
     }
     if (c < C) {
       int k = lanes(c, C);
@@ -106,10 +147,11 @@ void forward_rows(T* out, float* mean, float* rstd, const T* inp, const float* w
   parallel_for(N, row_grain(C), [=](int64_t b, int64_t e) {
     std::vector<float> scratch = row_scratch<T>(C);
     for (int64_t n = b; n < e; ++n) {
-      if (n + 1 < e) prefetch_row(inp + (n + 1) * C, C);
-      const float* x = row_f32(inp + n * C, scratch.data(), C);
+      if (n + 2 < e) prefetch_row(inp + (n + 2) * C, C);
+      float sum;
+      const float* x = load_row_sum(inp + n * C, scratch.data(), C, &sum);
       T* y = out + n * C;
-      float m = row_sum(x, C) / static_cast<float>(C);
+      float m = sum / static_cast<float>(C);
       float r = 1.0f / std::sqrt(row_sq_dev(x, m, C) / static_cast<float>(C) + eps);
       normalize_row(y, x, m, r, weight, bias, C, nt);
       if (mean != nullptr) mean[n] = m;

@@ -136,6 +136,17 @@ inline void store_out_bf16(uint16_t* p, VecF v, int k, bool nt) {
     _mm256_stream_si256(reinterpret_cast<__m256i*>(p), v.bf16_bits());
   else v.store_bf16(p, k);
 }
+// Two full vectors a, b as bf16 at p, p + W: one whole-line non-temporal store when aligned (two
+// half-line ones can leave a write-combining buffer partly filled, which memory handles slowly).
+inline void store_out_bf16_pair(uint16_t* p, VecF a, VecF b, bool nt) {
+  if (nt && (reinterpret_cast<uintptr_t>(p) & 63) == 0) {
+    _mm512_stream_si512(reinterpret_cast<__m512i*>(p),
+                        _mm512_inserti64x4(_mm512_castsi256_si512(a.bf16_bits()), b.bf16_bits(), 1));
+  } else {
+    store_out_bf16(p, a, VecF::W, nt);
+    store_out_bf16(p + VecF::W, b, VecF::W, nt);
+  }
+}
 inline void stream_fence(bool nt) {
   if (nt) _mm_sfence();
 }
@@ -242,6 +253,14 @@ inline void store_out_bf16(uint16_t* p, VecF v, int k, bool nt) {
     _mm_stream_si128(reinterpret_cast<__m128i*>(p), v.bf16_bits());
   else v.store_bf16(p, k);
 }
+inline void store_out_bf16_pair(uint16_t* p, VecF a, VecF b, bool nt) {
+  if (nt && (reinterpret_cast<uintptr_t>(p) & 31) == 0) {
+    _mm256_stream_si256(reinterpret_cast<__m256i*>(p), _mm256_set_m128i(b.bf16_bits(), a.bf16_bits()));
+  } else {
+    store_out_bf16(p, a, VecF::W, nt);
+    store_out_bf16(p + VecF::W, b, VecF::W, nt);
+  }
+}
 inline void stream_fence(bool nt) {
   if (nt) _mm_sfence();
 }
@@ -280,6 +299,10 @@ inline VecF keep_first(VecF a, int) { return a; }
 inline VecF vrcp(VecF a) { return VecF::of(1.0f / a.v); }
 inline void store_out(float* p, VecF v, int, bool) { v.store(p); }
 inline void store_out_bf16(uint16_t* p, VecF v, int, bool) { v.store_bf16(p); }
+inline void store_out_bf16_pair(uint16_t* p, VecF a, VecF b, bool) {
+  a.store_bf16(p);
+  b.store_bf16(p + 1);
+}
 inline void stream_fence(bool) {}
 inline VecF load_or(const float* p, int, float) { return VecF::load(p); }
 #endif
