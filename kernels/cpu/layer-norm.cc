@@ -145,17 +145,32 @@ void forward_rows(T* out, float* mean, float* rstd, const T* inp, const float* w
   // Captured by value: the non-temporal stores go through may-alias vector pointers, which would
   // otherwise make the compiler reload every captured variable after each store.
   parallel_for(N, row_grain(C), [=](int64_t b, int64_t e) {
-    std::vector<float> scratch = row_scratch<T>(C);
-    for (int64_t n = b; n < e; ++n) {
+    // Software-pipelined by one row: the statistics of row n + 1 (two reductions, a division and a
+    // square root, a latency chain) are computed before row n is written, so the out-of-order core
+    // overlaps that chain with row n's independent output pass. bf16 rows alternate between two
+    // widened scratch rows.
+    std::vector<float> scratch = row_scratch<T>(2 * C);
+    float* sc[2] = {scratch.data(), scratch.empty() ? nullptr : scratch.data() + C};
+    auto stats = [&](int64_t n, const float** x, float* m, float* r) {
       if (n + 2 < e) prefetch_row(inp + (n + 2) * C, C);
       float sum;
-      const float* x = load_row_sum(inp + n * C, scratch.data(), C, &sum);
-      T* y = out + n * C;
-      float m = sum / static_cast<float>(C);
-      float r = 1.0f / std::sqrt(row_sq_dev(x, m, C) / static_cast<float>(C) + eps);
-      normalize_row(y, x, m, r, weight, bias, C, nt);
+      *x = load_row_sum(inp + n * C, sc[n & 1], C, &sum);
+      *m = sum / static_cast<float>(C);
+      *r = 1.0f / std::sqrt(row_sq_dev(*x, *m, C) / static_cast<float>(C) + eps);
+    };
+    const float* x;
+    float m, r;
+    stats(b, &x, &m, &r);
+    for (int64_t n = b; n < e; ++n) {
+      const float* x1 = nullptr;
+      float m1 = 0.0f, r1 = 0.0f;
+      if (n + 1 < e) stats(n + 1, &x1, &m1, &r1);
+      normalize_row(out + n * C, x, m, r, weight, bias, C, nt);
       if (mean != nullptr) mean[n] = m;
       if (rstd != nullptr) rstd[n] = r;
+      x = x1;
+      m = m1;
+      r = r1;
     }
     stream_fence(nt);
   });
