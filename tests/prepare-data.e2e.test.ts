@@ -13,6 +13,10 @@ const haveShared = existsSync(SHARED);
 if (!haveShared && process.env.CI === "true")
   throw new Error(`CI: ${SHARED} is missing; prepare-data e2e needs its tokenizers`);
 if (!haveShared) console.warn(`skipping prepare-data byte-identity: ${SHARED} not found`);
+// The independent writer is a numpy script (Debian python3-numpy; .ci/run installs it).
+const haveNumpy = spawnSync("/usr/bin/python3", ["-c", "import numpy"]).status === 0;
+if (!haveNumpy && process.env.CI === "true") throw new Error("CI: /usr/bin/python3 with numpy is required");
+if (!haveNumpy) console.warn("skipping prepare-data byte-identity: /usr/bin/python3 has no numpy");
 
 const dir = mkdtempSync(join(tmpdir(), "prepare-data-e2e-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -80,7 +84,7 @@ function independentWrite(spec: object, prefix: string): void {
   if (r.status !== 0) throw new Error(`write_indexed.py failed: ${r.stderr}`);
 }
 
-describe.skipIf(!haveShared)("neox prepare-data", () => {
+describe.skipIf(!haveShared || !haveNumpy)("neox prepare-data", () => {
   it("writes .bin/.idx byte-identical to the independent writer, one dataset per key", () => {
     const input = join(dir, "corpus.jsonl");
     writeFileSync(input, `${LINES.join("\n")}\n`);
