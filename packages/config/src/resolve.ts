@@ -136,10 +136,10 @@ export function resolveParsed(
   }
   return {
     files,
-    values: Object.freeze(values),
+    values: deepFreeze(values),
     given,
     sources: merged.sources,
-    derived: Object.freeze(derived),
+    derived: deepFreeze(derived),
     problems: dedupe(problems),
     notes: keyCheck.notes,
     configFiles,
@@ -190,4 +190,13 @@ function dedupe(problems: Problem[]): Problem[] {
     seen.add(k);
     return true;
   });
+}
+
+/** The resolved config is read-only all the way down; runtime state lives elsewhere. */
+function deepFreeze<T>(v: T): T {
+  if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
 }

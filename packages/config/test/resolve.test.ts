@@ -23,6 +23,14 @@ describe("resolveConfig", () => {
     expect(r.given.has("seed")).toBe(false);
   });
 
+  it("is frozen all the way down", () => {
+    const r = resolve([`${MODEL}optimizer:\n  type: Adam\n  params:\n    lr: 0.1\n`]);
+    expect(() => {
+      (r.values.optimizer as { params: { lr: number } }).params.lr = 1;
+    }).toThrow(TypeError);
+    expect(Object.isFrozen(r.derived.zero_optimization)).toBe(true);
+  });
+
   it("maps positive aliases to GPT-NeoX's keys and reports a contradiction", () => {
     const r = resolve([`${MODEL}tie_embeddings: false\nparallel_residual: true\n`]);
     expect(r.problems).toEqual([]);
