@@ -1,8 +1,8 @@
 // Element-wise kernels against their float64 references under every ISA this CPU supports, plus
 // dropout's determinism and keep rate. The cases are data in test/cases/elementwise.ts (its header
 // says how to add one); this file holds one runner per op.
-import { describe, expect, it } from "vitest";
-import { numThreads, setNumThreads, withIsa } from "../src/index";
+import { expect, it } from "vitest";
+import { withIsa } from "../src/index";
 import * as ops from "../src/ops/elementwise";
 import * as refBias from "../src/reference/bias-add";
 import * as refDropout from "../src/reference/dropout";
@@ -13,6 +13,7 @@ import * as refReduce from "../src/reference/reduce";
 import { type ElementwiseCase, elementwiseCases } from "./cases/elementwise";
 import { type BufferScope, f32, read, withBuffers } from "./helpers/buffers";
 import { describeNative, expectClose, isas, Rng } from "./helpers/native";
+import { parityTable, threadTable } from "./helpers/table";
 
 type Runner = (c: ElementwiseCase, rng: Rng, s: BufferScope) => void;
 
@@ -204,35 +205,12 @@ function reduceCase(c: ElementwiseCase, rng: Rng, s: BufferScope, over: "rows" |
 }
 
 describeNative("element-wise kernels match the float64 reference", () => {
-  it("every case has a runner", () => {
-    expect(elementwiseCases.filter((c) => !runners[c.op]).map((c) => c.op)).toEqual([]);
-  });
-  for (const isa of isas()) {
-    describe(isa, () => {
-      elementwiseCases.forEach((c, i) => {
-        it(`${c.op} ${c.name}`, () => {
-          withIsa(isa, () => withBuffers((s) => runners[c.op]!(c, new Rng(1000 + i), s)));
-        });
-      });
-    });
-  }
+  parityTable(elementwiseCases, runners, 1000);
 });
 
 describeNative("element-wise kernels with 1 and 3 threads (ranges split differently)", () => {
   const big = elementwiseCases.filter((c) => (c.n ?? 0) >= 40_001 || (c.N ?? 0) >= 1001);
-  for (const threads of [1, 3]) {
-    big.forEach((c, i) => {
-      it(`${threads} threads: ${c.op} ${c.name}`, () => {
-        const before = numThreads();
-        setNumThreads(threads);
-        try {
-          withBuffers((s) => runners[c.op]!(c, new Rng(7000 + i), s));
-        } finally {
-          setNumThreads(before);
-        }
-      });
-    });
-  }
+  threadTable(big, runners, 7000);
 });
 
 describeNative("dropout mask", () => {

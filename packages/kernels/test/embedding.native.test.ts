@@ -1,12 +1,13 @@
 // Embedding gather and scatter-add against the float64 reference under every ISA. Cases:
 // test/cases/embedding.ts (its header says how to add one).
-import { describe, expect, it } from "vitest";
-import { numThreads, setNumThreads, withIsa } from "../src/index";
+import { expect, it } from "vitest";
+import { numThreads, setNumThreads } from "../src/index";
 import * as ops from "../src/ops/embedding";
 import * as ref from "../src/reference/embedding";
 import { type EmbeddingCase, embeddingCases } from "./cases/embedding";
 import { type BufferScope, f32, read, withBuffers } from "./helpers/buffers";
-import { describeNative, expectClose, isas, Rng } from "./helpers/native";
+import { describeNative, expectClose, Rng } from "./helpers/native";
+import { parityTable } from "./helpers/table";
 
 function ids(rng: Rng, N: number, V: number): Int32Array {
   return Int32Array.from({ length: N }, () => Math.floor(rng.uniform() * V));
@@ -37,18 +38,7 @@ const runners: Record<string, (c: EmbeddingCase, rng: Rng, s: BufferScope) => vo
 };
 
 describeNative("embedding kernels match the float64 reference", () => {
-  it("every case has a runner", () => {
-    expect(embeddingCases.filter((c) => !runners[c.op]).map((c) => c.op)).toEqual([]);
-  });
-  for (const isa of isas()) {
-    describe(isa, () => {
-      embeddingCases.forEach((c, i) => {
-        it(`${c.op} ${c.name}`, () => {
-          withIsa(isa, () => withBuffers((s) => runners[c.op]!(c, new Rng(3000 + i), s)));
-        });
-      });
-    });
-  }
+  parityTable(embeddingCases, runners, 3000);
 
   it("the scatter-add is bit-identical for one and two threads (threads own columns)", () => {
     withBuffers((s) => {

@@ -1,12 +1,13 @@
 // Fused softmax cross-entropy against the float64 reference under every ISA. Cases:
 // test/cases/loss.ts (its header says how to add one).
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { withIsa } from "../src/index";
 import * as ops from "../src/ops/loss";
 import * as ref from "../src/reference/cross-entropy";
 import { type LossCase, lossCases } from "./cases/loss";
 import { type BufferScope, f32, read, withBuffers } from "./helpers/buffers";
-import { describeNative, expectClose, isas, Rng } from "./helpers/native";
+import { describeNative, expectClose, isas, type Rng } from "./helpers/native";
+import { parityTable } from "./helpers/table";
 
 function data(c: LossCase, rng: Rng) {
   const { N, V } = c;
@@ -90,18 +91,7 @@ const runners: Record<string, (c: LossCase, rng: Rng, s: BufferScope) => void> =
 };
 
 describeNative("cross-entropy kernels match the float64 reference", () => {
-  it("every case has a runner", () => {
-    expect(lossCases.filter((c) => !runners[c.op]).map((c) => c.op)).toEqual([]);
-  });
-  for (const isa of isas()) {
-    describe(isa, () => {
-      lossCases.forEach((c, i) => {
-        it(`${c.op} ${c.name}`, () => {
-          withIsa(isa, () => withBuffers((s) => runners[c.op]!(c, new Rng(4000 + i), s)));
-        });
-      });
-    });
-  }
+  parityTable(lossCases, runners, 4000);
 
   it("a NaN logit makes its row's loss and gradient NaN on every ISA (overflow checks see it)", () => {
     for (const isa of isas()) {

@@ -1,15 +1,15 @@
 // Layer norm and RMS norm (fp32 and bf16 activations) against their float64 references under every
 // ISA. Cases: test/cases/norm.ts (its header says how to add one). Backward cases start the
 // parameter gradients from random values, so the accumulation (+=) is checked too.
-import { describe, expect, it } from "vitest";
-import { numThreads, setNumThreads, withIsa } from "../src/index";
+import { expect, it } from "vitest";
 import * as ops from "../src/ops/norm";
 import * as refLn from "../src/reference/layer-norm";
 import * as refRms from "../src/reference/rms-norm";
 import { type NormCase, normCases } from "./cases/norm";
-import { type BufferScope, bf16, f32, read, withBuffers } from "./helpers/buffers";
-import { describeNative, expectClose, isas, Rng } from "./helpers/native";
+import { type BufferScope, bf16, f32, read } from "./helpers/buffers";
+import { describeNative, expectClose, type Rng } from "./helpers/native";
 import { TOL } from "./helpers/parity";
+import { parityTable, threadTable } from "./helpers/table";
 
 type Runner = (c: NormCase, rng: Rng, s: BufferScope) => void;
 
@@ -128,35 +128,12 @@ const runners: Record<string, Runner> = {
 };
 
 describeNative("norm kernels match the float64 reference", () => {
-  it("every case has a runner", () => {
-    expect(normCases.filter((c) => !runners[c.op]).map((c) => c.op)).toEqual([]);
-  });
-  for (const isa of isas()) {
-    describe(isa, () => {
-      normCases.forEach((c, i) => {
-        it(`${c.op} ${c.name}`, () => {
-          withIsa(isa, () => withBuffers((s) => runners[c.op]!(c, new Rng(2000 + i), s)));
-        });
-      });
-    });
-  }
+  parityTable(normCases, runners, 2000);
 });
 
 describeNative("norm kernels with 1 and 3 threads (partial sums split differently)", () => {
   const big = normCases.filter((c) => c.N >= 1001);
-  for (const threads of [1, 3]) {
-    big.forEach((c, i) => {
-      it(`${threads} threads: ${c.op} ${c.name}`, () => {
-        const before = numThreads();
-        setNumThreads(threads);
-        try {
-          withBuffers((s) => runners[c.op]!(c, new Rng(8000 + i), s));
-        } finally {
-          setNumThreads(before);
-        }
-      });
-    });
-  }
+  threadTable(big, runners, 8000);
 });
 
 describeNative("norm argument errors", () => {

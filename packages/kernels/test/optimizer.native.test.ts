@@ -1,13 +1,14 @@
 // Multi-tensor AdamW, global L2 norm, clipping and scaling against the float64 references under
 // every ISA. Cases: test/cases/optimizer.ts (its header says how to add one).
-import { describe, expect, it } from "vitest";
-import { numThreads, setNumThreads, withIsa } from "../src/index";
+import { expect, it } from "vitest";
+import { numThreads, setNumThreads } from "../src/index";
 import * as ops from "../src/ops/optimizer";
 import * as refAdam from "../src/reference/adamw";
 import * as refNorm from "../src/reference/global-norm";
 import { type OptimizerCase, optimizerCases } from "./cases/optimizer";
 import { type BufferScope, f32, read, withBuffers } from "./helpers/buffers";
-import { describeNative, expectClose, isas, Rng } from "./helpers/native";
+import { describeNative, expectClose, Rng } from "./helpers/native";
+import { parityTable } from "./helpers/table";
 
 const HYPER = { lr: 6e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8 };
 
@@ -78,18 +79,7 @@ const runners: Record<string, (c: OptimizerCase, rng: Rng, s: BufferScope) => vo
 };
 
 describeNative("optimizer kernels match the float64 reference", () => {
-  it("every case has a runner", () => {
-    expect(optimizerCases.filter((c) => !runners[c.op]).map((c) => c.op)).toEqual([]);
-  });
-  for (const isa of isas()) {
-    describe(isa, () => {
-      optimizerCases.forEach((c, i) => {
-        it(`${c.op} ${c.name}`, () => {
-          withIsa(isa, () => withBuffers((s) => runners[c.op]!(c, new Rng(5000 + i), s)));
-        });
-      });
-    });
-  }
+  parityTable(optimizerCases, runners, 5000);
 
   it("globalL2Norm does not depend on the thread count (fixed block order)", () => {
     withBuffers((s) => {
