@@ -29,6 +29,7 @@ export {
   resolveConfig,
   resolveParsed,
   TRAIN_REQUIRED_KEYS,
+  withVocabSize,
 } from "./resolve";
 export type { ArgDecl, ArgType, Category, Support } from "./schema/types";
 export { flatJson, renderShow } from "./show";

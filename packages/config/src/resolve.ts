@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { ALIASES } from "./args/aliases";
 import { ARGS_BY_NAME } from "./args/index";
-import { type Derived, derive } from "./derive";
+import { type Derived, derive, paddedVocab } from "./derive";
 import { emptyMerged, mergeLayer } from "./load/merge";
 import { parseOverrides } from "./load/overrides";
 import { type ParsedFile, parseConfigText } from "./load/yaml-file";
@@ -144,6 +144,17 @@ export function resolveParsed(
     notes: keyCheck.notes,
     configFiles,
   };
+}
+
+/**
+ * The same config with padded_vocab_size for a tokenizer vocabulary of `vocabSize` (the tokenizer is
+ * named by the config itself, so callers resolve first, load it, then attach its size here).
+ */
+export function withVocabSize(r: ResolvedConfig, vocabSize: number | null): ResolvedConfig {
+  const divisible =
+    typeof r.values.make_vocab_size_divisible_by === "number" ? r.values.make_vocab_size_divisible_by : 128;
+  const padded = paddedVocab(vocabSize, divisible, r.derived.model_parallel_size);
+  return { ...r, derived: deepFreeze({ ...r.derived, padded_vocab_size: padded }) };
 }
 
 /** Resolves and throws a ConfigError carrying every problem, if there is any. */

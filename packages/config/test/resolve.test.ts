@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../src/load/yaml-file";
-import { resolveParsed } from "../src/resolve";
+import { resolveParsed, withVocabSize } from "../src/resolve";
 import { flatJson } from "../src/show";
 
 const resolve = (texts: string[], opts = {}) =>
@@ -86,5 +86,14 @@ describe("resolveConfig", () => {
     expect((j._sources as Record<string, string>).train_iters).toBe("f1.yml:1");
     expect((j._sources as Record<string, string>).seed).toBe("--set");
     expect(Object.keys(j)).toContain("mlp_linear1_out_features");
+  });
+
+  it("attaches a tokenizer's vocabulary size after resolving, padded for the TP size", () => {
+    const r = resolve([`${MODEL}model_parallel_size: 2\n`], { worldSize: 2 });
+    expect(r.derived.padded_vocab_size).toBeNull();
+    const v = withVocabSize(r, 50277);
+    expect(v.derived.padded_vocab_size).toBe(50432); // neox-spec §7: 20B tokenizer at TP 2
+    expect(v.derived.train_batch_size).toBe(r.derived.train_batch_size);
+    expect(withVocabSize(r, null).derived.padded_vocab_size).toBeNull();
   });
 });

@@ -2,7 +2,14 @@
 // problem at once, and the generated argument reference.
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { flatJson, formatProblem, renderArgumentsReference, renderShow, resolveConfig } from "@neox/config";
+import {
+  flatJson,
+  formatProblem,
+  renderArgumentsReference,
+  renderShow,
+  resolveConfig,
+  withVocabSize,
+} from "@neox/config";
 import { intFlag, parseArgv, runSubcommands, UsageError } from "../argv";
 import { vocabSizeOf } from "./vocab-size";
 
@@ -53,10 +60,10 @@ async function showOrCheck(sub: "show" | "check", argv: string[]): Promise<numbe
     ...(worldSize !== undefined ? { worldSize } : {}),
     complete: args.bools.has("--complete"),
   };
-  // The vocabulary size comes from the configured tokenizer file, so resolve once to find it.
-  const first = resolveConfig(args.positional, opts);
-  const vocab = await vocabSizeOf(first.values);
-  const r = resolveConfig(args.positional, { ...opts, vocabSize: vocab.size });
+  // The vocabulary size comes from the tokenizer the config names: resolve, load it, attach its size.
+  const resolved = resolveConfig(args.positional, opts);
+  const vocab = await vocabSizeOf(resolved.values);
+  const r = withVocabSize(resolved, vocab.size);
   const notes = [...r.notes.map((n) => `${n.file ? `${n.file}:${n.line}: ` : ""}${n.message}`)];
   if (vocab.size === null) notes.push(`padded_vocab_size is null: ${vocab.note}`);
   const json = args.bools.has("--json");
