@@ -45,3 +45,4 @@ export { type IndexArray, loadNpy, NpyArrayFile, type NpyDescr, NpyWriter, npyHe
 export { digestSamples, type SampleDigest } from "./sample-digest";
 export { parseSplit, pyRound, SPLIT_NAMES, type SplitName, splitBoundaries } from "./split";
 export { type DatasetStats, datasetStats, type SizeBucket } from "./stats";
+export { commitTemp, discardTemp, fsyncDir, removeStaleTemporaries, tempPathFor } from "./temp-files";
