@@ -1,12 +1,24 @@
 // Writer for Megatron "mmap" indexed datasets, byte-identical to GPT-NeoX's MMapIndexedDatasetBuilder
 // (neox-spec §2a): items are appended to PREFIX.bin, `endDocument` records a document boundary, and
-// `finalize` writes PREFIX.idx (header, sizes, pointers, doc_idx). Both files are written under temporary
-// names and renamed into place by `finalize`, so a crash never leaves a half-written dataset under the name.
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+// `finalize` writes PREFIX.idx (header, sizes, pointers, doc_idx).
+//
+// Durability. Both files are written under temporaries (temp-files.ts: `<final>.tmp-<pid>-<tag>`,
+// removed at process exit unless committed, and removable by a later run once this pid is gone).
+// `finalize` fsyncs each file's data, then renames the .bin into place and fsyncs the directory, then
+// renames the .idx and fsyncs the directory again. The .idx goes last because it is the commit record:
+// a reader opens the .idx first and finds every item through its pointers, so a new .idx must only
+// become visible once the .bin it points into is complete and durable. A crash between the two
+// renames leaves the new .bin beside the old .idx (or beside no .idx on a first write, which readers
+// report as a missing dataset). That pair is detectable: the old .idx's last item ends at
+// pointers[n-1] + sizes[n-1]·itemsize, which differs from the new .bin's length unless both runs
+// wrote exactly as many bytes. Renaming the other way round would leave a new .idx whose pointers
+// run past or into an old .bin, which a reader would trust.
+import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { endianness } from "node:os";
 import { bestFittingDtype, type DType, INT_RANGES, ITEM_SIZES, type TokenArray } from "./dtypes";
 import { encodeIdxHeader } from "./idx-header";
 import { encodeInt64 } from "./int64";
+import { commitTemp, discardTemp, tempPathFor } from "./temp-files";
 
 export interface WriterOptions {
   /** Element type. Default: chosen from `vocabSize`, else int64 (GPT-NeoX's builder default). */
@@ -43,10 +55,17 @@ export class IndexedDatasetWriter {
     this.itemSize = ITEM_SIZES[this.dtype];
     this.binPath = `${prefix}.bin`;
     this.idxPath = `${prefix}.idx`;
-    const tag = `.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-    this.tmpBin = this.binPath + tag;
-    this.tmpIdx = this.idxPath + tag;
-    this.fd = openSync(this.tmpBin, "w");
+    this.tmpBin = tempPathFor(this.binPath);
+    this.tmpIdx = tempPathFor(this.idxPath);
+    try {
+      this.fd = openSync(this.tmpBin, "w");
+    } catch (err) {
+      discardTemp(this.tmpBin);
+      discardTemp(this.tmpIdx);
+      throw new Error(`${this.binPath}: cannot create the dataset (${(err as Error).message})`, {
+        cause: err,
+      });
+    }
   }
 
   /** Starts PREFIX.bin/.idx (written under temporary names until `finalize`). */
@@ -96,13 +115,29 @@ export class IndexedDatasetWriter {
     this.endDocument();
   }
 
-  /** Writes PREFIX.idx and renames both files into place. */
+  /**
+   * Writes PREFIX.idx, fsyncs both files, then renames the .bin and then the .idx into place, fsyncing
+   * the directory after each (see the header for why in that order). On a failure both temporaries are
+   * removed and PREFIX.bin/.idx are left as they were.
+   */
   finalize(): void {
     this.checkOpen();
-    this.flush();
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    this.fd = -1;
+    try {
+      this.flush();
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = -1;
+      this.writeIdx();
+    } catch (err) {
+      this.abort();
+      throw err;
+    }
+    commitTemp(this.tmpBin, this.binPath, true);
+    commitTemp(this.tmpIdx, this.idxPath, true);
+    this.finished = true;
+  }
+
+  private writeIdx(): void {
     const fd = openSync(this.tmpIdx, "w");
     try {
       writeAll(fd, encodeIdxHeader(this.dtype, this.items, this.docs));
@@ -129,9 +164,6 @@ export class IndexedDatasetWriter {
     } finally {
       closeSync(fd);
     }
-    renameSync(this.tmpBin, this.binPath);
-    renameSync(this.tmpIdx, this.idxPath);
-    this.finished = true;
   }
 
   /** Drops the temporary files without touching PREFIX.bin/.idx. */
@@ -139,8 +171,8 @@ export class IndexedDatasetWriter {
     if (this.finished) return;
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
-    rmSync(this.tmpBin, { force: true });
-    rmSync(this.tmpIdx, { force: true });
+    discardTemp(this.tmpBin);
+    discardTemp(this.tmpIdx);
     this.finished = true;
   }
 
