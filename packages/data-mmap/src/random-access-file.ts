@@ -52,9 +52,16 @@ export class RandomAccessFile {
 /**
  * Small LRU page cache over a RandomAccessFile for fixed-size element reads (sizes, pointers, index
  * arrays). A lookup costs at most one pread of `pageBytes`; sequential walks hit the cache.
+ *
+ * A hit only stamps the page with a counter; the least recently used page is found by scanning the
+ * (at most `maxPages`) stamps when a miss must evict one, next to which the miss's pread dominates.
+ * A random GPT2Dataset sample looks up about ten elements (shuffle/sample/doc idx, sizes, pointers),
+ * nearly all hits: re-inserting the page into the Map on every hit to keep it in recency order cost
+ * about 10% of the CPU time of a sample (the reads of bench/reads.ts: 6.1 -> 5.5 us per sample).
  */
 export class PagedReader {
-  private pages = new Map<number, DataView>();
+  private pages = new Map<number, { view: DataView; used: number }>();
+  private clock = 0;
 
   constructor(
     readonly file: RandomAccessFile,
@@ -65,9 +72,8 @@ export class PagedReader {
   private page(pageNo: number, field: string): DataView {
     const hit = this.pages.get(pageNo);
     if (hit) {
-      this.pages.delete(pageNo);
-      this.pages.set(pageNo, hit);
-      return hit;
+      hit.used = ++this.clock;
+      return hit.view;
     }
     const start = pageNo * this.pageBytes;
     const len = Math.min(this.pageBytes, this.file.size - start);
@@ -81,12 +87,21 @@ export class PagedReader {
     }
     const bytes = this.file.read(len, start, field);
     const view = new DataView(bytes.buffer, 0, len);
-    this.pages.set(pageNo, view);
-    if (this.pages.size > this.maxPages) {
-      const oldest = this.pages.keys().next().value as number;
-      this.pages.delete(oldest);
-    }
+    if (this.pages.size >= this.maxPages) this.evictLeastRecent();
+    this.pages.set(pageNo, { view, used: ++this.clock });
     return view;
+  }
+
+  private evictLeastRecent(): void {
+    let oldest = -1;
+    let oldestUse = Number.POSITIVE_INFINITY;
+    for (const [no, p] of this.pages) {
+      if (p.used < oldestUse) {
+        oldestUse = p.used;
+        oldest = no;
+      }
+    }
+    this.pages.delete(oldest);
   }
 
   /**
