@@ -1,6 +1,8 @@
 // A small, strict argv parser for the inspection verbs: positional arguments, boolean flags and
 // flags with values (repeatable ones collect into arrays). Unknown flags are an error, not ignored.
 
+import { printable, setCommandName, USAGE_EXIT } from "./process";
+
 export interface FlagSpec {
   /** Flags that take a value, e.g. "--world-size". */
   values?: readonly string[];
@@ -17,7 +19,10 @@ export interface ParsedArgs {
   bools: Set<string>;
 }
 
-export class UsageError extends Error {}
+/** Bad flags or arguments: printed with the usage, exit 2 (also when it reaches the top level). */
+export class UsageError extends Error {
+  readonly exitCode = USAGE_EXIT;
+}
 
 export function parseArgv(argv: readonly string[], spec: FlagSpec): ParsedArgs {
   const out: ParsedArgs = { positional: [], values: new Map(), repeated: new Map(), bools: new Set() };
@@ -39,7 +44,7 @@ export function parseArgv(argv: readonly string[], spec: FlagSpec): ParsedArgs {
     if (spec.bools?.includes(name)) out.bools.add(name);
     else if (spec.repeat?.includes(name)) out.repeated.set(name, [...(out.repeated.get(name) ?? []), take()]);
     else if (spec.values?.includes(name)) out.values.set(name, take());
-    else throw new UsageError(`unknown option ${name}`);
+    else throw new UsageError(`unknown option ${printable(name)}`);
   }
   return out;
 }
@@ -57,7 +62,8 @@ export type Subcommand = (argv: string[]) => number | Promise<number>;
 /**
  * Runs `neox <verb> <sub> ...`: prints the usage for --help (exit 0) or no subcommand (exit 2), and
  * turns a UsageError into the message plus usage on stderr (exit 2). Other errors print their
- * message (exit 1) when `expectedErrors` says they are the user's, and propagate otherwise.
+ * message (exit 1) when `expectedErrors` says they are the user's, and propagate otherwise, to the
+ * command's top level, which prints them as one line too (process/errors.ts).
  */
 export async function runSubcommands(
   verb: string,
@@ -81,19 +87,20 @@ export async function runSubcommands(
   if (!run) {
     const names = Object.keys(table);
     process.stderr.write(
-      `neox ${verb}: unknown subcommand "${sub}" (expected ${names.slice(0, -1).join(", ")} or ${names.at(-1)})\n\n${usage}`,
+      `neox ${verb}: unknown subcommand "${printable(sub)}" (expected ${names.slice(0, -1).join(", ")} or ${names.at(-1)})\n\n${usage}`,
     );
     return 2;
   }
+  setCommandName(`neox ${verb} ${sub}`);
   try {
     return await run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`neox ${verb} ${sub}: ${err.message}\n\n${usage}`);
-      return 2;
+      process.stderr.write(`neox ${verb} ${sub}: ${printable(err.message)}\n\n${usage}`);
+      return USAGE_EXIT;
     }
     if (expectedErrors(err)) {
-      process.stderr.write(`neox ${verb} ${sub}: ${(err as Error).message}\n`);
+      process.stderr.write(`neox ${verb} ${sub}: ${printable((err as Error).message)}\n`);
       return 1;
     }
     throw err;

@@ -1,6 +1,17 @@
+import {
+  errorReport,
+  exitCodeFor,
+  interruptedExitCode,
+  interruptSignal,
+  printable,
+  setCommandName,
+} from "./process";
 import { findVerb, VERBS } from "./verbs";
 
-/** The `neox` command. Returns the exit code; human text goes to stderr, `--json` output to stdout. */
+/**
+ * The `neox` command. Returns the exit code; human text goes to stderr, `--json` output to stdout.
+ * Never throws: whatever a verb throws becomes one line (`neox <verb>: message`, see process/errors.ts).
+ */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
@@ -13,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const verb = findVerb(name);
   if (!verb) {
-    process.stderr.write(`neox: unknown verb "${name}"\n\n${usage()}`);
+    process.stderr.write(`neox: unknown verb "${printable(name)}"\n\n${usage()}`);
     return 2;
   }
   if (!verb.load) {
@@ -24,8 +35,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`neox ${verb.name}: not built yet in this version of neox-ts.\n`);
     return 2;
   }
-  const run = await verb.load();
-  return run(rest);
+  setCommandName(`neox ${verb.name}`);
+  try {
+    const run = await verb.load();
+    return await run(rest, { signal: interruptSignal() });
+  } catch (err) {
+    const interrupted = interruptedExitCode();
+    if (interrupted !== undefined) return interrupted; // bin.ts prints the interrupted line
+    process.stderr.write(errorReport(err));
+    return exitCodeFor(err);
+  }
 }
 
 export function usage(): string {

@@ -1,7 +1,17 @@
 // The verbs of the `neox` command. Each entry says what it does and shows one example; `run` is
 // absent for verbs whose app is not built yet, so the command can say so plainly.
 
-export type VerbRun = (argv: string[]) => Promise<number>;
+export interface VerbContext {
+  /**
+   * Aborted on the first SIGINT/SIGTERM/SIGHUP (reason: InterruptedError). A verb that adds an `abort`
+   * listener gets a few seconds to stop cleanly (terminate threads, discard temporaries); a verb that
+   * does not is ended at once. Either way the process prints the interrupted line and exits 130/143.
+   */
+  signal: AbortSignal;
+}
+
+/** A verb's entry: the exit code, or a throw that the command prints as one line. */
+export type VerbRun = (argv: string[], ctx: VerbContext) => Promise<number>;
 
 export interface Verb {
   name: string;
