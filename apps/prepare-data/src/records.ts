@@ -2,18 +2,26 @@
 // undefined when the record gives that key nothing). lm_dataformat's rules, which GPT-NeoX reads
 // through: a record that is a bare JSON string is the text itself (for every key); a list value is
 // joined with "\n\n". Unlike GPT-NeoX (bug #455), each key reads its own field.
+//
+// Nothing is changed without a report: invalid UTF-8 (decoded as U+FFFD), NUL bytes in plain text, a
+// byte-order mark at the start of a line (removed) and malformed lines (skipped) are each logged with
+// their line (encoding.ts). A byte-order mark at the start of a file is removed by sources.ts.
 
 import { detagBrown } from "@neox/tokenize";
+import { checkBytes, logProblem, type ProblemLog } from "./encoding";
 import type { InputFormat } from "./inputs";
-import type { Problem } from "./messages";
 
 export interface RecordSink {
   /** `texts[k]` is key k's text, or undefined for a missing, null or empty value. */
   record(texts: (string | undefined)[]): void;
-  problem(p: Problem): void;
+  log: ProblemLog;
+  /** Field names of the first object record seen (set once). */
+  recordKeys?: string[] | undefined;
 }
 
-const decoder = new TextDecoder("utf-8", { fatal: false });
+const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+const BOM = 0xfeff;
+const MAX_KEYS_REPORTED = 20;
 
 /** Reads one batch; returns the number of lines (or array elements) it held. */
 export function readRecords(
@@ -22,6 +30,8 @@ export function readRecords(
   keys: readonly string[],
   sink: RecordSink,
 ): number {
+  // NUL bytes matter in plain text only: in JSON a raw NUL is already a syntax error.
+  if (format !== "brown") checkBytes(bytes, sink.log, { nul: format === "lines" || format === "text" });
   const text = decoder.decode(bytes);
   switch (format) {
     case "text":
@@ -33,7 +43,7 @@ export function readRecords(
       return 1;
     }
     case "lines":
-      return forEachLine(text, (line) => sink.record(keys.map(() => line || undefined)));
+      return forEachLine(text, sink, (line) => sink.record(keys.map(() => line || undefined)));
     case "json-array":
       if (/^\s*\[/.test(text)) return readJsonArray(text, keys, sink);
       return readJsonLines(text, keys, sink);
@@ -42,27 +52,36 @@ export function readRecords(
   }
 }
 
-function forEachLine(text: string, onLine: (line: string, lineNo: number) => void): number {
+function forEachLine(text: string, sink: RecordSink, onLine: (line: string, lineNo: number) => void): number {
   let start = 0;
   let n = 0;
   while (start < text.length) {
     let end = text.indexOf("\n", start);
     if (end < 0) end = text.length;
     const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-    onLine(text.slice(start, stop), ++n);
+    n++;
+    if (text.charCodeAt(start) === BOM && start < stop) {
+      logProblem(sink.log, { kind: "bom", line: n, message: "byte-order mark at the start of the line" });
+      start++;
+    }
+    onLine(text.slice(start, stop), n);
     start = end + 1;
   }
   return n;
 }
 
 function readJsonLines(text: string, keys: readonly string[], sink: RecordSink): number {
-  return forEachLine(text, (line, lineNo) => {
+  return forEachLine(text, sink, (line, lineNo) => {
     if (line.trim() === "") return;
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch (err) {
-      sink.problem({ line: lineNo, message: `not valid JSON (${(err as Error).message})` });
+      logProblem(sink.log, {
+        kind: "malformed",
+        line: lineNo,
+        message: `not valid JSON (${(err as Error).message})`,
+      });
       return;
     }
     takeRecord(value, keys, sink, lineNo);
@@ -74,7 +93,11 @@ function readJsonArray(text: string, keys: readonly string[], sink: RecordSink):
   try {
     value = JSON.parse(text);
   } catch (err) {
-    sink.problem({ line: 1, message: `not a valid JSON array (${(err as Error).message})` });
+    logProblem(sink.log, {
+      kind: "malformed",
+      line: 1,
+      message: `not a valid JSON array (${(err as Error).message})`,
+    });
     return 1;
   }
   const items = value as unknown[];
@@ -88,18 +111,25 @@ function takeRecord(value: unknown, keys: readonly string[], sink: RecordSink, l
     return;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    sink.problem({ line: lineNo, message: `expected a JSON object or string, got ${describe(value)}` });
+    logProblem(sink.log, {
+      kind: "malformed",
+      line: lineNo,
+      message: `expected a JSON object or string, got ${describe(value)}`,
+    });
     return;
   }
+  const fields = value as Record<string, unknown>;
+  sink.recordKeys ??= Object.keys(fields).slice(0, MAX_KEYS_REPORTED);
   const texts: (string | undefined)[] = [];
   for (const key of keys) {
-    const v = (value as Record<string, unknown>)[key];
+    const v = Object.hasOwn(fields, key) ? fields[key] : undefined;
     if (v === undefined || v === null || v === "") texts.push(undefined);
     else if (typeof v === "string") texts.push(v);
     else if (Array.isArray(v) && v.every((p) => typeof p === "string"))
       texts.push(v.join("\n\n") || undefined);
     else {
-      sink.problem({
+      logProblem(sink.log, {
+        kind: "malformed",
         line: lineNo,
         message: `key "${key}" is ${describe(v)}, expected a string or a list of strings`,
       });

@@ -1,12 +1,13 @@
-// The closing report: what was written for each key, and what was skipped and why.
+// The closing report: what was written for each key, and what was skipped or changed and why.
 
-import type { PrepareArgs } from "./args";
+import type { ProblemKind } from "./messages";
+import { PROBLEM_KINDS } from "./report";
 import type { RunSummary } from "./run";
 
-export function printSummary(out: NodeJS.WritableStream, args: PrepareArgs, s: RunSummary): void {
+export function printSummary(out: NodeJS.WritableStream, s: RunSummary): void {
   const mb = s.inputBytes / 1e6;
   out.write(
-    `prepare-data: ${s.records} records, ${mb.toFixed(2)} MB in ${s.seconds.toFixed(1)} s (${(mb / s.seconds).toFixed(2)} MB/s) with ${args.workers} worker${args.workers === 1 ? "" : "s"} (${s.engine} engine)\n`,
+    `prepare-data: ${s.records} records, ${mb.toFixed(2)} MB in ${s.seconds.toFixed(1)} s (${(mb / s.seconds).toFixed(2)} MB/s) with ${s.workers} worker${s.workers === 1 ? "" : "s"} (${s.engine} engine)\n`,
   );
   for (const k of s.keys) {
     const skipped: string[] = [];
@@ -16,6 +17,9 @@ export function printSummary(out: NodeJS.WritableStream, args: PrepareArgs, s: R
       `  ${k.prefix}.bin/.idx: ${k.documents} documents, ${k.tokens} tokens (${k.dtype})${skipped.length > 0 ? `; skipped ${skipped.join(", ")}` : ""}\n`,
     );
   }
-  if (s.malformed > 0)
-    out.write(`  ${s.malformed} malformed lines were skipped (see above; --strict makes them fatal)\n`);
+  for (const kind of Object.keys(PROBLEM_KINDS) as ProblemKind[]) {
+    const n = s.problems[kind];
+    const { noun, action } = PROBLEM_KINDS[kind];
+    if (n > 0) out.write(`  ${n} ${noun}: ${action} (see above; --strict makes them fatal)\n`);
+  }
 }

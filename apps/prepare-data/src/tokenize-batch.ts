@@ -2,8 +2,9 @@
 // per key (ids back to back plus one size per document), ready to be transferred to the writer.
 
 import type { EncodeInto, Tokenizer } from "@neox/tokenize";
-import type { BatchMessage, BatchResult, KeyOutput, Problem } from "./messages";
-import { readRecords } from "./records";
+import { newProblemLog } from "./encoding";
+import type { BatchMessage, BatchResult, KeyOutput } from "./messages";
+import { type RecordSink, readRecords } from "./records";
 
 class PackedIds {
   tokens: Uint16Array | Int32Array;
@@ -54,12 +55,12 @@ export function tokenizeBatch(
   const packed = keys.map(() => new PackedIds(opts.wide));
   const emptyValues = keys.map(() => 0);
   const noTokens = keys.map(() => 0);
-  const problems: Problem[] = [];
   const ids: number[] = [];
   let records = 0;
   let textBytes = 0;
-  const lines = readRecords(msg.format, msg.bytes, keys, {
-    problem: (p) => problems.push(p),
+  const sink: RecordSink = {
+    log: newProblemLog(),
+    recordKeys: undefined,
     record: (texts) => {
       records++;
       for (let k = 0; k < keys.length; k++) {
@@ -79,7 +80,9 @@ export function tokenizeBatch(
         packed[k]!.push(ids);
       }
     },
-  });
+  };
+  const lines = readRecords(msg.format, msg.bytes, keys, sink);
+  sink.log.problems.sort((a, b) => a.line - b.line);
   return {
     seq: msg.seq,
     lines,
@@ -88,6 +91,8 @@ export function tokenizeBatch(
     keys: packed.map((p) => p.take()),
     emptyValues,
     noTokens,
-    problems,
+    problems: sink.log.problems,
+    problemCounts: sink.log.counts,
+    recordKeys: sink.recordKeys,
   };
 }

@@ -1,14 +1,20 @@
 // A pool of tokenizer worker threads. Each batch goes to the worker with the fewest batches
 // outstanding; the caller consumes results in submission order and must not submit while `full`, so
-// reading never runs far ahead of tokenizing (GPT-NeoX bounds it with a semaphore).
+// reading never runs far ahead of tokenizing (GPT-NeoX bounds it with a semaphore). `full` counts both
+// batches and bytes in flight, so memory stays bounded even when batches are large (a long document).
+//
+// The first worker starts alone: the memory it takes (its isolate and its tokenizer) decides how many
+// more the free memory allows, before any of them exist.
 //
 // The worker runs from `worker.ts` (through worker-from-source.mjs) when this file runs from sources,
 // and from `worker.js` next to the bundle in a tsup build, which emits it as its own entry.
 
 import { existsSync } from "node:fs";
+import { freemem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { BatchMessage, BatchResult, WorkerConfig, WorkerReply } from "./messages";
+import { BATCH_BYTES } from "./sources";
 
 export interface WorkerInfo {
   vocabSize: number;
@@ -22,62 +28,102 @@ interface Pending {
   worker: number;
 }
 
+/** Batches in flight per worker, and bytes in flight per worker (a multiple of BATCH_BYTES). */
+const BATCHES_PER_WORKER = 2;
+const BYTES_PER_WORKER = 4 * BATCH_BYTES;
+/** Share of the free memory the workers may take. */
+const MEMORY_SHARE = 0.5;
+
+export interface StartOptions {
+  /** Hears why fewer workers than asked were started. */
+  note: (msg: string) => void;
+}
+
 export class WorkerPool {
   private readonly workers: Worker[] = [];
-  private readonly outstanding: number[];
+  private outstanding: number[] = [];
   private readonly pending = new Map<number, Pending>();
   private readonly done = new Map<number, BatchResult>();
+  private readonly bytesOf = new Map<number, number>();
+  private inFlightBytes = 0;
   private nextSeq = 0;
   private failure: Error | undefined;
+  private closing = false;
 
-  private constructor(
-    private readonly size: number,
-    private readonly maxInFlight: number,
-  ) {
-    this.outstanding = new Array<number>(size).fill(0);
+  private constructor(private readonly config: WorkerConfig) {}
+
+  get size(): number {
+    return this.workers.length;
   }
 
-  /** Starts `size` workers and waits until each has built its tokenizer. */
-  static async start(size: number, config: WorkerConfig): Promise<{ pool: WorkerPool; info: WorkerInfo }> {
-    const pool = new WorkerPool(size, size * 2 + 2);
-    const { file, execArgv } = workerEntry();
-    const ready: Promise<WorkerInfo>[] = [];
-    for (let w = 0; w < size; w++) {
-      const worker = new Worker(file, { workerData: config, execArgv });
-      pool.workers.push(worker);
-      ready.push(
-        new Promise<WorkerInfo>((resolve, reject) => {
-          worker.once("error", reject);
-          worker.once("message", (msg: WorkerReply) => {
-            if (msg.kind === "ready") resolve(msg);
-            else
-              reject(
-                new Error(msg.kind === "error" ? msg.message : "worker sent a result before it was ready"),
-              );
-          });
-        }),
-      );
-    }
-    let infos: WorkerInfo[];
+  /** Starts up to `size` workers (fewer if memory is short) and waits until each has its tokenizer. */
+  static async start(
+    size: number,
+    config: WorkerConfig,
+    opts: StartOptions,
+  ): Promise<{ pool: WorkerPool; info: WorkerInfo }> {
+    const pool = new WorkerPool(config);
     try {
-      infos = await Promise.all(ready);
+      const rssBefore = process.memoryUsage.rss();
+      const info = await pool.spawn(1);
+      const n = Math.min(size, affordableWorkers(process.memoryUsage.rss() - rssBefore, size, opts));
+      if (n > 1) await pool.spawn(n - 1);
+      pool.outstanding = new Array<number>(pool.size).fill(0);
+      return { pool, info };
     } catch (err) {
       await pool.close();
       throw err;
     }
-    pool.workers.forEach((worker, w) => {
-      worker.on("message", (msg: WorkerReply) => pool.onReply(w, msg));
-      worker.on("error", (err) => pool.fail(err));
-      worker.on("exit", (code) => {
-        if (code !== 0) pool.fail(new Error(`tokenizer worker ${w} exited with code ${code}`));
-      });
-    });
-    return { pool, info: infos[0]! };
   }
 
-  /** True while as many batches are in flight as the pool allows; consume a result before submitting. */
+  private async spawn(count: number): Promise<WorkerInfo> {
+    const { file, execArgv } = workerEntry();
+    const ready: Promise<WorkerInfo>[] = [];
+    for (let k = 0; k < count; k++) {
+      const w = this.workers.length;
+      const worker = new Worker(file, { workerData: this.config, execArgv });
+      this.workers.push(worker);
+      ready.push(
+        new Promise<WorkerInfo>((resolve, reject) => {
+          const onError = (err: Error) => reject(err);
+          worker.once("error", onError);
+          worker.once("message", (msg: WorkerReply) => {
+            worker.removeListener("error", onError);
+            if (msg.kind !== "ready") {
+              reject(
+                msg.kind === "error"
+                  ? remoteError(msg, this.tokenizerContext())
+                  : new Error("worker sent a result before it was ready"),
+              );
+              return;
+            }
+            worker.on("message", (m: WorkerReply) => this.onReply(w, m));
+            worker.on("error", (err) => this.fail(err));
+            worker.on("exit", (code) => {
+              if (!this.closing && code !== 0)
+                this.fail(new Error(`tokenizer worker ${w} exited with code ${code}`));
+            });
+            resolve(msg);
+          });
+        }),
+      );
+    }
+    const infos = await Promise.all(ready);
+    return infos[0]!;
+  }
+
+  private tokenizerContext(): string {
+    const c = this.config;
+    const files = [c.vocabFile, c.mergeFile].filter((f) => f !== undefined).join(", ");
+    return `cannot load the ${c.tokenizerType} tokenizer${files ? ` from ${files}` : ""}`;
+  }
+
+  /** True while the pool holds as many batches or bytes as it allows; consume a result first. */
   get full(): boolean {
-    return this.pending.size + this.done.size >= this.maxInFlight;
+    const batches = this.pending.size + this.done.size;
+    return (
+      batches >= this.size * BATCHES_PER_WORKER + 2 || this.inFlightBytes >= this.size * BYTES_PER_WORKER
+    );
   }
 
   /** Sends a batch to the least busy worker (its buffer is transferred) and returns its result. */
@@ -87,9 +133,14 @@ export class WorkerPool {
     let w = 0;
     for (let k = 1; k < this.size; k++) if (this.outstanding[k]! < this.outstanding[w]!) w = k;
     this.outstanding[w]!++;
+    this.bytesOf.set(seq, bytes.length);
+    this.inFlightBytes += bytes.length;
     const result = new Promise<BatchResult>((resolve, reject) =>
       this.pending.set(seq, { resolve, reject, worker: w }),
     );
+    // A failure rejects every batch in flight at once; the caller hears it when it awaits the oldest,
+    // the others must not count as unhandled meanwhile.
+    result.catch(() => {});
     const msg: BatchMessage = { seq, format, bytes };
     this.workers[w]!.postMessage(msg, [bytes.buffer as ArrayBuffer]);
     return { seq, result };
@@ -103,12 +154,14 @@ export class WorkerPool {
   /** Called once the caller has consumed a result, freeing its slot. */
   release(seq: number): void {
     this.done.delete(seq);
+    this.inFlightBytes -= this.bytesOf.get(seq) ?? 0;
+    this.bytesOf.delete(seq);
   }
 
   private onReply(w: number, msg: WorkerReply): void {
     if (msg.kind === "ready") return;
     if (msg.kind === "error") {
-      this.fail(new Error(`tokenizer worker ${w}: ${msg.message}`));
+      this.fail(remoteError(msg, `tokenizer worker ${w}`));
       return;
     }
     const p = this.pending.get(msg.result.seq);
@@ -119,16 +172,48 @@ export class WorkerPool {
     p.resolve(msg.result);
   }
 
-  private fail(err: Error): void {
+  /** Fails every batch in flight and every later submit with `err` (a worker error, or an interrupt). */
+  fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
   }
 
+  /** Terminates every worker thread (also those busy with a batch). */
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+/** An error reported by a worker, with its stack kept as the cause (printed under NEOX_DEBUG=1). */
+function remoteError(msg: Extract<WorkerReply, { kind: "error" }>, context: string): Error {
+  const cause = new Error(msg.message);
+  if (msg.stack) cause.stack = msg.stack;
+  return new Error(`${context}: ${msg.message}`, { cause });
+}
+
+/**
+ * How many workers of `perWorker` bytes fit in MEMORY_SHARE of the memory available (the smaller of
+ * the free memory and what a cgroup limit leaves), at least one; says so when that is below `asked`.
+ */
+function affordableWorkers(perWorker: number, asked: number, opts: StartOptions): number {
+  if (asked <= 1) return asked;
+  const each = Math.max(perWorker, 16 << 20); // an isolate never costs less; RSS deltas are noisy
+  let available = freemem();
+  const limit = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
+  if (limit && limit > 0) available = Math.min(available, limit - process.memoryUsage.rss());
+  const n = Math.max(1, Math.floor((available * MEMORY_SHARE) / each));
+  if (n < asked)
+    opts.note(
+      `--workers ${asked}: starting ${n}; each worker takes about ${mb(each)} (its tokenizer) and ${mb(available)} of memory is available`,
+    );
+  return n;
+}
+
+function mb(n: number): string {
+  return `${Math.round(n / 1e6)} MB`;
 }
 
 function workerEntry(): { file: URL; execArgv: string[] } {

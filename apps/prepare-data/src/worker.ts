@@ -23,7 +23,7 @@ try {
     try {
       result = tokenizeBatch(tk, msg, opts);
     } catch (err) {
-      reply({ kind: "error", seq: msg.seq, message: (err as Error).stack ?? String(err) });
+      reply({ kind: "error", seq: msg.seq, ...describe(err) });
       return;
     }
     const transfer = result.keys.flatMap((k) => [
@@ -33,5 +33,12 @@ try {
     reply({ kind: "result", result }, transfer);
   });
 } catch (err) {
-  reply({ kind: "error", seq: -1, message: (err as Error).message });
+  reply({ kind: "error", seq: -1, ...describe(err) });
+}
+
+/** The message for the user and the stack for NEOX_DEBUG=1, sent separately (see worker-pool.ts). */
+function describe(err: unknown): { message: string; stack: string | undefined } {
+  return err instanceof Error
+    ? { message: err.message, stack: err.stack }
+    : { message: String(err), stack: undefined };
 }

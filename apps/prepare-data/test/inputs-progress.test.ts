@@ -9,6 +9,8 @@ import { Progress } from "../src/progress";
 const dir = mkdtempSync(join(tmpdir(), "prepare-data-inputs-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const quiet = { warn: () => {}, allowEmpty: false };
+
 describe("expandInputs", () => {
   it("formats follow the file name", () => {
     expect(formatOf("a.JSONL.ZST")).toEqual({ format: "jsonl", compression: "zstd" });
@@ -24,18 +26,20 @@ describe("expandInputs", () => {
     mkdirSync(join(d, "sub"), { recursive: true });
     for (const f of ["b.jsonl", "a.txt", "c.csv", "sub/x.jsonl"]) writeFileSync(join(d, f), "");
     const notes: string[] = [];
-    const files = expandInputs([d, join(d, "b.jsonl")], (m) => notes.push(m));
+    const files = expandInputs([d, join(d, "b.jsonl")], { warn: (m) => notes.push(m), allowEmpty: false });
     expect(files.map((f) => f.path)).toEqual([join(d, "a.txt"), join(d, "b.jsonl"), join(d, "b.jsonl")]);
     expect(notes.join("\n")).toMatch(/c\.csv: unknown format/);
     expect(notes.join("\n")).toMatch(/sub: directories inside an input directory are not read/);
+    // b.jsonl is named twice (in the directory and on its own): read twice, as asked, but said.
+    expect(notes.join("\n")).toContain(`--input names ${join(d, "b.jsonl")} again`);
   });
 
   it("a missing path or an unknown file type given directly is an error", () => {
-    expect(() => expandInputs([join(dir, "nope.jsonl")], () => {})).toThrow(
+    expect(() => expandInputs([join(dir, "nope.jsonl")], quiet)).toThrow(
       `--input ${join(dir, "nope.jsonl")}: no such file`,
     );
     writeFileSync(join(dir, "x.csv"), "");
-    expect(() => expandInputs([join(dir, "x.csv")], () => {})).toThrow(
+    expect(() => expandInputs([join(dir, "x.csv")], quiet)).toThrow(
       /x\.csv: unknown format; expected a name ending in \.jsonl\.zst/,
     );
   });

@@ -1,17 +1,17 @@
 // Record rules: each key from its own field; missing/null/empty adds nothing; bare strings; lists
 // joined with blank lines; malformed lines reported with their line number.
 import { describe, expect, it } from "vitest";
-import type { Problem } from "../src/messages";
+import { newProblemLog } from "../src/encoding";
 import { readRecords } from "../src/records";
 
 function read(format: Parameters<typeof readRecords>[0], text: string, keys: string[]) {
   const records: (string | undefined)[][] = [];
-  const problems: Problem[] = [];
+  const log = newProblemLog();
   const lines = readRecords(format, new TextEncoder().encode(text), keys, {
     record: (t) => records.push(t),
-    problem: (p) => problems.push(p),
+    log,
   });
-  return { records, problems, lines };
+  return { records, problems: log.problems, lines };
 }
 
 describe("readRecords", () => {

@@ -1,0 +1,48 @@
+// How many tokenizer workers to start: no more than --workers, than the CPUs this process may run on
+// (os.availableParallelism, which honours CPU affinity), or than the batches the input makes (an idle
+// worker still costs a thread and a tokenizer's memory). When that is fewer than asked, a note says
+// what was used and why. Free memory is checked once the first worker shows its size (worker-pool.ts).
+
+import { availableParallelism } from "node:os";
+import type { InputFile } from "./inputs";
+import { BATCH_BYTES } from "./sources";
+
+export interface WorkerPlan {
+  workers: number;
+  /** Why fewer than asked, when they are. */
+  note: string | undefined;
+}
+
+/**
+ * Batches the input will make at most: line formats are cut into BATCH_BYTES batches, other formats
+ * are one batch per file. A compressed file's decompressed size is unknown: it sets no bound.
+ */
+export function batchesOf(files: readonly InputFile[]): number {
+  let n = 0;
+  for (const f of files) {
+    if (f.format !== "jsonl" && f.format !== "lines") n += 1;
+    else if (f.compression !== "none") return Number.POSITIVE_INFINITY;
+    else n += Math.max(1, Math.ceil(f.bytes / BATCH_BYTES));
+  }
+  return Math.max(n, 1);
+}
+
+export function planWorkers(
+  asked: number,
+  files: readonly InputFile[],
+  cpus = availableParallelism(),
+): WorkerPlan {
+  const batches = batchesOf(files);
+  const workers = Math.max(1, Math.min(asked, cpus, batches));
+  if (workers === asked) return { workers, note: undefined };
+  const why: string[] = [];
+  if (cpus < asked)
+    why.push(`this process can use ${cpus} CPU${cpus === 1 ? "" : "s"} (os.availableParallelism())`);
+  if (batches < asked) {
+    const mb = files.reduce((s, f) => s + f.bytes, 0) / 1e6;
+    why.push(
+      `the input (${mb.toFixed(1)} MB) makes ${batches} batch${batches === 1 ? "" : "es"} of up to ${BATCH_BYTES >> 20} MiB, so more workers would sit idle`,
+    );
+  }
+  return { workers, note: `--workers ${asked}: using ${workers}; ${why.join(", and ")}` };
+}
