@@ -30,7 +30,7 @@ describe.runIf(haveShared())("neox config show", () => {
       num_attention_heads: 8,
       vocab_file: tok,
     });
-    expect(cfg._sources.vocab_file).toBe("--set");
+    expect(cfg._sources.vocab_file).toBe(`--set vocab_file=${tok} (command line)`);
     expect(cfg._sources.num_layers).toMatch(/^configs\/pythia\/70M\.yml:\d+$/);
   });
 

@@ -1,7 +1,12 @@
 // Values GPT-NeoX computes from the config (calculate_derived, neox-spec §3.2), as a pure function
 // of the resolved values, the world size and the tokenizer's vocabulary size. No I/O, no probing.
+import { expandAttention } from "./attention-pattern";
 import { isPlainObject } from "./load/merge";
-import type { Problem } from "./problems";
+import { type Problem, preview } from "./problems";
+import { sizeProblems } from "./validate/products";
+import { BOUNDS } from "./validate/ranges";
+
+export { expandAttention };
 
 export type Precision = "fp16" | "bfloat16" | "fp32";
 
@@ -84,7 +89,15 @@ export const OPT_DEFAULT = {
 };
 const GATED = new Set(["geglu", "reglu", "swiglu", "glu", "bilinear"]);
 
-const num = (v: unknown): number | null => (typeof v === "number" ? v : null);
+/** A finite number, else null: NaN and ±Infinity (YAML's .nan, .inf) count as unset here. */
+const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+
+/**
+ * A whole number in [lo, hi], else null. Sizes outside their bounds are `range` problems reported by
+ * validation; derive skips them rather than allocate, loop or multiply on an absurd value.
+ */
+const size = (v: unknown, lo: number, hi: number): number | null =>
+  typeof v === "number" && Number.isSafeInteger(v) && v >= lo && v <= hi ? v : null;
 
 /** Derives every computed value. Problems are derivation failures (kind world_size/combination). */
 export function derive(
@@ -95,10 +108,10 @@ export function derive(
   problems: Problem[];
 } {
   const problems: Problem[] = [];
-  const pp = Math.max(num(values.pipe_parallel_size) ?? 0, 1);
-  const mp = Math.max(num(values.model_parallel_size) ?? 1, 1);
-  const numGpus = num(values.num_gpus);
-  const numNodes = num(values.num_nodes);
+  const pp = Math.max(size(values.pipe_parallel_size, 0, BOUNDS.world) ?? 0, 1);
+  const mp = size(values.model_parallel_size, 1, BOUNDS.world) ?? 1;
+  const numGpus = size(values.num_gpus, 1, BOUNDS.world);
+  const numNodes = size(values.num_nodes, 1, BOUNDS.world);
   let world: number;
   let worldSource: Derived["world_size_source"];
   if (opts.worldSize !== undefined) {
@@ -110,6 +123,19 @@ export function derive(
   } else {
     world = pp * mp;
     worldSource = "smallest";
+  }
+  if (!(Number.isSafeInteger(world) && world >= 1 && world <= BOUNDS.world)) {
+    problems.push({
+      kind: "world_size",
+      key:
+        worldSource === "given"
+          ? "world_size"
+          : worldSource === "num_gpus"
+            ? "num_gpus"
+            : "model_parallel_size",
+      message: `a world size of ${preview(world)} processes is out of range (expected a whole number in [1, ${BOUNDS.world.toLocaleString("en-US")}]: the largest clusters have ~10^5 accelerators)`,
+    });
+    world = pp * mp <= BOUNDS.world ? pp * mp : 1;
   }
   let dp = world / pp / mp;
   if (!Number.isInteger(dp) || dp < 1) {
@@ -133,11 +159,11 @@ export function derive(
   const zero = isPlainObject(values.zero_optimization) ? values.zero_optimization : { ...ZERO_DEFAULTS };
   const optimizer = isPlainObject(values.optimizer) ? values.optimizer : structuredClone(OPT_DEFAULT);
   const optParams = isPlainObject(optimizer.params) ? optimizer.params : {};
-  const layers = num(values.num_layers);
+  const layers = size(values.num_layers, 1, BOUNDS.layers);
   const attention = expandAttention(values.attention_config, layers, problems);
 
-  const hidden = num(values.hidden_size);
-  const heads = num(values.num_attention_heads);
+  const hidden = size(values.hidden_size, 1, BOUNDS.hidden);
+  const heads = size(values.num_attention_heads, 1, BOUNDS.heads);
   const headSize = hidden !== null && heads ? hidden / heads : null;
   const kv = num(values.num_kv_heads) ?? heads;
   const rotaryPct = num(values.rotary_pct) ?? 1;
@@ -172,7 +198,7 @@ export function derive(
     clip_grad: num(values.gradient_clipping) ?? 1.0,
     padded_vocab_size: paddedVocab(
       opts.vocabSize ?? null,
-      num(values.make_vocab_size_divisible_by) ?? 128,
+      size(values.make_vocab_size_divisible_by, 1, 2 ** 16) ?? 128,
       mp,
     ),
     precision,
@@ -208,6 +234,7 @@ export function derive(
     valid_data_weights: pathsWeights("valid_data_paths", "valid_data_weights"),
     test_data_weights: pathsWeights("test_data_paths", "test_data_weights"),
   };
+  problems.push(...sizeProblems(values, derived));
   return { derived, problems };
 }
 
@@ -269,7 +296,7 @@ export function mlpWidths(
 ): { gated: boolean; linear1Out: number | null; linear2In: number | null } {
   const gated = GATED.has(String(values.activation ?? "gelu").toLowerCase());
   if (hidden === null) return { gated, linear1Out: null, linear2In: null };
-  const m = num(values.mlp_multiple_of) ?? 1;
+  const m = size(values.mlp_multiple_of, 1, BOUNDS.ffn) ?? 1;
   const expansion = num(values.expansion_factor);
   let ffn =
     num(values.intermediate_size) ?? (expansion !== null ? Math.trunc(expansion * hidden) : 4 * hidden);
@@ -313,48 +340,4 @@ function precisionDict(
   return isPlainObject(given) && Object.keys(given).length > 0
     ? { ...given, enabled: true }
     : { ...fallback };
-}
-
-/** GPT-NeoX's expand_attention_types: [[types, n], ...] or [[types, "all"]] to one type per layer. */
-export function expandAttention(
-  config: unknown,
-  layers: number | null,
-  problems: Problem[],
-): string[] | null {
-  if (layers === null) return null;
-  const cfg = config === null || config === undefined ? [[["global"], layers]] : config;
-  if (!Array.isArray(cfg)) return null;
-  if (cfg.every((i) => typeof i === "string")) return cfg as string[];
-  const out: string[] = [];
-  for (const item of cfg) {
-    if (!Array.isArray(item) || !Array.isArray(item[0])) {
-      problems.push({
-        kind: "type",
-        key: "attention_config",
-        message: `each entry must be [[types...], count], got ${JSON.stringify(item)}`,
-      });
-      return null;
-    }
-    const pattern = item[0] as string[];
-    if (item[1] === "all") {
-      if (layers % pattern.length !== 0) {
-        problems.push({
-          kind: "combination",
-          key: "attention_config",
-          message: `num_layers (${layers}) is not divisible by the length of pattern ${JSON.stringify(pattern)}`,
-        });
-        return null;
-      }
-      return Array.from({ length: layers }, (_, i) => pattern[i % pattern.length]!);
-    }
-    for (let r = 0; r < Number(item[1]); r++) out.push(...pattern);
-  }
-  if (out.length !== layers) {
-    problems.push({
-      kind: "combination",
-      key: "attention_config",
-      message: `attention_config expands to ${out.length} layers but num_layers is ${layers}`,
-    });
-  }
-  return out;
 }

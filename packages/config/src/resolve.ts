@@ -1,17 +1,18 @@
 // The config pipeline: read files → merge left to right → `--set` overrides → aliases → defaults →
 // validate (every problem at once) → derive. `resolveConfig` never throws for a bad config; it
 // returns the problems. `loadConfig` throws a ConfigError carrying all of them.
-import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { ALIASES } from "./args/aliases";
 import { ARGS_BY_NAME } from "./args/index";
 import { type Derived, derive, paddedVocab } from "./derive";
+import { MAX_REPORTED_PROBLEMS } from "./load/limits";
 import { emptyMerged, mergeLayer } from "./load/merge";
 import { parseOverrides } from "./load/overrides";
+import { readConfigFile } from "./load/read-file";
 import { type ParsedFile, parseConfigText } from "./load/yaml-file";
 import { ConfigError, type Problem, type SourceRef } from "./problems";
 import { combinationProblems } from "./validate/combinations";
-import { checkKeys } from "./validate/keys";
+import { checkKeys, sourceOf } from "./validate/keys";
 
 export interface ResolveOptions {
   /** `key=value` overrides applied after every file. */
@@ -61,13 +62,12 @@ export function resolveConfig(files: readonly string[], opts: ResolveOptions = {
   const problems: Problem[] = [];
   const configFiles: Record<string, string> = {};
   for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (err) {
-      problems.push({ kind: "io", file, message: `cannot read config file: ${(err as Error).message}` });
+    const read = readConfigFile(file);
+    if (read.problem) {
+      problems.push(read.problem);
       continue;
     }
+    const text = read.text;
     configFiles[basename(file)] = text;
     const p = parseConfigText(text, file);
     problems.push(...p.problems);
@@ -103,7 +103,7 @@ export function resolveParsed(
   }
 
   const where = (key: string) => {
-    const s = merged.sources.get(key);
+    const s = sourceOf(merged.sources, key);
     return s ? { file: s.file, line: s.line } : {};
   };
   // A fragment is checked for what it says; files that define a model must also carry what
@@ -140,7 +140,7 @@ export function resolveParsed(
     given,
     sources: merged.sources,
     derived: deepFreeze(derived),
-    problems: dedupe(problems),
+    problems: capped(dedupe(problems)),
     notes: keyCheck.notes,
     configFiles,
   };
@@ -201,6 +201,22 @@ function dedupe(problems: Problem[]): Problem[] {
     seen.add(k);
     return true;
   });
+}
+
+/**
+ * At most MAX_REPORTED_PROBLEMS, the last saying how many more there were: a file of 100,000
+ * misspelt keys gets a readable report, not 100,000 lines.
+ */
+function capped(problems: Problem[]): Problem[] {
+  if (problems.length <= MAX_REPORTED_PROBLEMS) return problems;
+  const shown = problems.slice(0, MAX_REPORTED_PROBLEMS - 1);
+  const rest = problems.length - shown.length;
+  const kinds = [...new Set(problems.slice(shown.length).map((p) => p.kind))].join(", ");
+  shown.push({
+    kind: problems[shown.length]!.kind,
+    message: `${rest} more problems not listed (${kinds}); fix the ones above and check again`,
+  });
+  return shown;
 }
 
 /** The resolved config is read-only all the way down; runtime state lives elsewhere. */

@@ -1,8 +1,10 @@
 // Renderings of a resolved config: the flat JSON object of `neox config show --json` and the
 // human-readable report.
 import { ARGS_BY_NAME } from "./args/index";
-import { formatProblem, formatSource } from "./problems";
+import { isPlainObject } from "./load/merge";
+import { formatProblem, formatSource, oneLine, preview } from "./problems";
 import type { ResolvedConfig } from "./resolve";
+import { sourceOf } from "./validate/keys";
 
 /**
  * One flat object: every canonical GPT-NeoX key with its resolved value, every derived key at top
@@ -24,15 +26,23 @@ export function renderShow(r: ResolvedConfig, extraNotes: readonly string[] = []
   lines.push(`config: ${r.files.join(" ")}`);
   lines.push("");
   lines.push("set values:");
-  const given = [...r.given].sort();
-  const width = Math.min(40, Math.max(0, ...given.map((k) => k.length)));
-  for (const k of given) {
-    lines.push(`  ${k.padEnd(width)}  ${fmt(r.values[k])}    # ${formatSource(r.sources.get(k))}`);
+  // a dict is shown entry by entry, each credited to its own file:line or `--set`
+  const rows: [string, unknown][] = [];
+  for (const k of [...r.given].sort()) {
+    const v = r.values[k];
+    if (isPlainObject(v) && Object.keys(v).length > 0) rows.push(...leaves(v, k));
+    else rows.push([k, v]);
+  }
+  const width = Math.min(40, Math.max(0, ...rows.map(([k]) => k.length)));
+  for (const [k, v] of rows) {
+    lines.push(
+      `  ${oneLine(k).padEnd(width)}  ${fmt(v)}    # ${oneLine(formatSource(sourceOf(r.sources, k)))}`,
+    );
   }
   lines.push("");
   lines.push("derived:");
   const d = r.derived;
-  const rows: [string, unknown][] = [
+  const derivedRows: [string, unknown][] = [
     ["world_size", `${d.world_size} (${d.world_size_source})`],
     [
       "parallel layout",
@@ -56,7 +66,7 @@ export function renderShow(r: ResolvedConfig, extraNotes: readonly string[] = []
     ["warmup_iters", d.warmup_iters],
     ["zero_stage", d.zero_stage],
   ];
-  for (const [k, v] of rows) lines.push(`  ${k.padEnd(32)}${fmt(v)}`);
+  for (const [k, v] of derivedRows) lines.push(`  ${k.padEnd(32)}${fmt(v)}`);
   const notes = [
     ...r.notes.map((n) => `${n.file ? `${n.file}:${n.line}: ` : ""}${n.message}`),
     ...extraNotes,
@@ -74,8 +84,20 @@ export function renderShow(r: ResolvedConfig, extraNotes: readonly string[] = []
   return `${lines.join("\n")}\n`;
 }
 
+/** A value on one line, cut at 200 characters (a 10,000-entry list of data paths stays readable). */
 function fmt(v: unknown): string {
-  return typeof v === "string" ? v : JSON.stringify(v);
+  return oneLine(preview(v, 200));
+}
+
+/** The leaf entries of a dict at `path`, by dotted path; lists and empty dicts are leaves. */
+function leaves(obj: Record<string, unknown>, path: string): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const [k, v] of Object.entries(obj)) {
+    const p = `${path}.${k}`;
+    if (isPlainObject(v) && Object.keys(v).length > 0) out.push(...leaves(v, p));
+    else out.push([p, v]);
+  }
+  return out;
 }
 
 function summariseLayers(types: readonly string[] | null): string {

@@ -44,7 +44,10 @@ describe("merging files left to right", () => {
       no_weight_tying: true,
       split: "949,50,1",
     });
-    expect(o.sources.get("optimizer.params.lr")).toEqual({ file: "--set", line: 0 });
+    expect(o.sources.get("optimizer.params.lr")).toEqual({
+      file: "--set optimizer.params.lr=3e-4 (command line)",
+      line: 0,
+    });
     expect(parseOverrides(["novalue"]).problems[0]!.message).toContain("key=value");
   });
 });

@@ -84,7 +84,7 @@ describe("resolveConfig", () => {
     const j = flatJson(r);
     expect(j).toMatchObject({ train_iters: 20, seed: 7, train_batch_size: 8, padded_vocab_size: 50304 });
     expect((j._sources as Record<string, string>).train_iters).toBe("f1.yml:1");
-    expect((j._sources as Record<string, string>).seed).toBe("--set");
+    expect((j._sources as Record<string, string>).seed).toBe("--set seed=7 (command line)");
     expect(Object.keys(j)).toContain("mlp_linear1_out_features");
   });
 

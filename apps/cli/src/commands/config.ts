@@ -1,6 +1,6 @@
 // `neox config show|check|docs`: the resolved config with derived values, validation with every
 // problem at once, and the generated argument reference.
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import {
   flatJson,
@@ -10,6 +10,7 @@ import {
   resolveConfig,
   withVocabSize,
 } from "@neox/config";
+import { commitTemp, discardTemp, tempPathFor } from "@neox/data-mmap";
 import { intFlag, parseArgv, runSubcommands, UsageError } from "../argv";
 import { vocabSizeOf } from "./vocab-size";
 
@@ -96,15 +97,56 @@ async function showOrCheck(sub: "show" | "check", argv: string[]): Promise<numbe
   return ok ? 0 : 1;
 }
 
+/** Why `path` cannot be the reference file (a directory, a missing or non-directory parent), if so. */
+function unusableOutput(path: string): string | undefined {
+  try {
+    if (statSync(path).isDirectory())
+      return `${path} is a directory; give a file path such as ${join(path, "neox_arguments.md")}`;
+  } catch {
+    // absent is fine: it is about to be written
+  }
+  const parent = dirname(path);
+  try {
+    if (!statSync(parent).isDirectory()) return `${parent} is not a directory`;
+  } catch {
+    return `the folder ${parent} does not exist; create it first`;
+  }
+  return undefined;
+}
+
+function ioReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const reasons: Record<string, string> = {
+    ENOENT: "no such file or folder",
+    EACCES: "permission denied",
+    EPERM: "permission denied",
+    EROFS: "read-only file system",
+    ENOSPC: "no space left on the device",
+    EISDIR: "it is a directory",
+    ENOTDIR: "a part of the path is not a directory",
+  };
+  return (code && reasons[code]) ?? (err instanceof Error ? err.message : String(err));
+}
+
 function docs(argv: string[]): number {
   const args = parseArgv(argv, { values: ["--output"], bools: ["--check"] });
   const path = resolve(args.values.get("--output") ?? defaultDocsPath());
   const text = renderArgumentsReference();
+  const fail = (message: string): number => {
+    process.stderr.write(`neox config docs: ${message}\n`);
+    return 1;
+  };
+  const unusable = unusableOutput(path);
+  if (unusable) return fail(unusable);
   if (args.bools.has("--check")) {
-    let current = "";
+    let current: string;
     try {
       current = readFileSync(path, "utf8");
-    } catch {}
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT")
+        return fail(`cannot read ${path}: ${ioReason(err)}`);
+      current = "";
+    }
     if (current !== text) {
       process.stderr.write(`${path} is stale: run \`pnpm -s neox config docs\` and commit the result\n`);
       return 1;
@@ -112,9 +154,16 @@ function docs(argv: string[]): number {
     process.stderr.write(`${path} is up to date\n`);
     return 0;
   }
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  // written beside the target and renamed over it: a failed write never leaves a half file, and the
+  // temporary is removed on every path out (an error here, or a signal: temp-files removes it at exit)
+  const tmp = tempPathFor(path);
+  try {
+    writeFileSync(tmp, text);
+    commitTemp(tmp, path);
+  } catch (err) {
+    discardTemp(tmp);
+    return fail(`cannot write ${path}: ${ioReason(err)}`);
+  }
   process.stderr.write(`wrote ${path}\n`);
   return 0;
 }

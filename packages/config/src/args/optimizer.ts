@@ -1,6 +1,7 @@
 // NeoXArgsOptimizer (GPT-NeoX megatron/neox_arguments/neox_args.py): the optimizer choice and the
 // ZeRO values GPT-NeoX mirrors out of the `optimizer` and `zero_optimization` dicts.
 import { type ArgDecl, type ArgType, arg as declare, type Support, t, unsupported } from "../schema/types";
+import { OPTIMIZER_TYPES } from "./deepspeed-dicts";
 import { greaterThan, isOneOf, isTrue } from "./support";
 
 const arg = (name: string, type: ArgType, def: unknown, doc: string, support?: Support): ArgDecl =>
@@ -31,7 +32,7 @@ export function unsupportedOptimizer(
 export const OPTIMIZER_ARGS: readonly ArgDecl[] = [
   arg(
     "optimizer_type",
-    t.literal("adam", "onebitadam", "cpu_adam", "cpu_torch_adam", "sm3", "madgrad_wd", "sgd", "lion"),
+    t.literal(...OPTIMIZER_TYPES),
     "adam",
     "Derived: optimizer.type, lower-cased.",
     unsupported("1-bit Adam, SM3 and MADGRAD", { explain: (v) => unsupportedOptimizer("optimizer_type", v) }),

@@ -13,6 +13,19 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
 
+/**
+ * Sets an own property. Keys come from config files and the command line, so `__proto__` is an
+ * ordinary key here: plain assignment would instead replace the object's prototype.
+ */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** The own value at `key`, never one inherited from Object.prototype (`constructor`, `__proto__`). */
+export function getOwn(obj: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
 export function emptyMerged(): MergedValues {
   return { values: {}, sources: new Map() };
 }
@@ -26,15 +39,19 @@ export function mergeLayer(
   const walk = (dst: Record<string, unknown>, src: Record<string, unknown>, pre: string) => {
     for (const [k, v] of Object.entries(src)) {
       const path = pre ? `${pre}.${k}` : k;
-      const cur = dst[k];
+      const cur = getOwn(dst, k);
       if (isPlainObject(v) && isPlainObject(cur)) {
         walk(cur, v, path);
       } else {
-        dst[k] = isPlainObject(v) ? structuredClone(v) : v;
-        // a replaced value forgets the sources of the subtree it replaced
-        for (const p of [...target.sources.keys()]) if (p.startsWith(`${path}.`)) target.sources.delete(p);
+        setOwn(dst, k, isPlainObject(v) ? structuredClone(v) : v);
+        // a replaced value forgets the sources of the subtree it replaced, and takes the new one's;
+        // walked by subtree, not by scanning every source, so merging stays linear in the keys
+        if (isPlainObject(cur)) for (const p of subtreePaths(cur, path)) target.sources.delete(p);
         if (isPlainObject(v)) {
-          for (const [p, s] of sources) if (p.startsWith(`${path}.`)) target.sources.set(p, s);
+          for (const p of subtreePaths(v, path)) {
+            const s = sources.get(p);
+            if (s) target.sources.set(p, s);
+          }
         }
       }
       const s = sources.get(path);
@@ -42,4 +59,13 @@ export function mergeLayer(
     }
   };
   walk(target.values, values, "");
+}
+
+/** Dotted paths of every key below `obj` (which sits at `path`), dicts only, as sources name them. */
+export function* subtreePaths(obj: Record<string, unknown>, path: string): Generator<string> {
+  for (const [k, v] of Object.entries(obj)) {
+    const p = `${path}.${k}`;
+    yield p;
+    if (isPlainObject(v)) yield* subtreePaths(v, p);
+  }
 }

@@ -9,7 +9,12 @@ export type ArgType =
   | { kind: "str" }
   | { kind: "literal"; values: readonly (string | number | boolean)[] }
   | { kind: "list"; of: ArgType }
-  | { kind: "dict" }
+  /**
+   * A dict. With `fields`, its keys are known: each value is type-checked (and range-checked by its
+   * dotted path in validate/ranges), `required` keys must be present, and an unknown key is an
+   * error with a "did you mean" unless the dict is `open` (DeepSpeed passes more keys through).
+   */
+  | { kind: "dict"; fields?: Readonly<Record<string, ArgType>>; required?: readonly string[]; open?: boolean }
   | { kind: "any" }
   | { kind: "union"; of: readonly ArgType[] }
   | { kind: "optional"; of: ArgType };
@@ -20,6 +25,11 @@ export const t = {
   bool: { kind: "bool" } as ArgType,
   str: { kind: "str" } as ArgType,
   dict: { kind: "dict" } as ArgType,
+  /** A dict with known keys (see ArgType "dict"). */
+  struct: (
+    fields: Readonly<Record<string, ArgType>>,
+    opts: { required?: readonly string[]; open?: boolean } = {},
+  ): ArgType => ({ kind: "dict", fields, ...opts }),
   any: { kind: "any" } as ArgType,
   literal: (...values: (string | number | boolean)[]): ArgType => ({ kind: "literal", values }),
   list: (of: ArgType): ArgType => ({ kind: "list", of }),

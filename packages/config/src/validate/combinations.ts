@@ -169,8 +169,47 @@ const RULES: Rule[] = [
   },
 ];
 
+/**
+ * Keys GPT-NeoX derives from a DeepSpeed dict and overwrites whatever a config says (calculate_derived):
+ * setting one to another value than its dict gives would be silently ignored there; here it is an
+ * error that names the dict entry to set instead.
+ */
+const MIRRORS: readonly [key: string, dict: string, entry: string[], fallback: unknown][] = [
+  ["lr", "optimizer", ["params", "lr"], 0.001],
+  ["optimizer_type", "optimizer", ["type"], "adam"],
+  ["zero_stage", "zero_optimization", ["stage"], 0],
+  ["zero_reduce_scatter", "zero_optimization", ["reduce_scatter"], true],
+  ["zero_contiguous_gradients", "zero_optimization", ["contiguous_gradients"], false],
+  ["zero_reduce_bucket_size", "zero_optimization", ["reduce_bucket_size"], 500_000_000],
+  ["zero_allgather_bucket_size", "zero_optimization", ["allgather_bucket_size"], 500_000_000],
+];
+
+function mirrorProblems(c: CombinationInput): Omit<Problem, "kind" | "file" | "line">[] {
+  const out: Omit<Problem, "kind" | "file" | "line">[] = [];
+  for (const [key, dict, entry, fallback] of MIRRORS) {
+    const given = c.values[key];
+    if (!c.given.has(key) || given === null || given === undefined) continue;
+    let v: unknown = c.values[dict];
+    for (const k of entry) v = isPlainObject(v) && Object.hasOwn(v, k) ? v[k] : undefined;
+    const derived = v ?? fallback;
+    const same =
+      typeof given === "string" && typeof derived === "string"
+        ? given.toLowerCase() === derived.toLowerCase()
+        : JSON.stringify(given) === JSON.stringify(derived);
+    if (!same)
+      out.push({
+        key,
+        message: `${key} is derived from ${dict}.${entry.join(".")} (${JSON.stringify(derived)}${v === undefined ? ", the default" : ""}) and cannot be set to ${JSON.stringify(given)}; set ${dict}.${entry.join(".")} instead`,
+      });
+  }
+  return out;
+}
+
 export function combinationProblems(c: CombinationInput): Omit<Problem, "file" | "line">[] {
-  const out: Omit<Problem, "file" | "line">[] = [];
+  const out: Omit<Problem, "file" | "line">[] = mirrorProblems(c).map((p) => ({
+    kind: "combination" as const,
+    ...p,
+  }));
   for (const rule of RULES) {
     const p = rule(c);
     if (p) out.push({ kind: "combination", ...p });

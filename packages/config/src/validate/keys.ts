@@ -1,12 +1,17 @@
-// Per-key checks: unknown keys (with a "did you mean"), types, Literal choices, ranges, keys this
-// backend does not support yet, and notes for keys accepted with no effect here.
+// Per-key checks: unknown keys (with a "did you mean"), types, Literal choices, ranges, finite
+// numbers, the keys inside declared dicts, keys this backend does not support yet, and notes for
+// keys accepted with no effect here.
 
 import { ALIASES } from "../args/aliases";
 import { ARGS_BY_NAME, unsupportedMessage } from "../args/index";
+import { MAX_REPORTED_PROBLEMS } from "../load/limits";
 import { isPlainObject } from "../load/merge";
-import type { Problem, SourceRef } from "../problems";
+import { type Problem, preview, quote, type SourceRef } from "../problems";
+import type { ArgDecl } from "../schema/types";
+import { checkStruct, structOf } from "./nested";
 import { outOfRange, splitProblem } from "./ranges";
-import { canonicalLiteral, typeMismatch } from "./types";
+import { closest, HintBudget } from "./suggest";
+import { canonicalLiteral, numericProblem, typeMismatch } from "./types";
 
 export interface KeyCheck {
   /** Known keys with Literal values in their canonical spelling. */
@@ -15,48 +20,49 @@ export interface KeyCheck {
   notes: { key: string; file?: string; line?: number; message: string }[];
 }
 
+/** The source of `path`, or of the nearest dict above it (a value inside an alias or a `--set` dict). */
+export function sourceOf(sources: ReadonlyMap<string, SourceRef>, path: string): SourceRef | undefined {
+  for (let p = path; ; p = p.slice(0, p.lastIndexOf("."))) {
+    const s = sources.get(p);
+    if (s || !p.includes(".")) return s;
+  }
+}
+
 export function checkKeys(
   input: Readonly<Record<string, unknown>>,
   sources: ReadonlyMap<string, SourceRef>,
 ): KeyCheck {
   const out: KeyCheck = { values: {}, problems: [], notes: [] };
   const where = (key: string) => {
-    const s = sources.get(key);
+    const s = sourceOf(sources, key);
     return s ? { file: s.file, line: s.line } : {};
   };
+  const hints = new HintBudget(MAX_REPORTED_PROBLEMS);
   for (const [key, value] of Object.entries(input)) {
     const decl = ARGS_BY_NAME.get(key);
     if (!decl) {
-      const hint = suggest(key);
+      const hint = hints.closest(key, knownKeys());
       out.problems.push({
         kind: "unknown_key",
         key,
         ...where(key),
-        message: `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ""}`,
+        message: `unknown key ${quote(key)}${hint ? ` (did you mean "${hint}"?)` : ""}`,
       });
       continue;
     }
-    const bad = typeMismatch(value, decl.type);
+    const bad = valueProblem(key, value, decl, key, where);
     if (bad) {
-      out.problems.push({ kind: "type", key, ...where(key), message: `${key}: ${bad}` });
-      continue;
+      out.problems.push(bad);
+      if (bad.kind === "type") continue;
     }
     const v = canonicalLiteral(value, decl.type);
     out.values[key] = v;
-    const range = outOfRange(key, v) ?? (key === "split" ? splitProblem(v) : undefined);
-    if (range) {
-      out.problems.push({
-        kind: "range",
-        key,
-        ...where(key),
-        message:
-          key === "split"
-            ? `split: ${range}`
-            : `${key}: ${JSON.stringify(v)} is out of range (expected ${range})`,
-      });
-    }
+    const split = key === "split" ? splitProblem(v) : undefined;
+    if (split) out.problems.push({ kind: "range", key, ...where(key), message: `split: ${split}` });
+    const inner = structOf(decl.type);
+    if (inner && isPlainObject(v)) out.problems.push(...checkStruct(key, v, inner, where, hints));
     if (key === "deepspeed_extra_args" && isPlainObject(v))
-      out.problems.push(...checkExtraArgs(v, input, where));
+      out.problems.push(...checkExtraArgs(v, input, where, hints));
     const s = decl.support;
     const refused = unsupportedMessage(decl, v);
     if (refused) {
@@ -69,6 +75,34 @@ export function checkKeys(
 }
 
 /**
+ * The type or range problem of one top-level value (or deepspeed_extra_args entry at `path`); a
+ * value out of range is still used, so derived values are shown, a value of the wrong type is not.
+ */
+function valueProblem(
+  key: string,
+  value: unknown,
+  decl: ArgDecl,
+  path: string,
+  where: (path: string) => { file?: string; line?: number },
+): Problem | undefined {
+  const bad = typeMismatch(value, decl.type);
+  if (bad) return { kind: "type", key: path, ...where(path), message: `${path}: ${bad}` };
+  const v = canonicalLiteral(value, decl.type);
+  const numeric = numericProblem(v, decl.type);
+  const range = numeric ? undefined : outOfRange(key, v);
+  if (numeric || range)
+    return {
+      kind: "range",
+      key: path,
+      ...where(path),
+      message: numeric
+        ? `${path}: ${numeric}`
+        : `${path}: ${preview(v, 60)} is out of range (expected ${range})`,
+    };
+  return undefined;
+}
+
+/**
  * `deepspeed_extra_args` entries go to DeepSpeed as if set at top level, so each is checked like the
  * top-level key of the same name; GPT-NeoX refuses an entry that is also set at top level.
  */
@@ -76,22 +110,23 @@ function checkExtraArgs(
   extra: Record<string, unknown>,
   top: Readonly<Record<string, unknown>>,
   where: (path: string) => { file?: string; line?: number },
+  hints: HintBudget,
 ): Problem[] {
   const problems: Problem[] = [];
   for (const [k, x] of Object.entries(extra)) {
     const path = `deepspeed_extra_args.${k}`;
     const decl = ARGS_BY_NAME.get(k);
     if (!decl) {
-      const hint = suggest(k);
+      const hint = hints.closest(k, knownKeys());
       problems.push({
         kind: "unknown_key",
         key: path,
         ...where(path),
-        message: `unknown key "${k}" in deepspeed_extra_args${hint ? ` (did you mean "${hint}"?)` : ""}`,
+        message: `unknown key ${quote(k)} in deepspeed_extra_args${hint ? ` (did you mean "${hint}"?)` : ""}`,
       });
       continue;
     }
-    if (k in top) {
+    if (Object.hasOwn(top, k)) {
       problems.push({
         kind: "combination",
         key: path,
@@ -99,40 +134,24 @@ function checkExtraArgs(
         message: `${k} is set both at top level and in deepspeed_extra_args`,
       });
     }
-    const bad = typeMismatch(x, decl.type);
+    const bad = valueProblem(k, x, decl, path, where);
     if (bad) {
-      problems.push({ kind: "type", key: path, ...where(path), message: `${path}: ${bad}` });
-      continue;
+      problems.push(bad);
+      if (bad.kind === "type") continue;
     }
-    const refused = unsupportedMessage(decl, canonicalLiteral(x, decl.type));
+    const v = canonicalLiteral(x, decl.type);
+    const inner = structOf(decl.type);
+    if (inner && isPlainObject(v)) problems.push(...checkStruct(path, v, inner, where, hints, k));
+    const refused = unsupportedMessage(decl, v);
     if (refused) problems.push({ kind: "unsupported", key: path, ...where(path), message: refused });
   }
   return problems;
 }
 
-const KNOWN = (): string[] => [...ARGS_BY_NAME.keys(), ...ALIASES.map((a) => a.alias)];
+let known: string[] | undefined;
+const knownKeys = (): string[] => (known ??= [...ARGS_BY_NAME.keys(), ...ALIASES.map((a) => a.alias)]);
 
 /** The closest known key by edit distance, when it is close enough to be a likely typo. */
 export function suggest(key: string): string | undefined {
-  let best: string | undefined;
-  let bestD = Number.POSITIVE_INFINITY;
-  for (const k of KNOWN()) {
-    const d = editDistance(key, k);
-    if (d < bestD) [best, bestD] = [k, d];
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(key.length / 4)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
+  return closest(key, knownKeys());
 }

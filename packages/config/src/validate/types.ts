@@ -2,6 +2,7 @@
 // where a float is declared, Literal choices match case-insensitively, a bool is never an int.
 
 import { isPlainObject } from "../load/merge";
+import { preview } from "../problems";
 import { type ArgType, typeName } from "../schema/types";
 
 /** Returns undefined when `value` fits `ty`, else a description of what was expected. */
@@ -39,6 +40,38 @@ function fits(value: unknown, ty: ArgType): boolean {
   }
 }
 
+/**
+ * A number no declared type can mean: NaN or ±Infinity anywhere (YAML's `.nan`, `.inf`), or an int
+ * beyond 2^53 − 1 where an int is declared (it has already lost digits in a double).
+ */
+export function numericProblem(value: unknown, ty: ArgType): string | undefined {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) return `expected a finite number, got ${value}`;
+    if (Number.isInteger(value) && !Number.isSafeInteger(value) && declaresIntOnly(ty))
+      return `${preview(value)} is beyond 2^53 − 1, where an int can no longer be exact`;
+    return undefined;
+  }
+  if (Array.isArray(value)) {
+    const item = ty.kind === "list" ? ty.of : ty.kind === "optional" && ty.of.kind === "list" ? ty.of.of : ty;
+    for (const v of value) {
+      const bad = numericProblem(v, item);
+      if (bad) return `an entry: ${bad}`;
+    }
+  }
+  return undefined;
+}
+
+function declaresIntOnly(ty: ArgType): boolean {
+  const kinds = new Set<string>();
+  const walk = (x: ArgType): void => {
+    if (x.kind === "union") x.of.forEach(walk);
+    else if (x.kind === "optional" || x.kind === "list") walk(x.of);
+    else kinds.add(x.kind);
+  };
+  walk(ty);
+  return kinds.has("int") && !kinds.has("float") && !kinds.has("any");
+}
+
 /** The canonical spelling of a Literal choice (GPT-NeoX accepts any case). */
 export function canonicalLiteral(value: unknown, ty: ArgType): unknown {
   const lit = ty.kind === "optional" ? ty.of : ty;
@@ -47,10 +80,10 @@ export function canonicalLiteral(value: unknown, ty: ArgType): unknown {
 }
 
 export function describeValue(v: unknown): string {
-  if (Array.isArray(v)) return `a list ${JSON.stringify(v)}`;
+  if (Array.isArray(v)) return `a list ${preview(v, 60)}`;
   if (isPlainObject(v)) return "a dict";
-  if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
-  if (typeof v === "number") return Number.isInteger(v) ? `the int ${v}` : `the float ${v}`;
+  if (typeof v === "string") return `the string ${JSON.stringify(preview(v, 60))}`;
+  if (typeof v === "number") return Number.isInteger(v) ? `the int ${preview(v)}` : `the float ${v}`;
   if (typeof v === "boolean") return `the bool ${v}`;
   return String(v);
 }
