@@ -1,12 +1,26 @@
 // `neox prepare-data` as a user runs it, checked byte for byte against an independent writer: the
 // ids come from Hugging Face's reference engine (@huggingface/tokenizers, run in its own process, not
 // through prepare-data's workers) and the .bin/.idx from tools/fixtures/data/write_indexed.py (numpy).
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  closeSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, runNeox } from "./helpers/run-neox";
+import { runNeoxAsync, spawnNeox } from "./helpers/spawn-neox";
 
 const SHARED = resolve(REPO_ROOT, "../shared/data");
 const haveShared = existsSync(SHARED);
@@ -179,5 +193,149 @@ describe("neox prepare-data --default", () => {
       { cwd },
     );
     expect(JSON.parse(show.stdout).padded_vocab_size).toBe(50304);
+  });
+});
+
+// Interruption and debris: the input is a named pipe fed by the test, so the run is certainly under
+// way (and not finished) when the signal arrives, however fast or loaded the machine is.
+describe("neox prepare-data: signals, debris of killed runs, bounds", () => {
+  const STACK_FRAME = /^\s+at .+|node:internal/m;
+
+  /** A run reading a pipe that keeps receiving records until `stop`; resolves once progress shows. */
+  async function runOnPipe(name: string) {
+    const work = join(dir, name);
+    mkdirSync(work);
+    const pipe = join(work, "input.jsonl");
+    execFileSync("mkfifo", [pipe]);
+    const run = spawnNeox([
+      "prepare-data",
+      "--input",
+      pipe,
+      "--output-prefix",
+      join(work, "out/ds"),
+      "--tokenizer-type",
+      "CharLevelTokenizer",
+      "--log-interval",
+      "1",
+    ]);
+    const feed = createWriteStream(pipe);
+    feed.on("error", () => {}); // EPIPE once the reader is gone
+    const chunk = `${Array.from({ length: 2000 }, (_, i) => JSON.stringify({ text: `record ${i} ${"abc ".repeat(25)}` })).join("\n")}\n`;
+    const timer = setInterval(() => feed.write(chunk), 20);
+    const stop = () => {
+      clearInterval(timer);
+      feed.destroy();
+    };
+    try {
+      await run.stderrMatching(/docs\/s/); // the progress line
+    } catch (err) {
+      stop();
+      throw err;
+    }
+    const temporaries = () => readdirSync(join(work, "out")).filter((f) => f.includes(".tmp-"));
+    // The .bin being written (the .idx is written at the end).
+    expect(temporaries()).toEqual([expect.stringMatching(/^ds_text_document\.bin\.tmp-\d+-[0-9a-z]+$/)]);
+    return { run, stop, work, temporaries };
+  }
+
+  it.concurrent.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)(
+    "%s once progress shows: one line, exit %i, no temporaries, no dataset",
+    async (signal, code) => {
+      const { run, stop, work, temporaries } = await runOnPipe(signal);
+      run.child.kill(signal);
+      const r = await run.done;
+      stop();
+      expect(r.code).toBe(code);
+      expect(r.stderr.trimEnd().split("\n").at(-1)).toBe(
+        `neox prepare-data: interrupted (${signal}), temporary files removed`,
+      );
+      expect(r.stderr).not.toMatch(STACK_FRAME);
+      expect(temporaries()).toEqual([]);
+      expect(readdirSync(join(work, "out"))).toEqual([]);
+    },
+  );
+
+  it.concurrent("a run killed with SIGKILL leaves temporaries; the next run removes them and says so", async () => {
+    const { run, stop, work, temporaries } = await runOnPipe("SIGKILL");
+    const left = temporaries();
+    run.child.kill("SIGKILL");
+    await run.done;
+    stop();
+    expect(temporaries()).toEqual(left); // no handler runs on SIGKILL
+    const input = join(work, "small.jsonl");
+    writeFileSync(input, '{"text":"after the crash"}\n');
+    const out = join(work, "out/ds");
+    const r = await runNeoxAsync([
+      "prepare-data",
+      "--input",
+      input,
+      "--output-prefix",
+      out,
+      "--tokenizer-type",
+      "CharLevelTokenizer",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      `prepare-data: removed 1 temporary file left by an earlier run that was killed: ${join(work, "out", left[0]!)}`,
+    );
+    expect(readdirSync(join(work, "out")).sort()).toEqual(["ds_text_document.bin", "ds_text_document.idx"]);
+  });
+
+  it.concurrent("a 600 MB line, past V8's string limit, is refused as one line naming file:line, size and limit", async () => {
+    const work = join(dir, "huge");
+    mkdirSync(work);
+    const input = join(work, "huge.jsonl");
+    const fd = openSync(input, "w");
+    writeSync(fd, '{"text":"');
+    closeSync(fd);
+    truncateSync(input, 600_000_000); // sparse: NUL bytes, no line end, nothing written to disk
+    const t = performance.now();
+    const r = await runNeoxAsync([
+      "prepare-data",
+      "--input",
+      input,
+      "--output-prefix",
+      join(work, "ds"),
+      "--tokenizer-type",
+      "CharLevelTokenizer",
+    ]);
+    const seconds = (performance.now() - t) / 1000;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^neox prepare-data: ${input}:1: the line has more than 64 MiB \\(\\d+ bytes read so far\\), over the per-document limit of 67108864 bytes; split it, or raise the limit with --max-document-mb \\(at most 511, V8's string limit\\)\n$`,
+      ),
+    );
+    expect(seconds).toBeLessThan(20); // includes starting node and a worker; reading stops at 64 MiB
+    expect(readdirSync(work)).toEqual(["huge.jsonl"]);
+  });
+
+  it.concurrent("--workers 1000 on a small file runs one worker and says why", async () => {
+    const work = join(dir, "workers");
+    mkdirSync(work);
+    const input = join(work, "small.jsonl");
+    writeFileSync(
+      input,
+      Array.from({ length: 200 }, (_, i) => JSON.stringify({ text: `doc ${i}` })).join("\n"),
+    );
+    const r = await runNeoxAsync([
+      "prepare-data",
+      "--input",
+      input,
+      "--output-prefix",
+      join(work, "ds"),
+      "--tokenizer-type",
+      "CharLevelTokenizer",
+      "--workers",
+      "1000",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /^prepare-data: --workers 1000: using 1; this process can use \d+ CPUs? \(os\.availableParallelism\(\)\), and the input \(0\.0 MB\) makes 1 batch/m,
+    );
+    expect(r.stderr).toMatch(/200 records, .* with 1 worker /);
   });
 });

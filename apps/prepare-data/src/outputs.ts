@@ -15,7 +15,17 @@ export class KeyOutputs {
   readonly tokens: number[];
 
   constructor(prefix: string, keys: readonly string[], vocabSize: number) {
-    mkdirSync(dirname(outputPrefixFor(prefix, "x")), { recursive: true });
+    const dir = dirname(outputPrefixFor(prefix, "x"));
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      throw new Error(
+        `--output-prefix ${prefix}: cannot create the directory ${dir} (${(err as Error).message})`,
+        {
+          cause: err,
+        },
+      );
+    }
     this.writers = [];
     try {
       for (const key of keys)
