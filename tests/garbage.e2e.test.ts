@@ -169,7 +169,9 @@ beforeAll(async () => {
     3,
     CASES.map((c) => () => runNeoxAsync(c.argv, { cwd: dir })),
   );
-  CASES.forEach((c, i) => results.set(c.name, finished[i]!));
+  CASES.forEach((c, i) => {
+    results.set(c.name, finished[i]!);
+  });
 }, 240_000);
 
 const STACK_FRAME = /^\s+at .+|node:internal/m;
@@ -184,7 +186,6 @@ function checkContract(r: Finished): void {
   expect(r.signal, "killed by a signal").toBe(null);
   expect(r.code, "exit code").not.toBe(0);
   expect(r.stdout + r.stderr).not.toMatch(STACK_FRAME);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for raw control characters
   expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
   const lines = r.stderr.replace(/\n$/, "").split("\n");
   expect(lines[0], "stderr's first line").toMatch(/\S/);

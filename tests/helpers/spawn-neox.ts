@@ -53,7 +53,13 @@ export function spawnNeox(
         () => rej(new Error(`no ${test} on stderr in ${timeoutMs} ms:\n${stderr}`)),
         timeoutMs,
       );
-      waiters.push({ test, resolve: (s) => (clearTimeout(timer), res(s)) });
+      waiters.push({
+        test,
+        resolve: (s) => {
+          clearTimeout(timer);
+          res(s);
+        },
+      });
       void done.then((f) => rej(new Error(`exited (${f.code ?? f.signal}) before ${test}:\n${f.stderr}`)));
     });
   return { child, stderrMatching, done };
