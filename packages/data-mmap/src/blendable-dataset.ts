@@ -1,7 +1,9 @@
 // GPT-NeoX's weighted blending of several datasets (neox-spec §2c; megatron/data/blendable_dataset.py,
 // helpers.cpp `build_blending_indices`, data_utils.py `get_normalized_weights_and_num_samples`,
 // `weights_by_num_docs`).
+import { DataRequestError } from "./errors";
 import type { SampleSource } from "./gpt2-dataset";
+import { MAX_TYPED_ARRAY_LENGTH } from "./index-budget";
 
 /** numpy's float64 np.sum of a contiguous array: pairwise summation with 8 accumulators, blocks of 128. */
 export function numpySum(a: readonly number[], from = 0, to = a.length): number {
@@ -31,15 +33,38 @@ export function numpySum(a: readonly number[], from = 0, to = a.length): number 
 export function weightedNumSamples(
   weights: readonly number[],
   numSamples: number | null,
+  key = "data_weights",
 ): { weights: number[]; numSamples: (number | null)[] } {
+  checkWeights(weights, key);
   let sum = 0;
   for (const w of weights) sum += w;
-  if (!(sum > 0)) throw new Error(`data weights [${weights.join(", ")}] must sum to more than 0`);
   const norm = weights.map((w) => w / sum);
   return {
     weights: norm,
     numSamples: norm.map((w) => (numSamples === null ? null : Math.ceil(numSamples * w * 1.005))),
   };
+}
+
+/**
+ * Blend weights are finite and above 0. GPT-NeoX would divide by a zero sum or blend by NaN, and a
+ * weight of exactly 0 does not leave a dataset out: its error ties with the others' at k = 1, so
+ * build_blending_indices still draws its sample 0 there, from an index built for num_samples 0.
+ */
+export function checkWeights(weights: readonly number[], key = "data_weights"): void {
+  if (weights.length === 0)
+    throw new DataRequestError(key, "[]", "expected one weight per dataset, got none");
+  weights.forEach((w, i) => {
+    if (!(Number.isFinite(w) && w >= 0)) {
+      throw new DataRequestError(`${key}[${i}]`, w, "expected a finite number > 0 (a share of the blend)");
+    }
+    if (w === 0) {
+      throw new DataRequestError(
+        `${key}[${i}]`,
+        w,
+        "a weight of 0 still draws from the dataset (GPT-NeoX's blend ties at k = 1 and takes its sample 0); leave the dataset out of the paths instead",
+      );
+    }
+  });
 }
 
 /** `weights_by_num_docs` (weight_by_num_documents): p ∝ (n_i/N)^α, times (1 − n_i/N), normalised. */
@@ -68,10 +93,22 @@ export interface BlendingIndices {
  * largest error w_i·max(k, 1) − count_i (strict >, so ties go to the lowest index).
  */
 export function buildBlendingIndices(weights: readonly number[], size: number): BlendingIndices {
-  if (weights.length === 0 || weights.length >= 255)
-    throw new Error(`blending needs 1..254 datasets, got ${weights.length}`);
+  if (weights.length === 0 || weights.length >= 255) {
+    throw new DataRequestError(
+      "datasets",
+      weights.length,
+      "blending takes 1 to 254 datasets (uint8 dataset_index)",
+    );
+  }
+  checkWeights(weights, "weights");
+  if (!(Number.isSafeInteger(size) && size >= 0 && size <= MAX_TYPED_ARRAY_LENGTH)) {
+    throw new DataRequestError(
+      "blend size",
+      size,
+      `expected an integer in [0, 2^32] (the blend's indices are typed arrays)`,
+    );
+  }
   const sum = numpySum(weights);
-  if (!(sum > 0)) throw new Error(`blend weights [${weights.join(", ")}] must sum to more than 0`);
   const w = weights.map((x) => x / sum);
   const m = w.length;
   const current = new Float64Array(m);

@@ -1,5 +1,6 @@
 // GPT-NeoX's GPT2Dataset (packed): item i is seq_length+1 consecutive tokens of the epoch-shuffled
 // document stream, chosen through shuffle_idx (neox-spec §2b; megatron/data/gpt2_dataset.py).
+import { DataRequestError } from "./errors";
 import {
   buildIndexInMemory,
   buildOrLoadIndex,
@@ -32,6 +33,8 @@ export interface Gpt2DatasetOptions {
    * build in memory without caches.
    */
   indexDir?: string | false;
+  /** Memory the index build may hold, in bytes; default 90% of what the system reports available. */
+  memoryLimitBytes?: number;
   log?: (line: string) => void;
 }
 
@@ -49,8 +52,17 @@ export class GPT2Dataset implements SampleSource {
     this.scratch = new Int32Array(seqLength + 1);
   }
 
-  /** Builds (or reuses from the .npy caches) the index over `indexed` exactly as GPT-NeoX's trainer does. */
+  /**
+   * Builds (or reuses from the .npy caches) the index over `indexed` exactly as GPT-NeoX's trainer does.
+   * First validates the whole .idx (one streaming pass, IndexedDataset.validate) and plans the request
+   * against memory and disk (index-budget.ts), so nothing is cached from a corrupt dataset or for a
+   * request this machine cannot serve: DataFormatError or DataRequestError before any file is written.
+   */
   static build(indexed: IndexedDataset, o: Gpt2DatasetOptions): GPT2Dataset {
+    if (indexed.dtype === "float32" || indexed.dtype === "float64") {
+      throw new DataRequestError("dtype", indexed.dtype, `${indexed.binPath} holds floats, not token ids`);
+    }
+    indexed.checkValid();
     const [start, stop] = o.documents ?? [0, indexed.length];
     const params: IndexParams = {
       sizes: indexed.sizes(),
@@ -60,13 +72,27 @@ export class GPT2Dataset implements SampleSource {
       numEpochs: o.numEpochs,
       seqLength: o.seqLength,
       seed: o.seed,
+      memoryLimitBytes: o.memoryLimitBytes,
     };
     const naming: CacheNaming = {
       dataPrefix: indexed.prefix,
       name: o.name,
       indexDir: o.indexDir === false ? undefined : o.indexDir,
     };
-    const index = o.indexDir === false ? buildIndexInMemory(params) : buildOrLoadIndex(params, naming, o.log);
+    let index: Gpt2Index;
+    try {
+      index =
+        o.indexDir === false ? buildIndexInMemory(params, o.log) : buildOrLoadIndex(params, naming, o.log);
+    } catch (e) {
+      // Say which dataset: a blend builds several.
+      if (!(e instanceof DataRequestError)) throw e;
+      throw new DataRequestError(
+        e.param,
+        e.value,
+        `${e.reason} (dataset ${indexed.prefix}, ${o.name})`,
+        e.limit,
+      );
+    }
     return new GPT2Dataset(indexed, index, o.seqLength);
   }
 

@@ -72,12 +72,13 @@ export function walkSampleIdx(
   if (!(seqLength > 1)) throw new Error(`seq_length must be > 1, got ${seqLength}`);
   const n = totalSamples(epochs, tokens, seqLength);
   const wide = sampleIdxDescr(epochs, tokens, seqLength) === "<i8";
-  const buf: IndexArray = wide ? new Float64Array(2 * chunkRows) : new Int32Array(2 * chunkRows);
+  const rows = Math.min(chunkRows, n + 1);
+  const buf: IndexArray = wide ? new Float64Array(2 * rows) : new Int32Array(2 * rows);
   let used = 0;
   const push = (k: number, offset: number): void => {
     buf[2 * used] = k;
     buf[2 * used + 1] = offset;
-    if (++used === chunkRows) {
+    if (++used === rows) {
       emit(buf, used);
       used = 0;
     }

@@ -3,34 +3,21 @@
 //   {prefix}_{name}_indexmap_{num_samples}ns_{seq_length}sl_{seed}s_{pack_impl}pi[_ac]_{doc,sample,shuffle}_idx.npy
 // GPT-NeoX reuses the three files whenever they exist. We also check that each one parses, has the dtype
 // GPT-NeoX writes and the shape these parameters imply, and rebuild (saying why) when one does not.
+// Before a build the request is planned and checked against memory and disk (index-budget.ts), stale
+// temporaries of dead processes are removed, and the three files are written under temporary names and
+// renamed into place only when all three are complete, so a failed build leaves no cache behind.
 import { existsSync } from "node:fs";
-import { basename, join } from "node:path";
-import {
-  buildDocIdx,
-  buildShuffleIdx,
-  numEpochsFor,
-  sampleIdxDescr,
-  shuffleIdxDescr,
-  tokensPerEpoch,
-  totalSamples,
-  walkSampleIdx,
-} from "./gpt2-index";
+import { basename, dirname, join } from "node:path";
+import { buildDocIdx, buildShuffleIdx, walkSampleIdx } from "./gpt2-index";
+import { checkBuildResources, type IndexPlan, type IndexRequest, planWithin } from "./index-budget";
 import { ArrayVector, type IndexVector } from "./index-vector";
 import { MT19937 } from "./mt19937";
-import { type IndexArray, NpyArrayFile, type NpyDescr, NpyWriter, saveNpy } from "./npy";
+import { type IndexArray, NpyArrayFile, type NpyDescr, NpyWriter } from "./npy";
+import { removeStaleTemporaries } from "./temp-files";
 
-export interface IndexParams {
-  /** sizes of every item of the indexed dataset (int32, as `indexed_dataset.sizes`). */
-  sizes: Int32Array;
-  /** Documents [start, stop) of the dataset (`np.arange(start, stop)`; a split range or all). */
-  start: number;
-  stop: number;
-  /** Requested samples; null in train_epochs mode (the cache name then says `Nonens`). */
-  numSamples: number | null;
-  /** Given only in train_epochs mode (GPT-NeoX passes 1); otherwise derived from numSamples. */
-  numEpochs?: number | null;
-  seqLength: number;
-  seed: number;
+export interface IndexParams extends IndexRequest {
+  /** Memory the build may hold, in bytes; default 90% of what the system reports available. */
+  memoryLimitBytes?: number;
 }
 
 export interface CacheNaming {
@@ -70,25 +57,22 @@ export function indexCacheStem(
   return `${base}_${n.name}_indexmap_${ns}ns_${seqLength}sl_${seed}s_${n.packImpl ?? "packed"}pi${n.allowChopped === false ? "" : "_ac"}`;
 }
 
-function resolveEpochs(p: IndexParams): { tokens: number; epochs: number } {
-  if (!(p.start >= 0 && p.stop <= p.sizes.length && p.start < p.stop)) {
-    throw new Error(
-      `documents [${p.start}, ${p.stop}) are not a non-empty range of the ${p.sizes.length} items`,
-    );
-  }
-  const tokens = tokensPerEpoch(p.sizes, p.start, p.stop);
-  if (p.numEpochs) return { tokens, epochs: p.numEpochs };
-  if (p.numSamples === null) throw new Error("give numSamples, or numEpochs in train_epochs mode");
-  return { tokens, epochs: numEpochsFor(tokens, p.seqLength, p.numSamples) };
+/** Lines worth a log entry about a plan: what GPT-NeoX would do silently. */
+function planNotes(p: IndexParams, plan: IndexPlan): string[] {
+  if (p.seqLength < plan.tokensPerEpoch) return [];
+  return [
+    `seq_length ${p.seqLength} is at least the ${plan.tokensPerEpoch} tokens of documents [${p.start}, ${p.stop}): every sample repeats them (${plan.numEpochs} epochs for ${plan.samples} samples)`,
+  ];
 }
 
 /** Builds the three arrays in memory (no cache files). */
-export function buildIndexInMemory(p: IndexParams): Gpt2Index {
-  const { tokens, epochs } = resolveEpochs(p);
+export function buildIndexInMemory(p: IndexParams, log: (line: string) => void = () => {}): Gpt2Index {
+  const plan = planWithin(p, { inMemory: true, memoryLimitBytes: p.memoryLimitBytes });
+  for (const line of planNotes(p, plan)) log(line);
+  const { numEpochs: epochs, tokensPerEpoch: tokens, samples: n } = plan;
   const rng = new MT19937(p.seed);
   const docIdx = buildDocIdx(p.start, p.stop, epochs, rng);
-  const n = totalSamples(epochs, tokens, p.seqLength);
-  const wide = sampleIdxDescr(epochs, tokens, p.seqLength) === "<i8";
+  const wide = plan.sampleIdxDescr === "<i8";
   const sample: IndexArray = wide ? new Float64Array(2 * (n + 1)) : new Int32Array(2 * (n + 1));
   let at = 0;
   walkSampleIdx(p.sizes, docIdx, p.seqLength, epochs, tokens, (rows, count) => {
@@ -116,18 +100,20 @@ export function buildOrLoadIndex(
   naming: CacheNaming,
   log: (line: string) => void = () => {},
 ): Gpt2Index {
-  const { tokens, epochs } = resolveEpochs(p);
   const stem = indexCacheStem(naming, p.numSamples, p.seqLength, p.seed);
+  const limits = { inMemory: false, cacheDir: dirname(stem), memoryLimitBytes: p.memoryLimitBytes };
+  const plan = planWithin(p, limits, false);
+  const { numEpochs: epochs, tokensPerEpoch: tokens, samples: n } = plan;
+  for (const line of planNotes(p, plan)) log(line);
   const files = {
     docIdx: `${stem}_doc_idx.npy`,
     sampleIdx: `${stem}_sample_idx.npy`,
     shuffleIdx: `${stem}_shuffle_idx.npy`,
   };
-  const n = totalSamples(epochs, tokens, p.seqLength);
   const expect: Record<keyof typeof files, [NpyDescr, number[]]> = {
-    docIdx: ["<i4", [(p.stop - p.start) * epochs]],
-    sampleIdx: [sampleIdxDescr(epochs, tokens, p.seqLength), [n + 1, 2]],
-    shuffleIdx: [shuffleIdxDescr(n), [n]],
+    docIdx: ["<i4", [plan.docIdxLength]],
+    sampleIdx: [plan.sampleIdxDescr, [n + 1, 2]],
+    shuffleIdx: [plan.shuffleIdxDescr, [n]],
   };
   if (Object.values(files).every((f) => existsSync(f))) {
     const opened: NpyArrayFile[] = [];
@@ -166,24 +152,37 @@ export function buildOrLoadIndex(
   } else {
     log(`building index ${stem}_{doc,sample,shuffle}_idx.npy`);
   }
+  checkBuildResources(p, plan, limits);
+  for (const f of Object.values(files)) {
+    for (const stale of removeStaleTemporaries(f))
+      log(`removed ${stale}, left by a process that no longer runs`);
+  }
+  log(`${epochs} epoch(s) of ${tokens} tokens: doc_idx ${plan.docIdxLength} entries, ${n} samples`);
 
   // Build in GPT-NeoX's order (doc_idx, then sample_idx, then shuffle_idx: the RNG stream depends on it),
-  // writing sample_idx as it is walked so peak memory is doc_idx + shuffle_idx + one chunk.
-  const rng = new MT19937(p.seed);
-  const docIdx = buildDocIdx(p.start, p.stop, epochs, rng);
-  saveNpy(files.docIdx, "<i4", expect.docIdx[1], docIdx);
-  const w = new NpyWriter(files.sampleIdx, expect.sampleIdx[0], expect.sampleIdx[1]);
+  // writing sample_idx as it is walked so peak memory is doc_idx + shuffle_idx + one chunk. The three
+  // files are renamed into place together at the end.
+  const writers = (Object.keys(files) as (keyof typeof files)[]).map(
+    (k) => new NpyWriter(files[k], expect[k][0], expect[k][1]),
+  ) as [NpyWriter, NpyWriter, NpyWriter];
+  const [docW, sampleW, shuffleW] = writers;
+  let docIdx: Int32Array;
+  let shuffle: Uint32Array | Float64Array;
   try {
+    const rng = new MT19937(p.seed);
+    docIdx = buildDocIdx(p.start, p.stop, epochs, rng);
+    docW.append(docIdx);
     walkSampleIdx(p.sizes, docIdx, p.seqLength, epochs, tokens, (rows, count) =>
-      w.append(rows, 0, 2 * count),
+      sampleW.append(rows, 0, 2 * count),
     );
-    w.close();
+    shuffle = buildShuffleIdx(n, rng);
+    shuffleW.append(shuffle);
+    for (const w of writers) w.finish();
+    for (const w of writers) w.commit();
   } catch (e) {
-    w.abort();
+    for (const w of writers) w.abort();
     throw e;
   }
-  const shuffle = buildShuffleIdx(n, rng);
-  saveNpy(files.shuffleIdx, expect.shuffleIdx[0], expect.shuffleIdx[1], shuffle);
   const sampleFile = new NpyArrayFile(files.sampleIdx);
   return {
     docIdx: new ArrayVector(docIdx),

@@ -1,15 +1,32 @@
 // Reader for Megatron "mmap" indexed datasets (PREFIX.bin + PREFIX.idx), neox-spec §2a.
 //
-// Memory: opening reads the 34-byte header and the last item's pointer/size, nothing more. `get` reads the
-// item's pointer and size through a small page cache and then exactly the requested bytes of the .bin, so
-// a sample costs O(1) reads whatever the dataset size. `sizes()` (needed to build a GPT2Dataset index, as
-// GPT-NeoX's `indexed_dataset.sizes`) loads the 4·len-byte sizes array into an ArrayBuffer, whose backing
-// store lives outside the V8 heap; it is read in 16 MiB chunks and only when asked for.
+// Memory: opening reads the 34-byte header and five elements of the arrays (the quick checks below),
+// nothing more. `get` reads the item's pointer and size through a small page cache and then exactly the
+// requested bytes of the .bin, so a sample costs O(1) reads whatever the dataset size. `sizes()` (needed to
+// build a GPT2Dataset index, as GPT-NeoX's `indexed_dataset.sizes`) loads the 4·len-byte sizes array into
+// an ArrayBuffer, whose backing store lives outside the V8 heap; it is read in 16 MiB chunks and only when
+// asked for.
+//
+// Checks: `open` always parses the header, checks the .idx length against its counts, and reads
+// pointers[0], the last pointer and size, doc_idx[0] and the last doc_idx entry (O(1) reads, ~0.1 ms).
+// `validate()` is the full streaming pass of idx-validate.ts (every size, pointer and doc_idx entry;
+// ~0.5 s for a 10M-document index); GPT2Dataset.build runs it before any index is built or cached, and
+// `neox data inspect` lists what it finds.
 import { endianness } from "node:os";
 import { type DType, ITEM_SIZES, type TokenArray, viewAs } from "./dtypes";
 import { DataFormatError } from "./errors";
 import { IDX_HEADER_BYTES, type IdxHeader, parseIdxHeader } from "./idx-header";
+import { type IdxValidation, validateIdx } from "./idx-validate";
 import { PagedReader, RandomAccessFile } from "./random-access-file";
+
+export interface OpenOptions {
+  /**
+   * "quick" (default): header, .idx length and the O(1) checks of the first and last elements.
+   * "full": also the whole streaming pass (`checkValid`). "header": the header and .idx length only, for
+   * tools that list every problem with `validate()` instead of stopping at the first.
+   */
+  verify?: "header" | "quick" | "full";
+}
 
 const CHUNK_BYTES = 16 << 20;
 
@@ -27,9 +44,13 @@ export class IndexedDataset {
   private readonly bin: RandomAccessFile;
   private readonly pages: PagedReader;
   private sizesCache: Int32Array | undefined;
+  private validation: IdxValidation | undefined;
   private scratch = new Uint8Array(1 << 16);
 
-  private constructor(readonly prefix: string) {
+  private constructor(
+    readonly prefix: string,
+    verify: NonNullable<OpenOptions["verify"]>,
+  ) {
     if (endianness() !== "LE")
       throw new Error("@neox/data-mmap reads little-endian files on little-endian hosts only");
     this.idxPath = `${prefix}.idx`;
@@ -41,17 +62,56 @@ export class IndexedDataset {
       this.idx.close();
       throw e;
     }
-    const head = this.idx.read(Math.min(IDX_HEADER_BYTES, this.idx.size), 0, "header");
-    this.header = parseIdxHeader(head, this.idxPath, this.idx.size);
-    this.dtype = this.header.dtype;
-    this.itemSize = ITEM_SIZES[this.dtype];
-    this.length = this.header.length;
-    this.docCount = this.header.docCount;
-    this.pages = new PagedReader(this.idx);
+    try {
+      const head = this.idx.read(Math.min(IDX_HEADER_BYTES, this.idx.size), 0, "header");
+      this.header = parseIdxHeader(head, this.idxPath, this.idx.size);
+      this.dtype = this.header.dtype;
+      this.itemSize = ITEM_SIZES[this.dtype];
+      this.length = this.header.length;
+      this.docCount = this.header.docCount;
+      this.pages = new PagedReader(this.idx);
+      if (verify !== "header") this.quickChecks();
+      if (verify === "full") this.checkValid();
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens PREFIX.idx and PREFIX.bin (the prefix is the path without the extension, as in GPT-NeoX).
+   * Throws DataFormatError for a header, length or quick check that fails (see OpenOptions).
+   */
+  static open(prefix: string, options: OpenOptions = {}): IndexedDataset {
+    return new IndexedDataset(prefix.replace(/\.(bin|idx)$/, ""), options.verify ?? "quick");
+  }
+
+  /**
+   * The O(1) checks: the first item starts the .bin, the last one ends inside it (a truncated .bin),
+   * doc_idx starts at 0 and ends inside the items. Each reads one element directly (no page cache), so
+   * opening stays a handful of small reads.
+   */
+  private quickChecks(): void {
+    const h = this.header;
+    const int64 = (at: number, field: string): number => {
+      const bytes = this.idx.read(8, at, field);
+      const v = new DataView(bytes.buffer);
+      const hi = v.getInt32(4, true);
+      if (hi > 0x1fffff || hi < -0x200000)
+        throw new DataFormatError(this.idxPath, field, at, `int64 value beyond 2^53 (high word ${hi})`);
+      return hi * 4294967296 + v.getUint32(0, true);
+    };
     if (this.length > 0) {
+      const p0 = int64(h.pointersOffset, "pointers[0]");
+      if (p0 !== 0)
+        throw new DataFormatError(this.idxPath, "pointers[0]", h.pointersOffset, `expected 0, found ${p0}`);
       // The last item must end inside the .bin: catches a truncated .bin without reading it.
       const last = this.length - 1;
-      const end = this.pointer(last) + this.size(last) * this.itemSize;
+      const at = h.sizesOffset + 4 * last;
+      const size = new DataView(this.idx.read(4, at, `sizes[${last}]`).buffer).getInt32(0, true);
+      if (size < 0)
+        throw new DataFormatError(this.idxPath, `sizes[${last}]`, at, `expected a size >= 0, got ${size}`);
+      const end = int64(h.pointersOffset + 8 * last, `pointers[${last}]`) + size * this.itemSize;
       if (end > this.bin.size) {
         throw new DataFormatError(
           this.binPath,
@@ -61,11 +121,61 @@ export class IndexedDataset {
         );
       }
     }
+    if (this.docCount === 0) {
+      throw new DataFormatError(
+        this.idxPath,
+        "doc_idx",
+        h.docIdxOffset,
+        "expected at least doc_idx[0] = 0, found none",
+      );
+    }
+    const d0 = int64(h.docIdxOffset, "doc_idx[0]");
+    if (d0 !== 0)
+      throw new DataFormatError(this.idxPath, "doc_idx[0]", h.docIdxOffset, `expected 0, found ${d0}`);
+    const k = this.docCount - 1;
+    const dk = int64(h.docIdxOffset + 8 * k, `doc_idx[${k}]`);
+    if (!(dk >= 0 && dk <= this.length)) {
+      throw new DataFormatError(
+        this.idxPath,
+        `doc_idx[${k}]`,
+        h.docIdxOffset + 8 * k,
+        `expected an item index in [0, ${this.length}], found ${dk}`,
+      );
+    }
   }
 
-  /** Opens PREFIX.idx and PREFIX.bin (the prefix is the path without the extension, as in GPT-NeoX). */
-  static open(prefix: string): IndexedDataset {
-    return new IndexedDataset(prefix.replace(/\.(bin|idx)$/, ""));
+  /**
+   * The full streaming pass over the index (idx-validate.ts): every problem found, up to 100 listed, and
+   * notes such as trailing .bin bytes. Memoised; keeps the sizes array it reads, so `sizes()` is free after.
+   */
+  validate(): IdxValidation {
+    if (!this.validation) {
+      const sizes = new Int32Array(this.length);
+      this.validation = validateIdx(
+        { idx: this.idx, binPath: this.binPath, binBytes: this.bin.size },
+        this.header,
+        this.itemSize,
+        sizes,
+      );
+      if (this.validation.problemCount === 0) this.sizesCache = sizes;
+    }
+    return this.validation;
+  }
+
+  /** Runs `validate()` and throws its first problem (saying how many more there are). */
+  checkValid(): void {
+    const v = this.validate();
+    const first = v.problems[0];
+    if (!first) return;
+    const more = v.problemCount - 1;
+    throw more === 0
+      ? first
+      : new DataFormatError(
+          first.file,
+          first.field,
+          first.offset,
+          `${first.detail} (and ${more} more problem${more === 1 ? "" : "s"} in this index)`,
+        );
   }
 
   /** Number of tokens (elements) of item i. */

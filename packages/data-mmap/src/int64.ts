@@ -14,18 +14,22 @@ export function encodeInt64(src: ArrayLike<number>, start: number, end: number, 
   }
 }
 
-/** Reads `count` int64 LE values from `bytes` into `out[outStart..]` as numbers; throws past 2^53. */
+/**
+ * Reads `count` int64 LE values from `bytes` into `out[outStart..]` as numbers. Returns -1, or the index
+ * of the first value beyond ±2^53 (not exactly representable; the caller names the file and offset).
+ */
 export function decodeInt64(
   bytes: Uint8Array,
   count: number,
   out: { [i: number]: number },
   outStart: number,
-): void {
+): number {
   const words = new Int32Array(bytes.buffer, bytes.byteOffset, 2 * count);
   for (let i = 0; i < count; i++) {
     const lo = words[2 * i]! >>> 0;
     const hi = words[2 * i + 1]!;
-    if (hi > 0x1fffff || hi < -0x200000) throw new RangeError(`int64 value at element ${i} is beyond 2^53`);
+    if (hi > 0x1fffff || hi < -0x200000) return i;
     out[outStart + i] = hi * TWO_32 + lo;
   }
+  return -1;
 }

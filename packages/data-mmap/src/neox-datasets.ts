@@ -3,7 +3,10 @@
 // one `data_path` divided by `split`, or `*_data_paths` each used whole and blended by `*_data_weights`.
 // Takes plain values under GPT-NeoX's key names so this package needs no config library.
 import { BlendableDataset, weightedNumSamples, weightsByNumDocs } from "./blendable-dataset";
+import { DataRequestError } from "./errors";
 import { GPT2Dataset, type SampleSource } from "./gpt2-dataset";
+import { availableMemoryBytes, bytes, MAX_TYPED_ARRAY_LENGTH } from "./index-budget";
+import { ArrayVector } from "./index-vector";
 import { IndexedDataset } from "./indexed-dataset";
 import { SPLIT_NAMES, type SplitName, splitBoundaries } from "./split";
 
@@ -55,6 +58,11 @@ export interface NeoxDataset {
 
 export interface BuildOptions {
   indexDir?: string | false;
+  /**
+   * Memory the index builds may hold together, in bytes (a blend's components and its indices count
+   * against one budget); default 90% of what the system reports available when the build starts.
+   */
+  memoryLimitBytes?: number;
   log?: (line: string) => void;
 }
 
@@ -113,16 +121,23 @@ export function buildNeoxDataset(
     indexed.close();
     return null;
   }
-  const dataset = GPT2Dataset.build(indexed, {
-    name: which,
-    documents,
-    numSamples,
-    numEpochs,
-    seqLength: a.seq_length,
-    seed: a.seed,
-    indexDir: o.indexDir,
-    log: o.log,
-  });
+  let dataset: GPT2Dataset;
+  try {
+    dataset = GPT2Dataset.build(indexed, {
+      name: which,
+      documents,
+      numSamples,
+      numEpochs,
+      seqLength: a.seq_length,
+      seed: a.seed,
+      indexDir: o.indexDir,
+      memoryLimitBytes: o.memoryLimitBytes,
+      log: o.log,
+    });
+  } catch (e) {
+    indexed.close();
+    throw e;
+  }
   return {
     which,
     numSamples,
@@ -137,6 +152,14 @@ export function buildNeoxDataset(
   };
 }
 
+/** Bytes of index arrays a dataset holds in memory (a built index; a reused one reads its files). */
+function heldBytes(ds: GPT2Dataset): number {
+  let n = 8 * (ds.seqLength + 1);
+  for (const v of [ds.docIdx, ds.sampleIdx, ds.shuffleIdx])
+    if (v instanceof ArrayVector) n += v.data.byteLength;
+  return n;
+}
+
 function blended(
   a: NeoxDataArgs,
   which: SplitName,
@@ -145,38 +168,66 @@ function blended(
   numEpochs: number | null,
   o: BuildOptions,
 ): NeoxDataset {
+  const key = `${which}_data_weights`;
   const given = [a.train_data_weights, a.valid_data_weights, a.test_data_weights][SPLIT_NAMES.indexOf(which)];
   const raw = given ?? paths.map(() => 1.0);
   if (raw.length !== paths.length) {
-    throw new Error(
-      `${which}_data_weights has ${raw.length} entries for ${paths.length} ${which}_data_paths`,
+    throw new DataRequestError(
+      key,
+      `[${raw.join(", ")}]`,
+      `has ${raw.length} entries for ${paths.length} ${which}_data_paths`,
     );
   }
-  const opened = paths.map((p) => IndexedDataset.open(p));
-  let w = weightedNumSamples(raw, numSamples);
-  if (a.weight_by_num_documents) {
-    // GPT-NeoX first builds the datasets without index maps to count documents, then re-weights.
-    w = weightedNumSamples(
-      weightsByNumDocs(
-        opened.map((d) => d.length),
-        a.weighted_sampler_alpha ?? 1.0,
-      ),
-      numSamples,
-    );
+  let w = weightedNumSamples(raw, numSamples, key);
+  const alpha = a.weighted_sampler_alpha ?? 1.0;
+  if (a.weight_by_num_documents && !(Number.isFinite(alpha) && alpha >= 0)) {
+    throw new DataRequestError("weighted_sampler_alpha", alpha, "expected a finite number >= 0");
   }
-  const components = opened.map((indexed, i) => {
-    const name = `${which}_${i}`;
-    const dataset = GPT2Dataset.build(indexed, {
-      name,
-      numSamples: w.numSamples[i]!,
-      numEpochs,
-      seqLength: a.seq_length,
-      seed: a.seed,
-      indexDir: o.indexDir,
-      log: o.log,
+  // The components and the blend's indices share one memory budget.
+  let budget = o.memoryLimitBytes ?? Math.floor(0.9 * availableMemoryBytes());
+  const opened: IndexedDataset[] = [];
+  const components: DatasetComponent[] = [];
+  try {
+    for (const p of paths) opened.push(IndexedDataset.open(p));
+    if (a.weight_by_num_documents) {
+      // GPT-NeoX first builds the datasets without index maps to count documents, then re-weights.
+      w = weightedNumSamples(
+        weightsByNumDocs(
+          opened.map((d) => d.length),
+          alpha,
+        ),
+        numSamples,
+        key,
+      );
+    }
+    opened.forEach((indexed, i) => {
+      const name = `${which}_${i}`;
+      const dataset = GPT2Dataset.build(indexed, {
+        name,
+        numSamples: w.numSamples[i]!,
+        numEpochs,
+        seqLength: a.seq_length,
+        seed: a.seed,
+        indexDir: o.indexDir,
+        memoryLimitBytes: Math.max(0, budget),
+        log: o.log,
+      });
+      components.push({ prefix: indexed.prefix, name, numSamples: w.numSamples[i]!, dataset });
+      budget -= heldBytes(dataset);
     });
-    return { prefix: indexed.prefix, name, numSamples: w.numSamples[i]!, dataset };
-  });
+    const size = components.reduce((t, c) => t + c.dataset.length, 0);
+    if (size > MAX_TYPED_ARRAY_LENGTH || 9 * size > budget) {
+      throw new DataRequestError(
+        "num_samples",
+        numSamples ?? "null",
+        `the blend of ${size} samples needs ${bytes(9 * size)} for its indices (uint8 + int64 per sample) beside its components, more than the ${bytes(Math.max(0, budget))} left`,
+      );
+    }
+  } catch (e) {
+    for (const c of components) c.dataset.close();
+    for (const d of opened) d.close();
+    throw e;
+  }
   const dataset = new BlendableDataset(
     components.map((c) => c.dataset),
     w.weights,
