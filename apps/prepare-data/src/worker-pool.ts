@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { BatchMessage, BatchResult, WorkerConfig, WorkerReply } from "./messages";
 import { BATCH_BYTES } from "./sources";
+import { workersForMemory } from "./workers-plan";
 
 export interface WorkerInfo {
   vocabSize: number;
@@ -31,8 +32,6 @@ interface Pending {
 /** Batches in flight per worker, and bytes in flight per worker (a multiple of BATCH_BYTES). */
 const BATCHES_PER_WORKER = 2;
 const BYTES_PER_WORKER = 4 * BATCH_BYTES;
-/** Share of the free memory the workers may take. */
-const MEMORY_SHARE = 0.5;
 
 export interface StartOptions {
   /** Hears why fewer workers than asked were started. */
@@ -66,8 +65,9 @@ export class WorkerPool {
     try {
       const rssBefore = process.memoryUsage.rss();
       const info = await pool.spawn(1);
-      const n = Math.min(size, affordableWorkers(process.memoryUsage.rss() - rssBefore, size, opts));
-      if (n > 1) await pool.spawn(n - 1);
+      const plan = workersForMemory(size, process.memoryUsage.rss() - rssBefore, availableMemory());
+      if (plan.note) opts.note(plan.note);
+      if (plan.workers > 1) await pool.spawn(plan.workers - 1);
       pool.outstanding = new Array<number>(pool.size).fill(0);
       return { pool, info };
     } catch (err) {
@@ -194,26 +194,12 @@ function remoteError(msg: Extract<WorkerReply, { kind: "error" }>, context: stri
   return new Error(`${context}: ${msg.message}`, { cause });
 }
 
-/**
- * How many workers of `perWorker` bytes fit in MEMORY_SHARE of the memory available (the smaller of
- * the free memory and what a cgroup limit leaves), at least one; says so when that is below `asked`.
- */
-function affordableWorkers(perWorker: number, asked: number, opts: StartOptions): number {
-  if (asked <= 1) return asked;
-  const each = Math.max(perWorker, 16 << 20); // an isolate never costs less; RSS deltas are noisy
+/** The memory this process may still use: free memory, or what a cgroup limit leaves if less. */
+function availableMemory(): number {
   let available = freemem();
   const limit = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
   if (limit && limit > 0) available = Math.min(available, limit - process.memoryUsage.rss());
-  const n = Math.max(1, Math.floor((available * MEMORY_SHARE) / each));
-  if (n < asked)
-    opts.note(
-      `--workers ${asked}: starting ${n}; each worker takes about ${mb(each)} (its tokenizer) and ${mb(available)} of memory is available`,
-    );
-  return n;
-}
-
-function mb(n: number): string {
-  return `${Math.round(n / 1e6)} MB`;
+  return available;
 }
 
 function workerEntry(): { file: URL; execArgv: string[] } {

@@ -1,7 +1,8 @@
 // How many tokenizer workers to start: no more than --workers, than the CPUs this process may run on
 // (os.availableParallelism, which honours CPU affinity), or than the batches the input makes (an idle
 // worker still costs a thread and a tokenizer's memory). When that is fewer than asked, a note says
-// what was used and why. Free memory is checked once the first worker shows its size (worker-pool.ts).
+// what was used and why. Free memory is checked once the first worker shows its size (worker-pool.ts
+// measures it, workersForMemory decides).
 
 import { availableParallelism } from "node:os";
 import type { InputFile } from "./inputs";
@@ -45,4 +46,24 @@ export function planWorkers(
     );
   }
   return { workers, note: `--workers ${asked}: using ${workers}; ${why.join(", and ")}` };
+}
+
+/** Share of the available memory the workers may take. */
+const MEMORY_SHARE = 0.5;
+/** No worker costs less than this (an isolate); RSS deltas are noisy. */
+const MIN_WORKER_BYTES = 16 << 20;
+
+/**
+ * How many workers of `perWorker` bytes (what the first one added to this process's RSS) fit in
+ * MEMORY_SHARE of `available` bytes, at least one; with a note when that is fewer than `asked`.
+ */
+export function workersForMemory(asked: number, perWorker: number, available: number): WorkerPlan {
+  const each = Math.max(perWorker, MIN_WORKER_BYTES);
+  const fit = Math.max(1, Math.floor((available * MEMORY_SHARE) / each));
+  if (fit >= asked) return { workers: asked, note: undefined };
+  const mb = (n: number) => `${Math.round(n / 1e6)} MB`;
+  return {
+    workers: fit,
+    note: `--workers ${asked}: starting ${fit}; each worker takes about ${mb(each)} (its tokenizer) and ${mb(available)} of memory is available`,
+  };
 }

@@ -11,7 +11,7 @@ import type { InputFile } from "../src/inputs";
 import { prepareData } from "../src/run";
 import { BATCH_BYTES, DocumentTooLargeError, fileBatches } from "../src/sources";
 import { WorkerPool } from "../src/worker-pool";
-import { batchesOf, planWorkers } from "../src/workers-plan";
+import { batchesOf, planWorkers, workersForMemory } from "../src/workers-plan";
 import { capture, prepareArgs, threadCount } from "./helpers";
 
 const dir = mkdtempSync(join(tmpdir(), "prepare-data-bounds-"));
@@ -98,6 +98,28 @@ describe("--workers is reduced to what the machine and the input can use, with a
     expect(plan.workers).toBe(workers);
     if (note) expect(plan.note).toMatch(note);
     else expect(plan.note).toBeUndefined();
+  });
+
+  it.each([
+    // asked, bytes the first worker took, bytes available -> workers, note
+    [
+      8,
+      200e6,
+      1e9,
+      2,
+      "--workers 8: starting 2; each worker takes about 200 MB (its tokenizer) and 1000 MB of memory is available",
+    ],
+    [
+      8,
+      200e6,
+      100e6,
+      1,
+      "--workers 8: starting 1; each worker takes about 200 MB (its tokenizer) and 100 MB of memory is available",
+    ],
+    [8, 1e6, 1e9, 8, undefined], // a tiny RSS delta counts as an isolate's 16 MiB: 29 fit
+    [3, 100e6, 64e9, 3, undefined],
+  ])("free memory: %i workers of %d bytes in %d available", (asked, each, available, workers, note) => {
+    expect(workersForMemory(asked, each, available)).toEqual({ workers, note });
   });
 
   it("--workers 1000 on a small file starts one worker thread, says so, and leaves no thread behind", async () => {
