@@ -95,7 +95,7 @@ export class EngineStack {
     for (let l = 0; l < this.cfg.layers; l++) {
       const p = `layers.${l}.`;
       const qkv = this.lin(this.norm(x, `${p}input_layernorm`), `${p}attention.query_key_value`); // (B·T, 3C)
-      const attn = this.lin(causalSelfAttention(qkv, shape, this.tables), `${p}attention.dense`); // (B·T, C)
+      const attn = this.lin(causalSelfAttention(qkv, shape, { rotary: this.tables }), `${p}attention.dense`); // (B·T, C)
       const h = gelu(this.lin(this.norm(x, `${p}post_attention_layernorm`), `${p}mlp.dense_h_to_4h`)); // (B·T, 4C)
       const mlp = this.lin(h, `${p}mlp.dense_4h_to_h`); // (B·T, C)
       x = add(add(x, attn), mlp); // parallel residual: x + attn(ln1(x)) + mlp(ln2(x))

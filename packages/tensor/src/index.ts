@@ -1,6 +1,8 @@
 // @neox/tensor: tensors over native memory, scopes, tape autograd and planned (zero-allocation)
-// execution. Every kernel call goes through a Backend (backend/backend.ts).
+// execution. Every kernel call goes through one typed launcher per kernel (kernels/) to a Backend.
 
+/** rotary_ndims from rotary_pct (GPT-NeoX: int(head_size · rotary_pct)). */
+export { rotaryDim } from "@neox/kernels";
 export { backward, backwardMany } from "./autograd/backward";
 export { GRAD_RULES, type GradRule } from "./autograd/grad-rules";
 export { activeTape, isGradEnabled, noGrad, record, Tape, type TapeEntry, withTape } from "./autograd/tape";
@@ -15,15 +17,37 @@ export {
 } from "./backend/backend";
 export { getBackend, registerBackend } from "./backend/registry";
 export { bf16ToFloat, DTYPES, type DType, f16ToFloat, floatToBf16, floatToF16, itemSize } from "./dtype";
-export { type LaunchArg, launch, Scalar } from "./launch";
-export { type AttentionShape, causalSelfAttention, type RotaryTables, rotaryTables } from "./ops/attention";
+export { type KernelName, k } from "./kernels";
+export {
+  type ArgKind,
+  type KernelArgs,
+  type KernelDecl,
+  type LaunchArg,
+  type Launcher,
+  type LaunchObserver,
+  Scalar,
+  setLaunchObserver,
+} from "./kernels/kernel";
+export {
+  type AttentionPositions,
+  type AttentionShape,
+  alibiSlopes,
+  causalSelfAttention,
+  type QkvLayout,
+  type RotaryTables,
+  rotaryTables,
+} from "./ops/attention";
 export * from "./ops/basic";
 export { checkpoint } from "./ops/checkpoint";
 export { crossEntropy } from "./ops/cross-entropy";
+export { type DropoutRng, dropout } from "./ops/dropout";
 export { embedding } from "./ops/embedding";
 export { gelu } from "./ops/gelu";
+export { type GluActivation, geglu, glu, swiglu } from "./ops/glu";
+export { cachedSelfAttention, KvCache } from "./ops/kv-cache";
 export { layerNorm } from "./ops/layer-norm";
 export { gemm, type LinearOptions, linear } from "./ops/linear";
+export { RMS_NORM_EPS, rmsNorm } from "./ops/rms-norm";
 export { AdamW, type AdamWOptions } from "./optim/adamw";
 export { FlatParams, type ParamRange, type ParamSpec } from "./optim/flat-params";
 export { type ArenaLayout, assignOffsets, type Lifetime } from "./plan/arena";

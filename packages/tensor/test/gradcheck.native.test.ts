@@ -6,16 +6,20 @@ import { describe, expect, it } from "vitest";
 import {
   activeTape,
   add,
+  alibiSlopes,
   backward,
   cast,
   causalSelfAttention,
   checkpoint,
   crossEntropy,
+  dropout,
   embedding,
   GRAD_RULES,
   gelu,
+  glu,
   layerNorm,
   linear,
+  rmsNorm,
   rotaryTables,
   scale,
   scope,
@@ -46,6 +50,10 @@ const T = 5;
 const NH = 2;
 const HS = 8;
 const tables = rotaryTables(T, 4);
+const slopes4 = alibiSlopes(4);
+// GQA sizes: 4 query heads over 2 kv heads (blocked [Q ‖ K ‖ V] rows of (4 + 2·2)·8 = 64).
+const GQA = { B, T, NH: 4, NKV: 2, HS };
+const qkvWidth = (nh: number, nkv: number) => [B * T, (nh + 2 * nkv) * HS];
 
 const CASES: Case[] = [
   { name: "linear (odd sizes, bias)", shapes: [[3, 17], [5, 17], [5]], fn: (x, w, b) => linear(x, w, b) },
@@ -85,12 +93,42 @@ const CASES: Case[] = [
   {
     name: "attention (causal, rotary on 4 of 8 channels)",
     shapes: [[B * T, 3 * NH * HS]],
-    fn: (qkv) => causalSelfAttention(qkv, { B, T, NH, HS, rotDim: 4 }, tables),
+    fn: (qkv) => causalSelfAttention(qkv, { B, T, NH, HS, rotDim: 4 }, { rotary: tables }),
   },
   {
     name: "attention (no rotary)",
     shapes: [[B * T, 3 * NH * HS]],
-    fn: (qkv) => causalSelfAttention(qkv, { B, T, NH, HS, rotDim: 0 }, null),
+    fn: (qkv) => causalSelfAttention(qkv, { B, T, NH, HS, rotDim: 0 }),
+  },
+  {
+    name: "attention (GQA 4/2, blocked QKV, rotary on 4 of 8)",
+    shapes: [qkvWidth(4, 2)],
+    fn: (qkv) => causalSelfAttention(qkv, { ...GQA, rotDim: 4 }, { rotary: tables }),
+  },
+  {
+    name: "attention (MQA, sliding window 2, ALiBi)",
+    shapes: [qkvWidth(4, 1)],
+    fn: (qkv) => causalSelfAttention(qkv, { ...GQA, NKV: 1, rotDim: 0, window: 2 }, { alibi: slopes4 }),
+  },
+  {
+    name: "attention (MHA in the blocked layout, ALiBi, window 1, scale 0.5)",
+    shapes: [qkvWidth(NH, NH)],
+    fn: (qkv) =>
+      causalSelfAttention(
+        qkv,
+        { B, T, NH, HS, rotDim: 0, layout: "blocked", window: 1, scale: 0.5 },
+        { alibi: slopes4.narrow(0, 0, NH) },
+      ),
+  },
+  { name: "rmsNorm", shapes: [[4, 17], [17]], fn: (x, w) => rmsNorm(x, w, 1e-5) },
+  { name: "rmsNorm (no weight, eps 1e-8)", shapes: [[3, 8]], fn: (x) => rmsNorm(x, null) },
+  { name: "glu swiglu", shapes: [[3, 18]], fn: (x) => glu(x, "swiglu") },
+  { name: "glu geglu (3-d input)", shapes: [[2, 3, 10]], fn: (x) => glu(x, "geglu") },
+  { name: "glu geglu_tanh", shapes: [[4, 14]], fn: (x) => glu(x, "geglu_tanh") },
+  {
+    name: "dropout (p 0.3, mask regenerated in backward)",
+    shapes: [[5, 40]],
+    fn: (x) => dropout(x, 0.3, { seed: 1234, offset: 77 }),
   },
   {
     name: "view + transpose + contiguous",

@@ -5,15 +5,23 @@ import { describe, expect, it } from "vitest";
 import { EngineStack } from "../bench/stack";
 import {
   AdamW,
+  add,
+  alibiSlopes,
   allocStats,
   backward,
+  causalSelfAttention,
   crossEntropy,
+  dropout,
   FlatParams,
   fill,
   gelu,
   linear,
   Plan,
+  rmsNorm,
+  rotaryTables,
+  Scalar,
   scope,
+  swiglu,
   Tensor,
 } from "../src/index";
 import { randn, rng } from "./helpers/gradcheck";
@@ -48,7 +56,98 @@ function toy() {
   return { opt, step, dispose };
 }
 
+/**
+ * A Llama-style block on the newer ops: RMS norms, bias-free linears, GQA attention (4 query heads
+ * over 2 kv heads, blocked QKV) with partial rotary, ALiBi and a sliding window, SwiGLU, and
+ * dropout whose seed is a Scalar bumped every step. B batch, T time, C channels, F MLP width.
+ */
+function gqaToy() {
+  const [B, T, NH, NKV, HS, F, V] = [2, 6, 4, 2, 8, 24, 10];
+  const C = NH * HS;
+  const params = new FlatParams([
+    { name: "norm1", shape: [C], decay: false },
+    { name: "qkv", shape: [(NH + 2 * NKV) * HS, C], decay: true },
+    { name: "dense", shape: [C, C], decay: true },
+    { name: "norm2", shape: [C], decay: false },
+    { name: "up_gate", shape: [2 * F, C], decay: true },
+    { name: "down", shape: [C, F], decay: true },
+    { name: "final_norm", shape: [C], decay: false },
+    { name: "out", shape: [V, C], decay: true },
+  ]);
+  const rand = rng(21);
+  params.data.write(randn(params.numel, rand, 0.2));
+  for (const n of ["norm1", "norm2", "final_norm"]) params.get(n).write(new Float32Array(C).fill(1));
+  const opt = new AdamW(params, { lr: 1e-2 });
+  const tables = rotaryTables(T, 4);
+  const slopes = alibiSlopes(NH);
+  const seed = new Scalar(0, "dropout_seed");
+  const x = Tensor.fromArray(randn(B * T * C, rand), [B * T, C]);
+  const y = Tensor.fromArray([1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2], [B * T], { dtype: "i32" });
+  const p = (name: string) => params.get(name);
+  const step = () =>
+    scope(() => {
+      params.zeroGrad();
+      const qkv = linear(rmsNorm(x, p("norm1"), 1e-6), p("qkv")); // (B·T, (NH + 2·NKV)·HS)
+      const shape = { B, T, NH, NKV, HS, rotDim: 4, window: 3 };
+      const attn = linear(causalSelfAttention(qkv, shape, { rotary: tables, alibi: slopes }), p("dense"));
+      const h = add(x, dropout(attn, 0.1, { seed, offset: 0 })); // (B·T, C)
+      const mlp = linear(swiglu(linear(rmsNorm(h, p("norm2"), 1e-6), p("up_gate"))), p("down"));
+      const out = add(h, dropout(mlp, 0.1, { seed, offset: B * T * C }));
+      const loss = crossEntropy(linear(rmsNorm(out, p("final_norm"), 1e-6), p("out")), y);
+      backward(loss);
+      opt.update();
+      return loss;
+    });
+  const dispose = () => {
+    opt.dispose();
+    params.dispose();
+    for (const t of [x, y, tables.cos, tables.sin, slopes]) t.dispose();
+  };
+  return { opt, seed, step, dispose };
+}
+
 describe("Plan", () => {
+  it("replays a GQA block with RMS norm, SwiGLU, ALiBi and per-step dropout without allocating, as eager steps", () => {
+    const eager = gqaToy();
+    const eagerLosses: number[] = [];
+    for (let t = 1; t <= 6; t++) {
+      eager.opt.t.value = t;
+      eager.seed.value = 1000 + t;
+      const loss = eager.step();
+      eagerLosses.push(loss.item());
+      loss.dispose();
+    }
+    eager.dispose();
+
+    const planned = gqaToy();
+    planned.opt.t.value = 1;
+    planned.seed.value = 1001;
+    const { plan, result } = Plan.record(planned.step);
+    const losses = [result.item()];
+    const loss = plan.tensor(result);
+    result.dispose();
+    // Step 2 replays through the diagnostics: no kernel allocates per call.
+    planned.opt.t.value = 2;
+    planned.seed.value = 1002;
+    expect([...plan.allocationsByKernel().keys()]).toEqual([]);
+    losses.push(loss.item());
+    const before = allocStats();
+    for (let t = 3; t <= 6; t++) {
+      planned.opt.t.value = t;
+      planned.seed.value = 1000 + t; // a new dropout mask each step, forward and backward
+      plan.run();
+      losses.push(loss.item());
+    }
+    const after = allocStats();
+    expect(after.calls).toBe(before.calls);
+    expect(after.liveBytes).toBe(before.liveBytes);
+    expect(losses).toEqual(eagerLosses);
+    expect(losses[5]!).toBeLessThan(losses[0]!);
+    loss.dispose();
+    plan.dispose();
+    planned.dispose();
+  });
+
   it("replays a toy training step without allocating, bit-identical to eager steps", () => {
     const eager = toy();
     const eagerLosses: number[] = [];

@@ -4,8 +4,9 @@
 // to the input's own .grad). Rules run under a scope: what they allocate and do not return is freed.
 
 import type { DType } from "../dtype";
-import { launch } from "../launch";
-import { type AttentionShape, causalSelfAttentionBackward } from "../ops/attention";
+import { k } from "../kernels";
+import type { Scalar } from "../kernels/kernel";
+import { causalSelfAttentionBackward, type ResolvedShape } from "../ops/attention";
 import { cast, copyInto, dense, fill, scale } from "../ops/basic";
 import { gemm, toBf16 } from "../ops/linear";
 import { type Tensor as T, Tensor } from "../tensor";
@@ -55,25 +56,25 @@ export const GRAD_RULES: Record<string, GradRule> = {
   linear: (e, [d]) => {
     const [x, w, b] = e.inputs;
     const [xc, wc] = e.saved as [T, T];
-    const { n, k, m } = e.attrs as { n: number; k: number; m: number };
+    const { n, k: K, m } = e.attrs as { n: number; k: number; m: number };
     const dy = dense(d!);
     const lowp = wc.dtype === "bf16";
     const dyIn = lowp ? toBf16(dy) : dy;
     let dx: T | null = null;
     if (x?.requiresGrad) {
       dx = Tensor.empty(x.shape, { device: x.device });
-      gemm(false, false, n, k, m, 1, dyIn, m, wc, k, 0, dx, k);
+      gemm(false, false, n, K, m, 1, dyIn, m, wc, K, 0, dx, K);
     }
     let dw: T | null = null;
     if (w?.requiresGrad) {
       const g = w.grad;
       const direct = w.producer === null && g !== null && g.isContiguous && g.dtype === "f32";
       const target = direct ? g! : Tensor.empty(w.shape, { device: w.device });
-      gemm(true, false, m, k, n, 1, dyIn, m, xc, k, direct ? 1 : 0, target, k);
+      gemm(true, false, m, K, n, 1, dyIn, m, xc, K, direct ? 1 : 0, target, K);
       dw = direct ? null : target;
     }
     const db = paramGrad(b);
-    if (db) launch(dy.backend, "biasAddBackward", [db.target, dy, n, m]);
+    if (db) k.biasAddBackward(dy.backend, { dbias: db.target, dout: dy, N: n, C: m });
     return [dx, dw, routed(db)];
   },
 
@@ -84,26 +85,73 @@ export const GRAD_RULES: Record<string, GradRule> = {
     const dx = Tensor.empty(x!.shape, { device: x!.device });
     const dw = paramGrad(w);
     const db = paramGrad(b);
-    const weight = affine ? wsaved : 0;
-    launch(xc.backend, "layernormBackward", [
-      dx,
-      dw?.target ?? 0,
-      db?.target ?? 0,
-      dense(d!),
-      xc,
-      weight,
+    k.layernormBackward(xc.backend, {
+      dinp: dx,
+      dweight: dw?.target ?? null,
+      dbias: db?.target ?? null,
+      dout: dense(d!),
+      inp: xc,
+      weight: affine ? wsaved : null,
       mean,
       rstd,
-      n,
-      c,
-    ]);
+      N: n,
+      C: c,
+    });
     return [dx, routed(dw), routed(db)];
+  },
+
+  // bf16 activations: the gradient is rounded to bf16 for the bf16 kernel (as linear's bf16 GEMMs
+  // take dy), and dx comes back in fp32 like every tape gradient; dweight stays fp32.
+  rmsNorm: (e, [d]) => {
+    const [x, w] = e.inputs;
+    const [xc, wsaved, rstd] = e.saved as [T, T, T];
+    const { n, c, affine } = e.attrs as { n: number; c: number; affine: boolean };
+    const dw = paramGrad(w);
+    const args = { dweight: dw?.target ?? null, inp: xc, weight: affine ? wsaved : null, rstd, N: n, C: c };
+    let dx: T;
+    if (xc.dtype === "bf16") {
+      const dxLow = Tensor.empty(x!.shape, { dtype: "bf16", device: x!.device });
+      const dout = d!.dtype === "bf16" ? dense(d!) : toBf16(d!);
+      k.rmsnormBackwardBf16(xc.backend, { dinp: dxLow, dout, ...args });
+      dx = cast(dxLow, "f32");
+    } else {
+      dx = Tensor.empty(x!.shape, { device: x!.device });
+      k.rmsnormBackward(xc.backend, {
+        dinp: dx,
+        dout: dense(d!.dtype === "f32" ? d! : cast(d!, "f32")),
+        ...args,
+      });
+    }
+    return [dx, routed(dw)];
   },
 
   gelu: (e, [d]) => {
     const [xc] = e.saved as [T];
     const dx = Tensor.empty(xc.shape, { device: xc.device });
-    launch(xc.backend, "geluBackward", [dx, dense(d!), xc, dx.numel, attr<boolean>(e, "tanh")]);
+    k.geluBackward(xc.backend, {
+      dinp: dx,
+      dout: dense(d!),
+      inp: xc,
+      n: dx.numel,
+      tanhApprox: attr(e, "tanh"),
+    });
+    return [dx];
+  },
+
+  glu: (e, [d]) => {
+    const [xc] = e.saved as [T];
+    const { n, c, kind } = e.attrs as { n: number; c: number; kind: number };
+    const dx = Tensor.empty(xc.shape, { device: xc.device });
+    k.gluBackward(xc.backend, { dinp: dx, dout: dense(d!), inp: xc, N: n, C: c, kind });
+    return [dx];
+  },
+
+  // The forward's mask, regenerated from the same seed and offset (Scalars stay Scalars, so a plan
+  // re-reads them in the backward too).
+  dropout: (e, [d]) => {
+    const { p, seed, offset } = e.attrs as { p: number; seed: number | Scalar; offset: number | Scalar };
+    const dx = Tensor.empty(d!.shape, { device: d!.device });
+    k.dropoutBackward(d!.backend, { dinp: dx, dout: dense(d!), n: dx.numel, p, seed, offset });
     return [dx];
   },
 
@@ -112,7 +160,7 @@ export const GRAD_RULES: Record<string, GradRule> = {
     const [ids] = e.saved as [T];
     const { n, c, v } = e.attrs as { n: number; c: number; v: number };
     const dw = paramGrad(w);
-    if (dw) launch(ids.backend, "embeddingBackward", [dw.target, dense(d!), ids, n, c, v]);
+    if (dw) k.embeddingBackward(ids.backend, { dweight: dw.target, dout: dense(d!), ids, N: n, C: c, V: v });
     return [routed(dw), null];
   },
 
@@ -121,16 +169,16 @@ export const GRAD_RULES: Record<string, GradRule> = {
     const [logits, lse, targets, mask] = e.saved as [T, T, T, T | undefined];
     const { n, v } = e.attrs as { n: number; v: number };
     const dlogits = Tensor.empty(logits.shape, { device: logits.device });
-    launch(logits.backend, "crossEntropyBackward", [
+    k.crossEntropyBackward(logits.backend, {
       dlogits,
       logits,
       lse,
       targets,
-      mask ?? 0,
-      d!.item(),
-      n,
-      v,
-    ]);
+      mask: mask ?? null,
+      dloss: d!.item(),
+      N: n,
+      V: v,
+    });
     return [dlogits, null, null];
   },
 
@@ -156,10 +204,7 @@ export const GRAD_RULES: Record<string, GradRule> = {
   },
 
   attention: (e, [d]) => {
-    const [rotated, src, out, lse, cos, sin] = e.saved as [T, T, T, T, T | undefined, T | undefined];
-    const tables = cos && sin ? { cos, sin } : null;
-    return [
-      causalSelfAttentionBackward(d!, rotated, src, out, lse, tables, e.attrs as unknown as AttentionShape),
-    ];
+    const attrs = e.attrs as unknown as ResolvedShape & { rotary: boolean; alibi: boolean };
+    return [causalSelfAttentionBackward(d!, e.saved, attrs)];
   },
 };

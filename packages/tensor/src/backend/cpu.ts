@@ -1,6 +1,7 @@
 // The CPU backend on @neox/kernels: native counted allocations, zero-copy views for host transfer,
-// and the addon's functions as kernels (looked up once by name). CPU launches run synchronously
-// on the kernels' own thread pool, so the stream is a placeholder and synchronize() is free.
+// and the addon's functions as kernels, looked up once by name (each typed launcher of
+// src/kernels then keeps the function it got). CPU launches run synchronously on the kernels' own
+// thread pool, so the stream is a placeholder and synchronize() is free.
 
 import { alloc, allocStats, free, nativeFunction, view } from "@neox/kernels";
 import type { Backend, KernelFn, Stream } from "./backend";
@@ -23,15 +24,17 @@ export function createCpuBackend(): Backend {
   const kernels = new Map<string, KernelFn>();
   const stream: Stream = { device: "cpu", handle: null };
 
-  const lookup = (name: string): KernelFn | undefined => {
-    let fn = kernels.get(name);
-    if (fn) return fn;
+  // The addon's function, else a builtin; else the loader's reason (what it tried, what to run).
+  const lookup = (name: string): KernelFn | Error => {
+    const known = kernels.get(name);
+    if (known) return known;
+    let fn: KernelFn;
     try {
       fn = nativeFunction<KernelFn>(name);
     } catch (error) {
-      fn = BUILTIN[name];
-      if (!fn) return undefined;
-      void error;
+      const builtin = BUILTIN[name];
+      if (!builtin) return error instanceof Error ? error : new Error(String(error));
+      fn = builtin;
     }
     kernels.set(name, fn);
     return fn;
@@ -56,14 +59,10 @@ export function createCpuBackend(): Backend {
     },
     kernel(name) {
       const fn = lookup(name);
-      if (!fn) {
-        throw new Error(
-          `cpu backend: no kernel "${name}" in the native addon. Rebuild it with \`pnpm --filter @neox/kernels build:native\`.`,
-        );
-      }
+      if (fn instanceof Error) throw new Error(`cpu backend: no kernel "${name}": ${fn.message}`);
       return fn;
     },
-    hasKernel: (name) => lookup(name) !== undefined,
+    hasKernel: (name) => !(lookup(name) instanceof Error),
     synchronize() {},
     allocStats() {
       const s = allocStats();

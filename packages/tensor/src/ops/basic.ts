@@ -4,7 +4,7 @@
 import { record } from "../autograd/tape";
 import type { DType } from "../dtype";
 import { itemSize } from "../dtype";
-import { launch } from "../launch";
+import { k } from "../kernels";
 import { Tensor } from "../tensor";
 
 function requireF32(t: Tensor, op: string): void {
@@ -24,8 +24,8 @@ function sameShape(a: Tensor, b: Tensor, op: string): void {
 /** Set every element of a contiguous tensor to `value` in place; returns it. Not recorded. */
 export function fill(t: Tensor, value: number): Tensor {
   requireContiguous(t, "fill");
-  if (t.dtype === "f32") launch(t.backend, "fillF32", [t, value, t.numel]);
-  else if (value === 0) launch(t.backend, "memset0", [t, t.numel * itemSize(t.dtype)]);
+  if (t.dtype === "f32") k.fillF32(t.backend, { out: t, value, n: t.numel });
+  else if (value === 0) k.memset0(t.backend, { dst: t, bytes: t.numel * itemSize(t.dtype) });
   else throw new Error(`fill: ${t.dtype} tensors can only be filled with 0`);
   return t;
 }
@@ -68,8 +68,8 @@ export function copyInto(dst: Tensor, src: Tensor): Tensor {
     throw new Error(`copyInto: dtypes ${dst.dtype} and ${src.dtype} differ (use cast)`);
   if (src.isContiguous) {
     // The native multi-threaded copy for f32; other dtypes through the backend's byte copy.
-    if (dst.dtype === "f32") launch(dst.backend, "copyF32", [dst, src, dst.numel]);
-    else launch(dst.backend, "memcpy", [dst, src, dst.numel * itemSize(dst.dtype)]);
+    if (dst.dtype === "f32") k.copyF32(dst.backend, { out: dst, inp: src, n: dst.numel });
+    else k.memcpy(dst.backend, { dst, src, bytes: dst.numel * itemSize(dst.dtype) });
     return dst;
   }
   requireF32(src, "copyInto (strided)");
@@ -79,7 +79,9 @@ export function copyInto(dst: Tensor, src: Tensor): Tensor {
     c.shape.unshift(1);
     c.strides.unshift(0);
   }
-  launch(dst.backend, "copyStridedF32", [dst, src, ...c.shape, ...c.strides]);
+  const [D0, D1, D2, D3] = c.shape as [number, number, number, number];
+  const [s0, s1, s2, s3] = c.strides as [number, number, number, number];
+  k.copyStridedF32(dst.backend, { out: dst, inp: src, D0, D1, D2, D3, s0, s1, s2, s3 });
   return dst;
 }
 
@@ -105,7 +107,7 @@ export function add(a: Tensor, b: Tensor): Tensor {
   const ac = dense(a);
   const bc = dense(b);
   const out = Tensor.empty(a.shape, { device: a.device });
-  launch(a.backend, "residualForward", [out, ac, bc, out.numel]);
+  k.residualForward(a.backend, { out, a: ac, b: bc, n: out.numel });
   record("add", [a, b], [out]);
   return out;
 }
@@ -116,7 +118,7 @@ export function accumulate(dst: Tensor, src: Tensor): Tensor {
   requireContiguous(dst, "accumulate");
   requireF32(dst, "accumulate");
   const s = dense(src);
-  launch(dst.backend, "axpyF32", [dst, dst, s, 1, dst.numel]);
+  k.axpyF32(dst.backend, { out: dst, a: dst, b: s, alpha: 1, n: dst.numel });
   if (s !== src) s.dispose();
   return dst;
 }
@@ -126,7 +128,7 @@ export function scale(t: Tensor, alpha: number): Tensor {
   requireF32(t, "scale");
   const tc = dense(t);
   const out = Tensor.empty(t.shape, { device: t.device });
-  launch(t.backend, "scaleF32", [out, tc, alpha, out.numel]);
+  k.scaleF32(t.backend, { out, inp: tc, alpha, n: out.numel });
   record("scale", [t], [out], [], { alpha });
   return out;
 }
@@ -136,8 +138,8 @@ export function cast(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
   const tc = dense(t);
   const out = Tensor.empty(t.shape, { dtype, device: t.device });
-  if (t.dtype === "f32" && dtype === "bf16") launch(t.backend, "castF32ToBf16", [out, tc, out.numel]);
-  else if (t.dtype === "bf16" && dtype === "f32") launch(t.backend, "castBf16ToF32", [out, tc, out.numel]);
+  if (t.dtype === "f32" && dtype === "bf16") k.castF32ToBf16(t.backend, { out, inp: tc, n: out.numel });
+  else if (t.dtype === "bf16" && dtype === "f32") k.castBf16ToF32(t.backend, { out, inp: tc, n: out.numel });
   else throw new Error(`cast: ${t.dtype} -> ${dtype} is not supported (f32 <-> bf16 only)`);
   record("cast", [t], [out], [], { from: t.dtype });
   return out;
@@ -149,9 +151,9 @@ export function castInto(dst: Tensor, src: Tensor): Tensor {
   requireContiguous(dst, "castInto");
   requireContiguous(src, "castInto");
   if (src.dtype === "f32" && dst.dtype === "bf16")
-    launch(src.backend, "castF32ToBf16", [dst, src, dst.numel]);
+    k.castF32ToBf16(src.backend, { out: dst, inp: src, n: dst.numel });
   else if (src.dtype === "bf16" && dst.dtype === "f32")
-    launch(src.backend, "castBf16ToF32", [dst, src, dst.numel]);
+    k.castBf16ToF32(src.backend, { out: dst, inp: src, n: dst.numel });
   else throw new Error(`castInto: ${src.dtype} -> ${dst.dtype} is not supported`);
   return dst;
 }

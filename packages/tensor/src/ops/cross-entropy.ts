@@ -3,7 +3,7 @@
 // logits gradient in one pass. Kernel: kernels/cpu/cross-entropy.cc.
 
 import { record } from "../autograd/tape";
-import { launch } from "../launch";
+import { k } from "../kernels";
 import { Tensor } from "../tensor";
 import { dense } from "./basic";
 
@@ -19,7 +19,16 @@ export function crossEntropy(logits: Tensor, targets: Tensor, mask: Tensor | nul
   const lc = dense(logits);
   const loss = Tensor.empty([1], { device: logits.device });
   const lse = Tensor.empty([n], { device: logits.device });
-  launch(logits.backend, "crossEntropyForward", [loss, 0, lse, lc, targets, mask ?? 0, n, v]);
+  k.crossEntropyForward(logits.backend, {
+    loss,
+    losses: null,
+    lse,
+    logits: lc,
+    targets,
+    mask,
+    N: n,
+    V: v,
+  });
   record("crossEntropy", [logits, null, null], [loss], [lc, lse, targets, ...(mask ? [mask] : [])], { n, v });
   lse.dispose();
   return loss;

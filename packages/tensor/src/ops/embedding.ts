@@ -2,7 +2,7 @@
 // kernels/cpu/embedding.cc (its backward scatter-adds into the weight gradient).
 
 import { record } from "../autograd/tape";
-import { launch } from "../launch";
+import { k } from "../kernels";
 import { Tensor } from "../tensor";
 
 export function embedding(weight: Tensor, ids: Tensor): Tensor {
@@ -13,7 +13,7 @@ export function embedding(weight: Tensor, ids: Tensor): Tensor {
   const [v, c] = weight.shape as [number, number];
   const n = ids.numel;
   const out = Tensor.empty([...ids.shape, c], { device: weight.device });
-  launch(weight.backend, "embeddingForward", [out, ids, weight, n, c, v]);
+  k.embeddingForward(weight.backend, { out, ids, weight, N: n, C: c, V: v });
   record("embedding", [weight, null], [out], [ids], { n, c, v });
   return out;
 }

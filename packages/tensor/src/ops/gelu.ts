@@ -2,7 +2,7 @@
 // (neox-spec §1.1). Kernel: kernels/cpu/gelu.cc.
 
 import { record } from "../autograd/tape";
-import { launch } from "../launch";
+import { k } from "../kernels";
 import { Tensor } from "../tensor";
 import { dense } from "./basic";
 
@@ -10,7 +10,7 @@ export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
   const xc = dense(x);
   const out = Tensor.empty(x.shape, { device: x.device });
   const tanh = approximate === "tanh";
-  launch(x.backend, "geluForward", [out, xc, out.numel, tanh]);
+  k.geluForward(x.backend, { out, inp: xc, n: out.numel, tanhApprox: tanh });
   record("gelu", [x], [out], [xc], { tanh });
   return out;
 }

@@ -2,7 +2,7 @@
 // per-row mean and 1/std for the backward kernel. Kernel: kernels/cpu/layer-norm.cc.
 
 import { record } from "../autograd/tape";
-import { launch } from "../launch";
+import { k } from "../kernels";
 import { Tensor } from "../tensor";
 import { dense } from "./basic";
 
@@ -16,7 +16,7 @@ export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
   const out = Tensor.empty(x.shape, { device: x.device });
   const mean = Tensor.empty([n], { device: x.device });
   const rstd = Tensor.empty([n], { device: x.device });
-  launch(x.backend, "layernormForward", [out, mean, rstd, xc, weight ?? 0, bias ?? 0, n, c, eps]);
+  k.layernormForward(x.backend, { out, mean, rstd, inp: xc, weight, bias, N: n, C: c, eps });
   record("layerNorm", [x, weight, bias], [out], [xc, weight ?? xc, mean, rstd], {
     n,
     c,

@@ -4,7 +4,7 @@
 // gradients stay fp32 and land on the fp32 master weight.
 
 import { record } from "../autograd/tape";
-import { launch } from "../launch";
+import { k as kernels } from "../kernels";
 import { Tensor } from "../tensor";
 import { castInto, dense } from "./basic";
 
@@ -35,9 +35,10 @@ export function gemm(
   c: Tensor,
   ldc: number,
 ): void {
-  const kernel = a.dtype === "bf16" ? "gemmBf16" : "sgemm";
   if (a.dtype !== b.dtype) throw new Error(`gemm: operand dtypes ${a.dtype} and ${b.dtype} differ`);
-  launch(a.backend, kernel, [transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc]);
+  const args = { transA, transB, M: m, N: n, K: k, alpha, A: a, lda, B: b, ldb, beta, C: c, ldc };
+  if (a.dtype === "bf16") kernels.gemmBf16(a.backend, args);
+  else kernels.sgemm(a.backend, args);
 }
 
 export function toBf16(t: Tensor): Tensor {
@@ -61,7 +62,7 @@ export function linear(
   const xin = wc.dtype === "bf16" ? toBf16(xc) : xc;
   const y = Tensor.empty([...x.shape.slice(0, -1), m], { device: x.device });
   gemm(false, true, n, m, k, 1, xin, k, wc, k, 0, y, m);
-  if (bias) launch(x.backend, "biasAddForward", [y, y, bias, n, m]);
+  if (bias) kernels.biasAddForward(x.backend, { out: y, inp: y, bias, N: n, C: m });
   // Saves the GEMM operands as the GEMMs read them (bf16 x when lowp), for dW = dyᵀ·x and dx = dy·W.
   record("linear", [x, weight, bias], [y], [xin, wc], { n, k, m });
   if (xin !== xc) xin.dispose();

@@ -3,7 +3,8 @@
 // step touches no new memory; lr and the step count are Scalars a plan re-reads on each run.
 // Kernel: kernels/cpu/adamw.cc.
 
-import { launch, Scalar } from "../launch";
+import { k } from "../kernels";
+import { Scalar } from "../kernels/kernel";
 import { fill } from "../ops/basic";
 import { keep } from "../scope";
 import { Tensor } from "../tensor";
@@ -41,8 +42,7 @@ export class AdamW {
     this.weightDecay = opts.weightDecay ?? 0.01;
   }
 
-  // One native call for both groups: adamwStep(params[], grads[], m[], v[], sizes[], weightDecays[],
-  // lr, beta1, beta2, eps, step, gradScale), each list holding one flat range per group.
+  // One native call for both groups, each list holding one flat range per group.
   private launchUpdate(): void {
     const groups = [
       { range: this.params.decayRange, wd: this.weightDecay },
@@ -55,20 +55,20 @@ export class AdamW {
     const sizes = groups.map((g) => g.range.numel);
     const wds = groups.map((g) => g.wd);
     const [p, g, m, v] = lists as [Tensor[], Tensor[], Tensor[], Tensor[]];
-    launch(this.params.data.backend, "adamwStep", [
-      p,
-      g,
+    k.adamwStep(this.params.data.backend, {
+      params: p,
+      grads: g,
       m,
       v,
       sizes,
-      wds,
-      this.lr,
-      this.beta1,
-      this.beta2,
-      this.eps,
-      this.t,
-      1,
-    ]);
+      weightDecays: wds,
+      lr: this.lr,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      eps: this.eps,
+      step: this.t,
+      gradScale: 1,
+    });
     for (const list of lists) for (const t of list) t.dispose();
   }
 

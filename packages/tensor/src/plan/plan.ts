@@ -8,7 +8,13 @@
 
 import type { Backend, KernelArg, KernelFn } from "../backend/backend";
 import { itemSize } from "../dtype";
-import { type LaunchArg, type LaunchObserver, Scalar, setLaunchObserver } from "../launch";
+import {
+  type KernelDecl,
+  type LaunchArg,
+  type LaunchObserver,
+  Scalar,
+  setLaunchObserver,
+} from "../kernels/kernel";
 import { type Storage, Storage as StorageClass, type StorageObserver, setStorageObserver } from "../storage";
 import { Tensor } from "../tensor";
 import { assignOffsets, type Lifetime } from "./arena";
@@ -61,7 +67,7 @@ class Recorder implements LaunchObserver, StorageObserver {
     }
   }
 
-  launched(backend: Backend, kernel: string, args: readonly LaunchArg[]): void {
+  launched(backend: Backend, kernel: KernelDecl, args: readonly LaunchArg[]): void {
     if (this.backend && this.backend !== backend) {
       throw new Error(
         `Plan.record: launches on ${this.backend.device} and ${backend.device}; a plan runs on one device`,
@@ -87,7 +93,7 @@ class Recorder implements LaunchObserver, StorageObserver {
       }
       return buffer(a as Tensor);
     });
-    this.launches.push({ kernel, args: out });
+    this.launches.push({ kernel: kernel.name, args: out });
   }
 }
 

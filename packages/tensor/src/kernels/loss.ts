@@ -1,0 +1,40 @@
+// Softmax cross-entropy (kernels/cpu/cross-entropy.h) and the token embedding (embedding.h).
+// targets and ids are int32; a negative target marks an ignored row.
+
+import { declareKernels } from "./kernel";
+
+export const LOSS = declareKernels({
+  /** loss[0] = Σ CE·m / Σ m in fp32, m = mask·[target >= 0]; lse per row for the backward */
+  crossEntropyForward: {
+    loss: "out f32",
+    losses: "out? f32",
+    lse: "out? f32",
+    logits: "in f32",
+    targets: "in i32",
+    mask: "in? f32",
+    N: "size",
+    V: "size",
+  },
+  /** dlogits = dloss·m/Σm·(softmax - onehot); dlogits may be logits itself */
+  crossEntropyBackward: {
+    dlogits: "out f32",
+    logits: "in f32",
+    lse: "in f32",
+    targets: "in i32",
+    mask: "in? f32",
+    dloss: "scalar",
+    N: "size",
+    V: "size",
+  },
+  /** out[n, :] = weight[ids[n], :] */
+  embeddingForward: { out: "out f32", ids: "in i32", weight: "in f32", N: "size", C: "size", V: "size" },
+  /** dweight[ids[n], :] += dout[n, :] */
+  embeddingBackward: {
+    dweight: "inout f32",
+    dout: "in f32",
+    ids: "in i32",
+    N: "size",
+    C: "size",
+    V: "size",
+  },
+});
