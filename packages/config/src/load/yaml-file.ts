@@ -222,12 +222,11 @@ class Walker {
         continue;
       }
       if (!isScalar(keyNode) || keyNode.value === null || keyNode.value === undefined) {
+        const empty = !keyNode || (isScalar(keyNode) && (keyNode.value ?? null) === null);
         this.problem(
           keyNode ?? valueNode,
           prefix,
-          keyNode
-            ? `a key must be a plain word, not ${describeNode(keyNode)}`
-            : "a key is missing before ':'",
+          empty ? "a key is missing before ':'" : `a key must be a plain word, not ${describeNode(keyNode)}`,
         );
         continue;
       }

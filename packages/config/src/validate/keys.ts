@@ -88,8 +88,10 @@ function valueProblem(
   const bad = typeMismatch(value, decl.type);
   if (bad) return { kind: "type", key: path, ...where(path), message: `${path}: ${bad}` };
   const v = canonicalLiteral(value, decl.type);
-  const numeric = numericProblem(v, decl.type);
-  const range = numeric ? undefined : outOfRange(key, v);
+  // a size past its bound reads better as "out of range" than as "beyond 2^53"; NaN/∞ as "finite"
+  const finite = typeof v !== "number" || Number.isFinite(v);
+  const range = finite ? outOfRange(key, v) : undefined;
+  const numeric = range ? undefined : numericProblem(v, decl.type);
   if (numeric || range)
     return {
       kind: "range",

@@ -53,23 +53,20 @@ export function checkStruct(
       });
       continue;
     }
-    const bad = typeMismatch(v, fty) ?? numericProblem(v, fty);
-    if (bad) {
-      problems.push({
-        kind: typeMismatch(v, fty) ? "type" : "range",
-        key: p,
-        ...where(p),
-        message: `${p}: ${bad}`,
-      });
+    const wrong = typeMismatch(v, fty);
+    if (wrong) {
+      problems.push({ kind: "type", key: p, ...where(p), message: `${p}: ${wrong}` });
       continue;
     }
-    const range = outOfRange(`${rangeKey}.${k}`, v);
-    if (range)
+    const finite = typeof v !== "number" || Number.isFinite(v);
+    const range = finite ? outOfRange(`${rangeKey}.${k}`, v) : undefined;
+    const numeric = range ? undefined : numericProblem(v, fty);
+    if (range || numeric)
       problems.push({
         kind: "range",
         key: p,
         ...where(p),
-        message: `${p}: ${preview(v, 60)} is out of range (expected ${range})`,
+        message: range ? `${p}: ${preview(v, 60)} is out of range (expected ${range})` : `${p}: ${numeric}`,
       });
     const inner = structOf(fty);
     if (inner && isPlainObject(v))
