@@ -107,30 +107,36 @@ function specOf(key: string, kind: ArgKind): ArgSpec {
   return { key, kind, tensor };
 }
 
-function checkTensor(name: string, spec: ArgSpec, t: Tensor): number {
-  const elem = spec.tensor!.elem;
-  if (elem !== "bytes" && t.dtype !== elem) throw new Error(`${name}: ${spec.key} must be ${elem}, got ${t}`);
-  return t.address;
-}
+type Resolve = (value: unknown) => KernelArg;
 
-// The native value of one argument; throws naming the kernel and argument when it is unusable.
-function resolve(name: string, spec: ArgSpec, value: unknown): KernelArg {
-  if (spec.tensor) {
-    if (value === null || value === undefined) {
-      if (spec.tensor.optional) return 0;
-      throw new Error(`${name}: ${spec.key} is required (got ${value})`);
-    }
-    if (spec.tensor.list) return (value as readonly Tensor[]).map((t) => checkTensor(name, spec, t));
-    return checkTensor(name, spec, value as Tensor);
+// The native value of one argument, chosen once per declared argument; it throws naming the
+// kernel and argument when a value is unusable.
+function resolverOf(name: string, spec: ArgSpec): Resolve {
+  const { key, kind, tensor } = spec;
+  if (tensor) {
+    const { elem, optional, list } = tensor;
+    const address = (t: Tensor): number => {
+      if (elem !== "bytes" && t.dtype !== elem) throw new Error(`${name}: ${key} must be ${elem}, got ${t}`);
+      return t.address;
+    };
+    return (value) => {
+      if (value === null || value === undefined) {
+        if (optional) return 0;
+        throw new Error(`${name}: ${key} is required (got ${value})`);
+      }
+      return list ? (value as readonly Tensor[]).map(address) : address(value as Tensor);
+    };
   }
-  if (spec.kind === "scalar") return value instanceof Scalar ? value.value : (value as number);
-  if ((spec.kind === "size" || spec.kind === "int") && !Number.isInteger(value)) {
-    throw new Error(`${name}: ${spec.key} must be an integer, got ${value}`);
+  if (kind === "scalar") return (value) => (value instanceof Scalar ? value.value : (value as number));
+  if (kind === "size" || kind === "int") {
+    return (value) => {
+      if (!Number.isInteger(value)) throw new Error(`${name}: ${key} must be an integer, got ${value}`);
+      if (kind === "size" && (value as number) < 0)
+        throw new Error(`${name}: ${key} must be >= 0, got ${value}`);
+      return value as number;
+    };
   }
-  if (spec.kind === "size" && (value as number) < 0) {
-    throw new Error(`${name}: ${spec.key} must be >= 0, got ${value}`);
-  }
-  return value as KernelArg;
+  return (value) => value as KernelArg;
 }
 
 /** One typed launcher per kernel of `signatures` (keys are the kernels' native names). */
@@ -144,8 +150,10 @@ export function declareKernels<D extends Record<string, Signature>>(
 
 function launcher<S extends Signature>(name: string, signature: S): Launcher<S> {
   const specs = Object.entries(signature).map(([key, kind]) => specOf(key, kind));
+  const keys = specs.map((s) => s.key);
+  const resolvers = specs.map((s) => resolverOf(name, s));
   const decl: KernelDecl = { name, args: specs };
-  // Bound once per backend: a launch is one property read per argument and the native call.
+  // Bound once per backend: a launch reads each argument once, checks it and calls native code.
   let bound: Backend | null = null;
   let fn: KernelFn | null = null;
   const launch = (backend: Backend, args: KernelArgs<S>): void => {
@@ -154,8 +162,8 @@ function launcher<S extends Signature>(name: string, signature: S): Launcher<S> 
       bound = backend;
     }
     const given = args as Readonly<Record<string, unknown>>;
-    const native = new Array<KernelArg>(specs.length);
-    for (let i = 0; i < specs.length; i++) native[i] = resolve(name, specs[i]!, given[specs[i]!.key]);
+    const native = new Array<KernelArg>(keys.length);
+    for (let i = 0; i < keys.length; i++) native[i] = resolvers[i]!(given[keys[i]!]);
     if (observer) {
       // Null optional tensors become the null address; everything else as the op passed it.
       const symbolic = specs.map((s, i) => (given[s.key] ?? native[i]) as LaunchArg);
