@@ -72,14 +72,55 @@ describe("IndexedDatasetWriter commit", () => {
 
     const second = IndexedDatasetWriter.create(prefix, { vocabSize: 100 });
     second.addDocument([4, 5, 6, 7, 8]);
-    // While it writes, its temporaries are named <final>.tmp-<pid>-<tag>, so a later run can tell
-    // whose they are.
-    expect(readdirSync(d).filter((f) => f.includes(".tmp-"))).toEqual([
-      expect.stringMatching(new RegExp(`^ds\\.bin\\.tmp-${process.pid}-[0-9a-z]+$`)),
-    ]);
+    // While it writes, its temporaries (the .bin, the .idx with its sizes so far, doc_idx) are named
+    // <final>.tmp-<pid>-<tag>, so a later run can tell whose they are.
+    const tmp = (ext: string) =>
+      expect.stringMatching(new RegExp(`^ds\\.${ext}\\.tmp-${process.pid}-[0-9a-z]+$`));
+    expect(readdirSync(d).filter((f) => f.includes(".tmp-"))).toEqual(
+      expect.arrayContaining([tmp("bin"), tmp("idx"), tmp("idx")]),
+    );
+    expect(readdirSync(d).filter((f) => f.includes(".tmp-")).length).toBe(3);
     second.abort();
     expect(readdirSync(d).sort()).toEqual(["ds.bin", "ds.idx"]);
     expect([readFileSync(`${prefix}.bin`), readFileSync(`${prefix}.idx`)]).toEqual(before);
+  });
+
+  it("sizes, pointers and doc_idx cross the writer's 65536-entry chunks intact", () => {
+    const prefix = join(fresh("chunks"), "ds");
+    const w = IndexedDatasetWriter.create(prefix, { dtype: "int32" });
+    const items = 150_000;
+    for (let i = 0; i < items; i++) {
+      w.addItem(Array.from({ length: i % 7 }, (_, k) => i + k));
+      if (i % 3 === 2) w.endDocument();
+    }
+    w.finalize();
+    const ds = IndexedDataset.open(prefix);
+    try {
+      expect(ds.length).toBe(items);
+      let pointer = 0;
+      for (const i of [0, 1, 65_535, 65_536, 65_537, 131_072, items - 1]) {
+        expect(ds.size(i)).toBe(i % 7);
+        expect(Array.from(ds.get(i) as Int32Array)).toEqual(Array.from({ length: i % 7 }, (_, k) => i + k));
+      }
+      for (let i = 0; i < 70_000; i++) pointer += (i % 7) * 4;
+      expect(ds.pointer(70_000)).toBe(pointer);
+      const docIdx = ds.docIdx();
+      expect(docIdx.length).toBe(items / 3 + 1);
+      expect([docIdx[0], docIdx[1], docIdx[40_000], docIdx.at(-1)]).toEqual([0, 3, 120_000, items]);
+    } finally {
+      ds.close();
+    }
+  });
+
+  it("memory does not grow with the number of documents (sizes and doc_idx go to disk as they come)", () => {
+    const w = IndexedDatasetWriter.create(join(fresh("memory"), "ds"), { vocabSize: 100 });
+    const one = [1];
+    for (let d = 0; d < 100_000; d++) w.addDocument(one); // buffers in use
+    const before = process.memoryUsage().arrayBuffers;
+    for (let d = 0; d < 2_000_000; d++) w.addDocument(one);
+    // Held in memory, 2M documents would add 24 MB (int32 size + float64 doc_idx each, grown by doubling).
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(4 << 20);
+    w.finalize();
   });
 
   it("a directory that does not exist is named in the error, and no temporary is left registered", () => {
@@ -148,6 +189,7 @@ describe("IndexedDatasetWriter commit", () => {
         const end = ds.pointer(last) + ds.size(last) * 2; // uint16 items
         expect(end).toBe(5 * 4 * 2); // where the old .idx says the data ends
         expect(end).not.toBe(ds.binBytes); // ... which is not where the new .bin ends: detectable
+        expect(ds.validate().notes.join(" ")).toMatch(/after the last item|trailing/);
       } finally {
         ds.close();
       }
