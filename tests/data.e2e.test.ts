@@ -1,9 +1,18 @@
 // `neox data inspect|samples` run as a user runs them. Expected fingerprints come from the numpy
 // re-implementation of GPT-NeoX's index building (tools/fixtures/data/make_fixtures.py), and the datasets
 // from the independent numpy .bin/.idx writer (tools/fixtures/data/write_indexed.py).
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { IndexedDatasetWriter } from "@neox/data-mmap";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, runNeox } from "./helpers/run-neox";
 
@@ -229,5 +238,182 @@ describe("neox data samples CONFIGS", () => {
       expect(c.num_samples).toBe(BLEND.components[k].num_samples);
       expect(c.shuffle_idx_sha256).toBe(BLEND.components[k].shuffle_idx_sha256);
     });
+  });
+});
+
+// Hostile and absurd input: each is refused with one line on stderr (a usage error adds the usage after
+// it), no stack trace, a non-zero exit, and nothing written beside the data.
+function oneLine(r: { code: number; stderr: string }, code: number, want: RegExp): void {
+  expect(r.code, r.stderr).toBe(code);
+  const lines = r.stderr.split("\n").filter((l) => l.length > 0);
+  expect(lines[0]).toMatch(want);
+  if (code === 1) expect(lines, r.stderr).toHaveLength(1);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+}
+
+/** A copy of case-random-60-docs with sizes[10] absurd, pointers[30] absurd and doc_idx[5] decreasing. */
+function corrupted(dir: string): string {
+  const p = dataset("case-random-60-docs", dir);
+  const b = readFileSync(`${p}.idx`);
+  const len = Number(b.readBigUInt64LE(18));
+  b.writeInt32LE(2147483647, 34 + 4 * 10);
+  b.writeBigInt64LE(2n ** 40n, 34 + 4 * len + 8 * 30);
+  b.writeBigInt64LE(3n, 34 + 12 * len + 8 * 5);
+  writeFileSync(`${p}.idx`, b);
+  return p;
+}
+
+describe("neox data with a corrupt index", () => {
+  it("inspect lists every problem, exits 1 with one line on stderr; --json carries them", () => {
+    const p = corrupted(mkdtempSync(join(tmp, "corrupt-")));
+    const r = runNeox(["data", "inspect", p]);
+    oneLine(
+      r,
+      1,
+      /^neox data inspect: .*case-random-60-docs: 3 problems; the first: .*\.idx: sizes\[10\] at byte 74: /,
+    );
+    expect(r.stdout).toMatch(/^problems \(3\):$/m);
+    expect(r.stdout).toMatch(/pointers\[30\] at byte \d+: expected \d+ .*, found 1099511627776$/m);
+    expect(r.stdout).toMatch(/doc_idx\[5\] at byte \d+: expected >= doc_idx\[4\] = 4 .*, found 3$/m);
+    const j = runNeox(["data", "inspect", p, "--json"]);
+    expect(j.code).toBe(1);
+    const out = JSON.parse(j.stdout) as {
+      problem_count: number;
+      problems: { field: string; offset: number }[];
+    };
+    expect(out.problem_count).toBe(3);
+    expect(out.problems.map((x) => x.field)).toEqual(["sizes[10]", "pointers[30]", "doc_idx[5]"]);
+    expect(out.problems[0]!.offset).toBe(74);
+  });
+
+  it("samples refuses it before writing any cache", () => {
+    const dir = mkdtempSync(join(tmp, "corrupt-samples-"));
+    const p = corrupted(dir);
+    const idx = mkdtempSync(join(tmp, "corrupt-idx-"));
+    const base = ["data", "samples", p, "--seq-length", "8", "--seed", "1", "--num-samples", "5"];
+    const r = runNeox([...base, "--index-dir", idx]);
+    oneLine(
+      r,
+      1,
+      /^neox data samples: .*\.idx: sizes\[10\] at byte 74: .*\(and 2 more problems in this index\); `neox data inspect` lists every problem/,
+    );
+    expect(readdirSync(idx)).toEqual([]);
+    expect(readdirSync(dir).sort()).toEqual(["case-random-60-docs.bin", "case-random-60-docs.idx"]);
+  });
+
+  it("a header that is not an index is one problem, not a crash", () => {
+    const p = dataset("corpus-u8", mkdtempSync(join(tmp, "header-")));
+    writeFileSync(`${p}.idx`, "MMIDIDX\0\0 but then nothing sensible");
+    const r = runNeox(["data", "inspect", p, "--json"]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).problems[0].field).toBe("version");
+    oneLine(r, 1, /^neox data inspect: .*corpus-u8: 1 problem: .*\.idx: version at byte 9: /);
+  });
+});
+
+describe("neox data samples with absurd arguments", () => {
+  const dir = mkdtempSync(join(tmp, "absurd-"));
+  const p = dataset("case-random-60-docs", dir);
+  const tokens = Number(json(["data", "inspect", p, "--json"]).tokens);
+  const run = (flags: Record<string, string>) =>
+    runNeox([
+      "data",
+      "samples",
+      p,
+      ...Object.entries({ "--seq-length": "8", "--seed": "1", "--num-samples": "5", ...flags }).flat(),
+    ]);
+
+  it("a --seq-length longer than all the tokens, naming the largest the documents serve", () => {
+    oneLine(
+      run({ "--seq-length": "100000000" }),
+      1,
+      new RegExp(
+        `^neox data samples: --seq-length 100000000: documents \\[0, 60\\) of .* hold ${tokens} tokens, .*; the largest --seq-length they serve is ${tokens - 1}$`,
+      ),
+    );
+  });
+
+  it("a --num-samples beyond 2^53 tokens, naming the largest this machine serves", () => {
+    oneLine(
+      run({ "--num-samples": "9007199254740991" }),
+      1,
+      /^neox data samples: --num-samples 9007199254740991: num_samples × seq_length \(8\) is beyond 2\^53 tokens.*; the largest num_samples that fits is \d+ \(dataset .*, train\)$/,
+    );
+  });
+
+  it("numbers that are not decimal integers, or out of range", () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [
+        { "--num-samples": "1e15" },
+        /--num-samples expects an integer >= 0 written in decimal digits, got "1e15"/,
+      ],
+      [{ "--num-samples": "0x10" }, /got "0x10"/],
+      [{ "--num-samples": "-5" }, /got "-5"/],
+      [
+        { "--seq-length": "8.5" },
+        /--seq-length expects an integer >= 2 written in decimal digits, got "8.5"/,
+      ],
+      [{ "--seq-length": "NaN" }, /got "NaN"/],
+      [{ "--seq-length": "1" }, /--seq-length expects an integer >= 2, got 1/],
+      [{ "--seed": "" }, /--seed expects an integer >= 0 written in decimal digits, got ""/],
+      [{ "--seed": "4294967296" }, /--seed 4294967296 is beyond 4294967295/],
+      [{ "--num-samples": "99999999999999999999" }, /--num-samples 99999999999999999999 is beyond 2\^53/],
+    ];
+    for (const [flags, want] of cases)
+      oneLine(run(flags), 2, new RegExp(`^neox data samples: .*${want.source}`));
+    expect(readdirSync(dir).filter((f) => f.endsWith(".npy") || f.includes(".tmp-"))).toEqual([]);
+  });
+
+  it("datasets with no items or no tokens", () => {
+    const d = mkdtempSync(join(tmp, "empty-"));
+    IndexedDatasetWriter.create(join(d, "none"), { dtype: "uint16" }).finalize();
+    const w = IndexedDatasetWriter.create(join(d, "blank"), { dtype: "uint16" });
+    for (let i = 0; i < 3; i++) w.addDocument([]);
+    w.finalize();
+    expect(runNeox(["data", "inspect", join(d, "none")]).code).toBe(0);
+    const args = ["--seq-length", "8", "--seed", "1", "--num-samples", "5"];
+    oneLine(
+      runNeox(["data", "samples", join(d, "none"), ...args]),
+      1,
+      /^neox data samples: documents \[0, 0\): the dataset has no items, so there is nothing to sample/,
+    );
+    oneLine(
+      runNeox(["data", "samples", join(d, "blank"), ...args]),
+      1,
+      /^neox data samples: documents \[0, 3\): hold 0 token\(s\); a GPT2Dataset needs at least 2/,
+    );
+    expect(readdirSync(d).filter((f) => f.endsWith(".npy"))).toEqual([]);
+  });
+
+  it("blend weights that are negative, 0 or not a number, from a config", () => {
+    const d = mkdtempSync(join(tmp, "weights-"));
+    const a = dataset("blend-0", d);
+    const b = dataset("blend-1", d);
+    const cfg = (weights: string) => {
+      const f = join(d, `w${Math.random().toString(36).slice(2)}.yml`);
+      writeFileSync(
+        f,
+        [
+          `train_data_paths: [${a}, ${b}]`,
+          `valid_data_paths: [${a}]`,
+          `test_data_paths: [${a}]`,
+          `train_data_weights: ${weights}`,
+          "seq_length: 8",
+          "seed: 1",
+          "train_iters: 2",
+          "train_batch_size: 2",
+          "",
+        ].join("\n"),
+      );
+      return f;
+    };
+    const cases: [string, RegExp][] = [
+      ["[1, -0.5]", /^neox data samples: train_data_weights\[1\] -0\.5: expected a finite number > 0/],
+      ["[0, 1]", /^neox data samples: train_data_weights\[0\] 0: a weight of 0 still draws from the dataset/],
+      // the config layer already refuses NaN, naming the file and line
+      ["[1, .nan]", /^neox data samples: .*\.yml:\d+: .*train_data_weights.*NaN/],
+    ];
+    for (const [weights, want] of cases) oneLine(runNeox(["data", "samples", cfg(weights)]), 1, want);
+    expect(readdirSync(d).filter((f) => f.endsWith(".npy"))).toEqual([]);
   });
 });
