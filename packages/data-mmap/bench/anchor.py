@@ -5,10 +5,12 @@ index_build: doc_idx and shuffle_idx exactly as GPT-NeoX builds them (np.random.
 np.save); sample_idx (a C++ loop in GPT-NeoX's helpers.cpp) by an equivalent vectorised numpy
 searchsorted in chunks, so the anchor runs at C speed without compiling GPT-NeoX's extension.
 random_reads: GPT2Dataset.__getitem__'s slicing over np.memmap of the .bin and the .npy caches loaded
-with mmap_mode="r", as GPT-NeoX reads them.
+with mmap_mode="r", as GPT-NeoX reads them; the sample indices come from SAMPLES_FILE (int32, written by
+bench/reads.ts), the first WARMUP untimed, then PASSES passes of PER_PASS, each timed in wall and CPU
+time. One Python thread.
 
 usage: anchor.py build PREFIX NUM_SAMPLES SEQ_LENGTH SEED OUT_DIR
-       anchor.py reads PREFIX STEM SEQ_LENGTH COUNT SEED
+       anchor.py reads PREFIX STEM SEQ_LENGTH SAMPLES_FILE WARMUP PASSES PER_PASS
 Prints one JSON object.
 """
 
@@ -70,7 +72,7 @@ def build(prefix, num_samples, seq, seed, out):
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def reads(prefix, stem, seq, count, seed):
+def reads(prefix, stem, seq, samples_file, warmup, passes, per_pass):
     dtype, sizes, pointers = read_idx(prefix)
     data = np.memmap(prefix + ".bin", mode="r", dtype=np.uint8)
     doc_idx = np.load(stem + "_doc_idx.npy", mmap_mode="r")
@@ -93,17 +95,24 @@ def reads(prefix, stem, seq, count, seed):
             out = np.concatenate(parts)
         return np.array(out[: seq + 1], dtype=np.int64)
 
-    order = np.random.RandomState(seed).randint(0, len(shuffle_idx) - 1, size=count)
-    t0 = time.time()
-    for i in order:
-        item(int(i))
-    dt = time.time() - t0
-    return {"seconds": dt, "samples_per_second": count / dt}
+    # The same sample indices as ours (written by bench/reads.ts), the same warm-up and passes.
+    samples = np.fromfile(samples_file, dtype="<i4").tolist()
+
+    def timed(lo, hi):
+        t0, c0 = time.perf_counter(), time.process_time()
+        for i in samples[lo:hi]:
+            item(i)
+        return {"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0}
+
+    warm = timed(0, warmup)
+    timed_passes = [timed(warmup + p * per_pass, warmup + (p + 1) * per_pass) for p in range(passes)]
+    token_sum = sum(int(item(i).sum()) for i in samples[warmup : warmup + per_pass])
+    return {"warmup": warm, "passes": timed_passes, "token_sum": token_sum}
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "build":
         r = build(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
     else:
-        r = reads(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
+        r = reads(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], *map(int, sys.argv[6:9]))
     print(json.dumps(r))

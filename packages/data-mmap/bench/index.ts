@@ -1,8 +1,11 @@
 // `pnpm bench:data` (this package's part): index build time and peak RSS for a Pythia-scale synthetic
-// dataset (10M documents, 146,432,000 samples of 2049 tokens), and random sample reads per second, each
-// next to GPT-NeoX's numpy path on the same files (bench/anchor.py, /usr/bin/python3 with numpy).
-// Writes `index_build` and `random_reads` into <repo>/bench-results/data.json (read, merge, write).
-// `--small` runs a 100x smaller build for a quick check.
+// dataset (10M documents, 146,432,000 samples of 2049 tokens), and random sample reads per second
+// (bench/reads.ts, in a process of its own), each next to GPT-NeoX's numpy path on the same files
+// (bench/anchor.py under /usr/bin/python3; needs Debian python3-numpy, which `pnpm install` does not
+// install: without it the anchor columns say so and our own rows still run). Everything is single
+// threaded on both sides. Prints the machine, the units and a table; writes `machine`, `index_build`,
+// `random_reads` and `dataset_write` into <repo>/bench-results/data.json (read, merge, write).
+// `--small` runs a 100x smaller index build for a quick check (the reads are the same).
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
@@ -22,8 +25,10 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { encodeIdxHeader, GPT2Dataset, IndexedDataset, IndexedDatasetWriter } from "../src/index";
+import { encodeIdxHeader, GPT2Dataset, IndexedDataset } from "../src/index";
 import { encodeInt64 } from "../src/int64";
+import { describeMachine, machine, numpyStatus, PYTHON } from "./machine";
+import type { Pass, ReadsResult } from "./reads";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, "../../..");
@@ -90,26 +95,54 @@ function sha256File(path: string, skip = 0): string {
   return h.digest("hex");
 }
 
-interface AnchorResult {
+interface BuildAnchor {
   seconds: number;
   cpu_seconds: number;
   peak_rss_mb: number;
-  samples_per_second: number;
+}
+interface ReadsAnchor {
+  warmup: Pass;
+  passes: Pass[];
+  token_sum: number;
 }
 
-function anchor(args: string[]): AnchorResult | null {
-  const r = spawnSync("/usr/bin/python3", [join(HERE, "anchor.py"), ...args], {
-    encoding: "utf8",
-    maxBuffer: 1 << 20,
-  });
+/** Runs anchor.py; null (with the reason on stderr) when it fails. */
+function anchor<T>(args: string[]): T | null {
+  const r = spawnSync(PYTHON, [join(HERE, "anchor.py"), ...args], { encoding: "utf8", maxBuffer: 1 << 20 });
   if (r.status !== 0) {
-    process.stderr.write(
-      `anchor skipped: /usr/bin/python3 anchor.py ${args[0]} failed: ${r.stderr || r.error}\n`,
-    );
+    process.stderr.write(`numpy anchor ${args[0]} failed: ${r.stderr || r.error}\n`);
     return null;
   }
-  return JSON.parse(r.stdout) as AnchorResult;
+  return JSON.parse(r.stdout) as T;
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+/** Samples per second of the median pass, by wall clock and by CPU time. */
+function rates(passes: Pass[], perPass: number): { wall: number; cpu: number; min: number; max: number } {
+  const walls = passes.map((p) => perPass / p.seconds);
+  return {
+    wall: perPass / median(passes.map((p) => p.seconds)),
+    cpu: perPass / median(passes.map((p) => p.cpu_seconds)),
+    min: Math.min(...walls),
+    max: Math.max(...walls),
+  };
+}
+
+const host = machine();
+const numpy = numpyStatus();
+const anchorRuns = "version" in numpy;
+console.log(`data-mmap bench: ${describeMachine(host)}`);
+console.log(
+  anchorRuns
+    ? `anchor: GPT-NeoX's numpy path, ${PYTHON} with numpy ${numpy.version}`
+    : `anchor: not run: ${numpy.missing}`,
+);
+console.log(
+  "threads: 1 on each side (our JS main thread; one Python thread, numpy does no multithreaded work here)",
+);
+console.log(
+  "units: s = wall-clock seconds; CPU s = user + system seconds; MiB = 2^20 bytes; a sample = 2049 tokens (seq_length 2048 + 1); Mtokens = 10^6 tokens",
+);
 
 const work = mkdtempSync(join(process.env.NEOX_BENCH_DIR ?? tmpdir(), "neox-bench-data-"));
 try {
@@ -133,7 +166,9 @@ try {
   const files = ds.index.files!;
   ds.close();
   indexed.close();
-  const a = anchor(["build", prefix, String(SAMPLES), String(SEQ), String(SEED), work]);
+  const a = anchorRuns
+    ? anchor<BuildAnchor>(["build", prefix, String(SAMPLES), String(SEQ), String(SEED), work])
+    : null;
   let identical: boolean | null = null;
   if (a) {
     identical =
@@ -150,43 +185,39 @@ try {
   rmSync(`${prefix}.bin`);
   rmSync(`${prefix}.idx`);
 
-  // ---- random_reads ----------------------------------------------------------------------------
-  const rp = join(work, "reads_text_document");
-  const rand = lcg(11);
-  const w = IndexedDatasetWriter.create(rp, { vocabSize: 50277 });
-  const doc = new Uint16Array(4000);
-  const tw = performance.now();
-  let written = 0;
-  for (let d = 0; d < 50_000; d++) {
-    const n = 1 + (rand() % 4000);
-    for (let k = 0; k < n; k++) doc[k] = rand() % 50277;
-    w.addDocument(doc.subarray(0, n));
-    written += n;
-  }
-  w.finalize();
-  const writeSeconds = (performance.now() - tw) / 1000;
-  const rds = IndexedDataset.open(rp);
-  const rset = GPT2Dataset.build(rds, {
-    name: "train",
-    numSamples: 40_000,
-    seqLength: SEQ,
-    seed: SEED,
-    indexDir: work,
+  // ---- random_reads: a fresh process (see reads.ts), then the anchor on the same files and samples ----
+  const child = spawnSync(process.execPath, [...process.execArgv, join(HERE, "reads.ts"), work], {
+    encoding: "utf8",
+    maxBuffer: 1 << 20,
+    stdio: ["ignore", "pipe", "inherit"],
   });
-  const COUNT = 20_000;
-  const pick = lcg(3);
-  const out = new Int32Array(SEQ + 1);
-  const tr = performance.now();
-  for (let i = 0; i < COUNT; i++) rset.getItem(pick() % rset.length, out);
-  const readSeconds = (performance.now() - tr) / 1000;
-  const stem = rset.index.files!.docIdx.replace(/_doc_idx\.npy$/, "");
-  rset.close();
-  rds.close();
-  const ar = anchor(["reads", rp, stem, String(SEQ), String(COUNT), "3"]);
+  if (child.status !== 0) throw new Error(`bench/reads.ts failed (exit ${child.status})`);
+  const ours = JSON.parse(child.stdout) as ReadsResult;
+  const PER_PASS = ours.samples_per_pass;
+  const ar = anchorRuns
+    ? anchor<ReadsAnchor>([
+        "reads",
+        ours.prefix,
+        ours.stem,
+        String(ours.seq_length),
+        ours.samples_file,
+        String(ours.warmup_samples),
+        String(ours.passes.length),
+        String(PER_PASS),
+      ])
+    : null;
+  const r = rates(ours.passes, PER_PASS);
+  const rAnchor = ar ? rates(ar.passes, PER_PASS) : null;
 
   // ---- report ----------------------------------------------------------------------------------
-  const rate = COUNT / readSeconds;
+  const written = ours.write.tokens / ours.write.seconds;
+  const missing = anchorRuns ? "failed" : "not run";
   const results = {
+    machine: {
+      ...host,
+      numpy: anchorRuns ? numpy.version : null,
+      anchor_missing: anchorRuns ? null : numpy.missing,
+    },
     index_build: {
       documents: DOCS,
       tokens,
@@ -204,42 +235,80 @@ try {
       identical_to_anchor: identical,
     },
     random_reads: {
-      seq_length: SEQ,
-      samples: COUNT,
-      samples_per_second: rate,
+      protocol:
+        "fresh process; index loaded from its .npy caches; page cache warm; the same sample indices on both sides; warm-up reads untimed, then timed passes; rate = samples / median pass",
+      seq_length: ours.seq_length,
+      dataset_samples: ours.length,
+      bin_bytes: ours.bin_bytes,
+      warmup_samples: ours.warmup_samples,
+      passes: ours.passes.length,
+      samples_per_pass: PER_PASS,
+      samples_per_second: r.wall,
+      samples_per_cpu_second: r.cpu,
+      pass_rates: ours.passes.map((p) => PER_PASS / p.seconds),
+      warmup_samples_per_second: ours.warmup_samples / ours.warmup.seconds,
       anchor: "GPT-NeoX GPT2Dataset.__getitem__ over np.memmap",
-      anchor_samples_per_second: ar?.samples_per_second ?? null,
-      ratio_vs_anchor: ar ? rate / ar.samples_per_second : null,
+      anchor_samples_per_second: rAnchor?.wall ?? null,
+      anchor_samples_per_cpu_second: rAnchor?.cpu ?? null,
+      anchor_pass_rates: ar ? ar.passes.map((p) => PER_PASS / p.seconds) : null,
+      anchor_warmup_samples_per_second: ar ? ours.warmup_samples / ar.warmup.seconds : null,
+      ratio_vs_anchor: rAnchor ? r.wall / rAnchor.wall : null,
+      ratio_cpu_vs_anchor: rAnchor ? r.cpu / rAnchor.cpu : null,
+      same_tokens_as_anchor: ar ? ar.token_sum === ours.token_sum : null,
     },
-    dataset_write: { tokens: written, seconds: writeSeconds, tokens_per_second: written / writeSeconds },
+    dataset_write: { tokens: ours.write.tokens, seconds: ours.write.seconds, tokens_per_second: written },
   };
-  const fmt = (x: number | null | undefined, d = 2) => (x === null || x === undefined ? "-" : x.toFixed(d));
+  const fmt = (x: number | null | undefined, d = 2) =>
+    x === null || x === undefined ? missing : x.toFixed(d);
+  const ratio = (x: number | null, what: string) => (x === null ? "" : `${x.toFixed(2)}x ${what}`);
   const rows = [
-    ["what", "neox-ts", "anchor", "ratio"],
+    ["what", "neox-ts", "numpy anchor", "ours vs anchor"],
     [
       `index build (${DOCS} docs, ${SAMPLES} samples), s`,
       fmt(buildSeconds),
       fmt(a?.seconds),
-      `${fmt(results.index_build.ratio_time_vs_anchor)}x time`,
+      ratio(results.index_build.ratio_time_vs_anchor, "the time"),
     ],
     [
-      `index build CPU time, s`,
+      "index build, CPU s",
       fmt(buildCpu),
       fmt(a?.cpu_seconds),
-      `${fmt(results.index_build.ratio_cpu_vs_anchor)}x CPU`,
+      ratio(results.index_build.ratio_cpu_vs_anchor, "the CPU time"),
     ],
-    ["index build peak RSS, MB", fmt(peakMb, 0), fmt(a?.peak_rss_mb, 0), ""],
-    ["index identical to numpy's", String(identical ?? "-"), "", ""],
+    ["index build peak RSS, MiB", fmt(peakMb, 0), fmt(a?.peak_rss_mb, 0), ""],
+    ["index identical to numpy's", identical === null ? missing : String(identical), "", ""],
     [
-      "random sample reads, samples/s",
-      fmt(rate, 0),
-      fmt(ar?.samples_per_second, 0),
-      `${fmt(results.random_reads.ratio_vs_anchor)}x`,
+      `random sample reads, samples/s (median of ${ours.passes.length} x ${PER_PASS})`,
+      fmt(r.wall, 0),
+      fmt(rAnchor?.wall, 0),
+      ratio(results.random_reads.ratio_vs_anchor, "the rate"),
     ],
-    ["dataset write, Mtokens/s", fmt(written / writeSeconds / 1e6), "", ""],
+    [
+      "  passes, slowest..fastest, samples/s",
+      `${r.min.toFixed(0)}..${r.max.toFixed(0)}`,
+      rAnchor ? `${rAnchor.min.toFixed(0)}..${rAnchor.max.toFixed(0)}` : missing,
+      "",
+    ],
+    [
+      "random sample reads, samples per CPU s",
+      fmt(r.cpu, 0),
+      fmt(rAnchor?.cpu, 0),
+      ratio(results.random_reads.ratio_cpu_vs_anchor, "the rate"),
+    ],
+    [
+      "same tokens read as the anchor",
+      ar ? String(results.random_reads.same_tokens_as_anchor) : missing,
+      "",
+      "",
+    ],
+    ["dataset write (fsynced), Mtokens/s", fmt(written / 1e6), "", ""],
   ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join("  "));
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  console.log(
+    `\nrandom reads: ${ours.length} samples over a ${(ours.bin_bytes / 2 ** 20).toFixed(0)} MiB .bin in the page cache; each side a fresh process with the index loaded from its .npy caches, the same ${ours.warmup_samples} warm-up samples (untimed) and ${ours.passes.length} x ${PER_PASS} timed ones`,
+  );
+  for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join("  "));
+  if (!anchorRuns) console.log(`numpy anchor not run: ${numpy.missing}`);
 
   const outDir = join(REPO, "bench-results");
   mkdirSync(outDir, { recursive: true });
