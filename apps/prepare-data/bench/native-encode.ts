@@ -1,20 +1,35 @@
-// Hugging Face's native `tokenizers` (Rust, the engine GPT-NeoX's HFTokenizer runs) encoding the
-// benchmark corpus: raw encode only (tokenizer loaded and documents in memory before the clock starts),
-// batches of documents through encodeBatch, ids read back. The thread count is RAYON_NUM_THREADS, set
-// by the parent, since Rayon sizes its pool once per process.
-// usage: native-encode.ts TOKENIZER_JSON CORPUS_JSONL   -> prints {"seconds": s, "tokens": n}
+// Hugging Face's native `tokenizers` (Rust, the engine GPT-NeoX's HFTokenizer runs; the npm package is a
+// devDependency, so `pnpm install` provides it) encoding the benchmark corpus: raw encode only
+// (tokenizer loaded and documents in memory before the clock starts), batches of documents through
+// encodeBatch, ids read back. The thread count is RAYON_NUM_THREADS, set by the parent, since Rayon
+// sizes its pool once per process.
+// usage: native-encode.ts CORPUS_JSONL TOKENIZER_JSON
+//        native-encode.ts CORPUS_JSONL --gpt2 VOCAB_JSON MERGES_TXT
+//   -> prints {"seconds": s, "tokens": n}
+// --gpt2 assembles GPT-2's tokenizer (byte-level BPE, no prefix space, <|endoftext|> special) from the
+// same vocab/merges files our GPT2BPETokenizer reads, so the GPT-2 rows need nothing outside npm.
 
 import { readFileSync } from "node:fs";
-import { Tokenizer } from "tokenizers";
+import { BPE, byteLevelPreTokenizer, Tokenizer } from "tokenizers";
 
-const [tokenizerJson, corpus] = process.argv.slice(2) as [string, string];
-const tk = Tokenizer.fromFile(tokenizerJson);
+async function load(args: string[]): Promise<Tokenizer> {
+  if (args[0] !== "--gpt2") return Tokenizer.fromFile(args[0]!);
+  const tk = new Tokenizer(await BPE.fromFile(args[1]!, args[2]!));
+  tk.setPreTokenizer(byteLevelPreTokenizer(false, true));
+  tk.addSpecialTokens(["<|endoftext|>"]);
+  return tk;
+}
+
+const [corpus, ...spec] = process.argv.slice(2) as [string, ...string[]];
+const tk = await load(spec);
 const docs = readFileSync(corpus, "utf8")
   .split("\n")
   .filter((l) => l !== "")
   .map((l) => (JSON.parse(l) as { text: string }).text);
 const BATCH = 512;
-await tk.encodeBatch(docs.slice(0, BATCH)); // warm-up: thread pool start, first allocations
+// Warm-up: start the thread pool on text that is not in the corpus, so the BPE cache stays cold for it
+// (prepare-data's workers also start cold).
+await tk.encodeBatch(["Start the pool.", "Then time the corpus."]);
 const t0 = performance.now();
 let tokens = 0;
 for (let i = 0; i < docs.length; i += BATCH) {
