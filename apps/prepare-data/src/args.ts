@@ -163,7 +163,12 @@ export function parseArgs(argv: readonly string[]): PrepareArgs | "help" {
     throw new UsageError(
       `--jsonl-keys lists ${keys.length} keys, more than ${MAX_JSONL_KEYS} (each key writes its own dataset)`,
     );
-  if (keys.some((k) => k === "")) throw new UsageError("--jsonl-keys has an empty key");
+  // A key names an output file (P_<key>_document): a slash would write elsewhere than P says.
+  const badKey = keys.find((k) => k === "" || /[/\\\0]/.test(k));
+  if (badKey !== undefined)
+    throw new UsageError(
+      `--jsonl-keys "${badKey}": a key names its output file (P_<key>_document), so it must be non-empty and hold no / or \\`,
+    );
   if (new Set(keys).size !== keys.length)
     throw new UsageError(`--jsonl-keys lists a key twice: ${keys.join(" ")}`);
 

@@ -35,6 +35,11 @@ describe("parseArgs", () => {
     [[...base, "--ftfy"], /--ftfy is not supported/],
     [[...base, "--dataset-impl", "cached"], /only mmap/],
     [[...base, "--jsonl-keys", "a", "a"], /lists a key twice/],
+    [
+      [...base, "--jsonl-keys", "text", "../../elsewhere"],
+      /"\.\.\/\.\.\/elsewhere": a key names its output file/,
+    ],
+    [[...base, "--jsonl-keys", "a\\b"], /a key names its output file/],
     [["--default", "--input", "x.jsonl"], /drop --input/],
   ])("rejects %j", (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
