@@ -45,22 +45,28 @@ export interface ExpandOptions {
 }
 
 const SUFFIXES = RULES.map((r) => r.suffix).join(", ");
+/** Skipped directory entries named one by one; the rest of a directory's are counted in one line. */
+const MAX_SKIP_NOTES = 5;
 
 /** Resolves the comma-separated inputs into the files to read, in order. */
 export function expandInputs(inputs: readonly string[], opts: ExpandOptions): InputFile[] {
   const { warn } = opts;
   const files: InputFile[] = [];
   const seen = new Map<string, string>(); // resolved path -> how it was named
+  let skipped = 0; // in the current directory: the first few are named, the rest counted
+  const skip = (msg: string) => {
+    if (skipped++ < MAX_SKIP_NOTES) warn(msg);
+  };
   const add = (path: string, via: string | undefined) => {
     const st = statSync(path);
     if (st.isDirectory()) {
-      if (via) warn(`skipping ${path}: directories inside an input directory are not read`);
+      if (via) skip(`skipping ${path}: directories inside an input directory are not read`);
       return false;
     }
     const kind = formatOf(path);
     if (!kind) {
       if (via) {
-        warn(`skipping ${path}: unknown format (expected ${SUFFIXES})`);
+        skip(`skipping ${path}: unknown format (expected ${SUFFIXES})`);
         return false;
       }
       throw new Error(`--input ${path}: unknown format; expected a name ending in ${SUFFIXES}`);
@@ -84,7 +90,9 @@ export function expandInputs(inputs: readonly string[], opts: ExpandOptions): In
     }
     const names = readdirSync(input).sort();
     let added = 0;
+    skipped = 0;
     for (const name of names) if (add(join(input, name), input)) added++;
+    if (skipped > MAX_SKIP_NOTES) warn(`skipping ${skipped - MAX_SKIP_NOTES} more entries of ${input}`);
     if (added > 0) continue;
     const found =
       names.length === 0

@@ -21,6 +21,8 @@ export class Progress {
   private lastDraw: number;
   private lastDocs = 0;
   private readonly tty: boolean;
+  /** A terminal line is drawn and not yet ended: other output must clear it first. */
+  private drawn = false;
 
   constructor(
     private readonly out: NodeJS.WriteStream,
@@ -38,13 +40,26 @@ export class Progress {
     this.lastDraw = now;
     this.lastDocs = s.docs;
     const line = this.format(s, now);
-    if (this.tty) this.out.write(`\r${line}\x1b[K`);
-    else this.out.write(`${line}\n`);
+    if (this.tty) {
+      this.out.write(`\r${line}\x1b[K`);
+      this.drawn = true;
+    } else this.out.write(`${line}\n`);
   }
 
   finish(s: ProgressState): void {
     this.update(s, true);
     if (this.tty) this.out.write("\n");
+    this.drawn = false;
+  }
+
+  /**
+   * Erases the terminal line, so a note, an error or the interrupted line printed next starts at
+   * the left margin instead of after the bar; the next update draws it again.
+   */
+  clear(): void {
+    if (!this.drawn) return;
+    this.out.write("\r\x1b[K");
+    this.drawn = false;
   }
 
   format(s: ProgressState, now = performance.now()): string {

@@ -53,7 +53,11 @@ export interface RunSummary {
 export class EmptyDatasetError extends Error {}
 
 export async function prepareData(args: PrepareArgs, io: RunIO): Promise<RunSummary> {
-  const warn = (msg: string) => io.stderr.write(`prepare-data: ${msg}\n`);
+  let progress: Progress | undefined;
+  const warn = (msg: string) => {
+    progress?.clear();
+    io.stderr.write(`prepare-data: ${msg}\n`);
+  };
   const signal = io.signal;
   signal?.throwIfAborted();
   const files = io.files ?? expandInputs(args.input, { warn, allowEmpty: args.allowEmpty === true });
@@ -80,7 +84,7 @@ export async function prepareData(args: PrepareArgs, io: RunIO): Promise<RunSumm
     rawRead: 0,
     rawTotal: files.reduce((n, f) => n + f.bytes, 0),
   };
-  const progress = new Progress(io.stderr, args.logInterval, args.numDocs);
+  progress = new Progress(io.stderr, args.logInterval, args.numDocs);
   const report = new ProblemReport(warn, args.strict);
   const totals = {
     textBytes: 0,
@@ -139,6 +143,7 @@ export async function prepareData(args: PrepareArgs, io: RunIO): Promise<RunSumm
     progress.finish(state);
     outputs.finalize();
   } catch (err) {
+    progress.clear(); // the error (or the interrupted line) is printed next
     outputs.abort();
     throw signal?.aborted ? signal.reason : err;
   } finally {

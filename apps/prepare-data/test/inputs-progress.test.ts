@@ -34,6 +34,18 @@ describe("expandInputs", () => {
     expect(notes.join("\n")).toContain(`--input names ${join(d, "b.jsonl")} again`);
   });
 
+  it("a directory of many unreadable entries: the first 5 are named, the rest counted in one line", () => {
+    const d = join(dir, "many");
+    mkdirSync(d);
+    for (let i = 0; i < 1000; i++) writeFileSync(join(d, `f${String(i).padStart(4, "0")}.csv`), "");
+    writeFileSync(join(d, "z.jsonl"), "");
+    const notes: string[] = [];
+    expect(expandInputs([d], { warn: (m) => notes.push(m), allowEmpty: false }).length).toBe(1);
+    expect(notes.length).toBe(6);
+    expect(notes[0]).toMatch(/f0000\.csv: unknown format/);
+    expect(notes[5]).toBe(`skipping 995 more entries of ${d}`);
+  });
+
   it("a missing path or an unknown file type given directly is an error", () => {
     expect(() => expandInputs([join(dir, "nope.jsonl")], quiet)).toThrow(
       `--input ${join(dir, "nope.jsonl")}: no such file`,
@@ -46,6 +58,19 @@ describe("expandInputs", () => {
 });
 
 describe("Progress", () => {
+  it("on a terminal, clear() erases a drawn line once, so the next message starts at the margin", () => {
+    const written: string[] = [];
+    const tty = { write: (s: string) => written.push(s) > 0, isTTY: true } as unknown as NodeJS.WriteStream;
+    const p = new Progress(tty, 1, undefined);
+    p.clear();
+    expect(written).toEqual([]); // nothing drawn, nothing to erase
+    p.update({ docs: 5, bytes: 0, rawRead: 1, rawTotal: 2 }, true);
+    expect(written[0]).toMatch(/^\r\[.*\x1b\[K$/);
+    p.clear();
+    p.clear();
+    expect(written.slice(1)).toEqual(["\r\x1b[K"]);
+  });
+
   const sink = { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream;
 
   it("rates and ETA from the share of input read", () => {
