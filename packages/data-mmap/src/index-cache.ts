@@ -2,12 +2,14 @@
 // (gpt2_dataset.py `_build_index_mappings`):
 //   {prefix}_{name}_indexmap_{num_samples}ns_{seq_length}sl_{seed}s_{pack_impl}pi[_ac]_{doc,sample,shuffle}_idx.npy
 // GPT-NeoX reuses the three files whenever they exist. We also check that each one parses, has the dtype
-// GPT-NeoX writes and the shape these parameters imply, and rebuild (saying why) when one does not.
+// GPT-NeoX writes and the shape these parameters imply, and that their contents index this dataset
+// (cache-check.ts), and rebuild (saying why) when one does not.
 // Before a build the request is planned and checked against memory and disk (index-budget.ts), stale
 // temporaries of dead processes are removed, and the three files are written under temporary names and
 // renamed into place only when all three are complete, so a failed build leaves no cache behind.
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { checkCacheContents } from "./cache-check";
 import { buildDocIdx, buildShuffleIdx, walkSampleIdx } from "./gpt2-index";
 import { checkBuildResources, type IndexPlan, type IndexRequest, planWithin } from "./index-budget";
 import { ArrayVector, type IndexVector } from "./index-vector";
@@ -128,8 +130,10 @@ export function buildOrLoadIndex(
           );
         }
       }
-      log(`reusing index cache ${stem}_{doc,sample,shuffle}_idx.npy`);
       const [d, s, sh] = opened as [NpyArrayFile, NpyArrayFile, NpyArrayFile];
+      const problem = checkCacheContents(d, s, sh, p.sizes, p.start, p.stop);
+      if (problem) throw new Error(problem);
+      log(`reusing index cache ${stem}_{doc,sample,shuffle}_idx.npy`);
       return {
         docIdx: d,
         sampleIdx: s,

@@ -17,7 +17,8 @@ import { type DType, ITEM_SIZES, type TokenArray, viewAs } from "./dtypes";
 import { DataFormatError } from "./errors";
 import { IDX_HEADER_BYTES, type IdxHeader, parseIdxHeader } from "./idx-header";
 import { type IdxValidation, validateIdx } from "./idx-validate";
-import { PagedReader, RandomAccessFile } from "./random-access-file";
+import { PagedReader, type RandomAccessFile } from "./random-access-file";
+import { openRegularFile } from "./regular-file";
 
 export interface OpenOptions {
   /**
@@ -339,7 +340,7 @@ export class IndexedDataset {
 
 function openOrExplain(path: string, prefix: string): RandomAccessFile {
   try {
-    return new RandomAccessFile(path);
+    return openRegularFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {

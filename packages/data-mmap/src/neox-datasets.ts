@@ -189,6 +189,16 @@ function blended(
   const components: DatasetComponent[] = [];
   try {
     for (const p of paths) opened.push(IndexedDataset.open(p));
+    // Before weighting by document counts, which divides by them.
+    for (const d of opened) {
+      if (d.length === 0) {
+        throw new DataRequestError(
+          "documents",
+          "[0, 0)",
+          `the dataset ${d.prefix} has no items, so there is nothing to sample`,
+        );
+      }
+    }
     if (a.weight_by_num_documents) {
       // GPT-NeoX first builds the datasets without index maps to count documents, then re-weights.
       w = weightedNumSamples(

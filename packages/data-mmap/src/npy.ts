@@ -6,7 +6,8 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { DataFormatError } from "./errors";
 import { decodeInt64, encodeInt64 } from "./int64";
 import { NPY_ITEM_BYTES, type NpyDescr, type NpyInfo, npyHeader, readNpyInfo } from "./npy-header";
-import { PagedReader, RandomAccessFile } from "./random-access-file";
+import { PagedReader, type RandomAccessFile } from "./random-access-file";
+import { openRegularFile } from "./regular-file";
 import { commitTemp, discardTemp, tempPathFor } from "./temp-files";
 
 export {
@@ -129,7 +130,7 @@ export class NpyArrayFile {
   private readonly itemBytes: number;
 
   constructor(readonly path: string) {
-    this.file = new RandomAccessFile(path);
+    this.file = openRegularFile(path);
     try {
       this.info = readNpyInfo(this.file);
       const { descr, shape, count, dataOffset } = this.info;

@@ -2,7 +2,16 @@
 // member of the class is a valid dataset written by IndexedDatasetWriter with one field made absurd, and
 // the test checks the problem names the file, the field, the element, its byte offset and expected vs
 // found; that `validate()` lists every problem; and that a build over a corrupt index writes nothing.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -12,6 +21,7 @@ import {
   IndexedDataset,
   IndexedDatasetWriter,
   MAX_LISTED_PROBLEMS,
+  NpyArrayFile,
 } from "../src/index";
 
 const tmp = mkdtempSync(join(tmpdir(), "neox-idx-validate-"));
@@ -251,5 +261,22 @@ describe("a build over a corrupt index writes nothing", () => {
     const p = dataset();
     truncateSync(`${p}.bin`, 50);
     expect(() => IndexedDataset.open(p)).toThrow(/\.bin: item 9 .* at byte 90: .* has 50 bytes/);
+  });
+});
+
+describe("paths that are not regular files", () => {
+  it("a FIFO or a directory is refused before open(2), which would block on a FIFO", () => {
+    const p = dataset();
+    rmSync(`${p}.bin`);
+    const made = spawnSync("mkfifo", [`${p}.bin`]);
+    if (made.status !== 0) throw new Error(`mkfifo failed: ${made.stderr}`);
+    expect(() => IndexedDataset.open(p)).toThrow(/d\d+\.bin: a FIFO \(named pipe\), not a regular file$/);
+    const q = dataset();
+    rmSync(`${q}.idx`);
+    mkdirSync(`${q}.idx`);
+    expect(() => IndexedDataset.open(q)).toThrow(/d\d+\.idx: a directory, not a regular file$/);
+    const npy = join(tmp, "pipe.npy");
+    spawnSync("mkfifo", [npy]);
+    expect(() => new NpyArrayFile(npy)).toThrow(/pipe\.npy: a FIFO \(named pipe\), not a regular file$/);
   });
 });

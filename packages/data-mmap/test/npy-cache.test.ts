@@ -125,3 +125,43 @@ describe("index caches", () => {
     expect(existsSync(join(dir, `${STEM}_doc_idx.npy`))).toBe(true);
   });
 });
+
+describe("stale caches: contents that do not index this dataset are rebuilt when loaded", () => {
+  const opts = { name: "train", numSamples: 6, seqLength: 4, seed: 1234 } as const;
+
+  function rebuilt(dir: string, sizes: number[]): { logs: string[]; items: number[][] } {
+    const indexed = writeFormulaCorpus(join(dir, "worked"), sizes, 100);
+    const logs: string[] = [];
+    const ds = GPT2Dataset.build(indexed, { ...opts, log: (l) => logs.push(l) });
+    expect(ds.index.built).toBe(true);
+    const items = Array.from({ length: ds.length }, (_, i) => Array.from(ds.getItem(i)));
+    const fresh = GPT2Dataset.build(indexed, { ...opts, indexDir: false });
+    expect(items).toEqual(Array.from({ length: fresh.length }, (_, i) => Array.from(fresh.getItem(i))));
+    ds.close();
+    indexed.close();
+    return { logs, items };
+  }
+
+  it("a cache of another dataset with the same shapes (same documents and tokens, other sizes)", () => {
+    const dir = mkdtempSync(join(tmp, "stale-"));
+    for (const k of KINDS) copyFileSync(fixture(`npy/${STEM}_${k}.npy`), join(dir, `${STEM}_${k}.npy`));
+    // 17 tokens in 4 documents as in the worked example [5, 3, 7, 2], so every shape matches.
+    const { logs } = rebuilt(dir, [2, 7, 3, 5]);
+    expect(logs[0]).toMatch(
+      /^rebuilding the index: .*_sample_idx\.npy: row \d+ \(\d+, \d+\): offset outside document \d of \d tokens$/,
+    );
+  });
+
+  it("a doc_idx naming a document outside the range, a shuffle_idx naming a sample past the end", () => {
+    const dir = mkdtempSync(join(tmp, "stale2-"));
+    for (const k of KINDS) copyFileSync(fixture(`npy/${STEM}_${k}.npy`), join(dir, `${STEM}_${k}.npy`));
+    saveNpy(join(dir, `${STEM}_doc_idx.npy`), "<i4", [8], Int32Array.from([2, 1, 2, 0, 0, 9, 3, 3]));
+    expect(rebuilt(dir, [5, 3, 7, 2]).logs[0]).toMatch(
+      /doc_idx\.npy: element 5 is 9, not a document of \[0, 4\)$/,
+    );
+    saveNpy(join(dir, `${STEM}_shuffle_idx.npy`), "<u4", [8], Uint32Array.from([5, 0, 3, 4, 2, 6, 1, 8]));
+    expect(rebuilt(dir, [5, 3, 7, 2]).logs[0]).toMatch(
+      /shuffle_idx\.npy: element 7 is 8, not a sample of \[0, 8\)$/,
+    );
+  });
+});

@@ -314,6 +314,22 @@ describe("blend weights", () => {
     ).toThrow(/^weighted_sampler_alpha NaN: expected a finite number >= 0/);
   });
 
+  it("a blend with a dataset of no items is refused before weighting by document counts", () => {
+    const dir = mkdtempSync(join(tmp, "empty-blend-"));
+    writeFormulaCorpus(join(dir, "a"), [4, 5], 10).close();
+    IndexedDatasetWriter.create(join(dir, "none"), { dtype: "uint16" }).finalize();
+    const args = {
+      train_data_paths: [join(dir, "a"), join(dir, "none")],
+      seq_length: 4,
+      seed: 1,
+      train_iters: 2,
+      train_batch_size: 2,
+      weight_by_num_documents: true,
+    };
+    const e = refusal(() => buildNeoxDataset(args, "train", { indexDir: false }));
+    expect(e.message).toMatch(/^documents \[0, 0\): the dataset .*\/none has no items/);
+  });
+
   it("a blend's components share one memory budget", () => {
     const dir = mkdtempSync(join(tmp, "budget-"));
     for (const n of ["a", "b"]) writeFormulaCorpus(join(dir, n), [40, 50, 60], 10).close();
