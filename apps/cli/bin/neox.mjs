@@ -8,7 +8,8 @@ import("../dist/bin.js").catch((err) => {
     );
     process.exit(2);
   }
-  const detail = process.env.NEOX_DEBUG === "1" ? (err?.stack ?? String(err)) : String(err?.message ?? err);
-  console.error(`neox: could not load the CLI: ${detail.replace(/\s*\n\s*/g, " ")}`);
+  const debug = process.env.NEOX_DEBUG === "1";
+  const detail = debug ? (err?.stack ?? String(err)) : String(err?.message ?? err).replace(/\s*\n\s*/g, " ");
+  console.error(`neox: could not load the CLI: ${detail}`);
   process.exit(1);
 });
