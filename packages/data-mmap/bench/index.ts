@@ -309,6 +309,13 @@ try {
   );
   for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join("  "));
   if (!anchorRuns) console.log(`numpy anchor not run: ${numpy.missing}`);
+  // A single-threaded read loop gets ~1 CPU-second per second unless other work takes the CPU.
+  const busy = [r, rAnchor].some((x) => x !== null && x.wall < 0.8 * x.cpu);
+  if (busy) {
+    console.log(
+      "note: wall-clock read rates are well below the CPU-time rates: other work took the CPU during the passes; compare the CPU-time row",
+    );
+  }
 
   const outDir = join(REPO, "bench-results");
   mkdirSync(outDir, { recursive: true });
