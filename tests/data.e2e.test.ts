@@ -1,6 +1,7 @@
 // `neox data inspect|samples` run as a user runs them. Expected fingerprints come from the numpy
 // re-implementation of GPT-NeoX's index building (tools/fixtures/data/make_fixtures.py), and the datasets
 // from the independent numpy .bin/.idx writer (tools/fixtures/data/write_indexed.py).
+import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
   mkdtempSync,
@@ -311,6 +312,20 @@ describe("neox data with a corrupt index", () => {
   });
 });
 
+describe("neox data with paths that are not regular files", () => {
+  it("a .bin that is a FIFO is refused at once instead of blocking open(2)", () => {
+    const d = mkdtempSync(join(tmp, "fifo-"));
+    const p = dataset("corpus-u8", d);
+    rmSync(`${p}.bin`);
+    expect(spawnSync("mkfifo", [`${p}.bin`]).status).toBe(0);
+    oneLine(
+      runNeox(["data", "inspect", p]),
+      1,
+      /^neox data inspect: .*corpus-u8\.bin: a FIFO \(named pipe\), not a regular file$/,
+    );
+  });
+});
+
 describe("neox data samples with absurd arguments", () => {
   const dir = mkdtempSync(join(tmp, "absurd-"));
   const p = dataset("case-random-60-docs", dir);
@@ -414,6 +429,19 @@ describe("neox data samples with absurd arguments", () => {
       ["[1, .nan]", /^neox data samples: .*\.yml:\d+: .*train_data_weights.*NaN/],
     ];
     for (const [weights, want] of cases) oneLine(runNeox(["data", "samples", cfg(weights)]), 1, want);
+    oneLine(
+      runNeox([
+        "data",
+        "samples",
+        cfg("[1, 1]"),
+        "--set",
+        "train_iters=4000000000",
+        "--set",
+        "train_batch_size=100",
+      ]),
+      1,
+      /^neox data samples: num_samples \(train_iters × train_batch_size\) \d+: .*; the largest num_samples that fits is \d+ \(dataset .*, train_0\)$/,
+    );
     expect(readdirSync(d).filter((f) => f.endsWith(".npy"))).toEqual([]);
   });
 });

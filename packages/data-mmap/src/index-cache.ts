@@ -117,6 +117,7 @@ export function buildOrLoadIndex(
     sampleIdx: [plan.sampleIdxDescr, [n + 1, 2]],
     shuffleIdx: [plan.shuffleIdxDescr, [n]],
   };
+  let decision: string;
   if (Object.values(files).every((f) => existsSync(f))) {
     const opened: NpyArrayFile[] = [];
     try {
@@ -151,12 +152,14 @@ export function buildOrLoadIndex(
       opened.forEach((f) => {
         f.close();
       });
-      log(`rebuilding the index: ${(e as Error).message}`);
+      decision = `rebuilding the index: ${(e as Error).message}`;
     }
   } else {
-    log(`building index ${stem}_{doc,sample,shuffle}_idx.npy`);
+    decision = `building index ${stem}_{doc,sample,shuffle}_idx.npy`;
   }
+  // Said only once the build is known to fit: a refusal is then the one line the user sees.
   checkBuildResources(p, plan, limits);
+  log(decision);
   for (const f of Object.values(files)) {
     for (const stale of removeStaleTemporaries(f))
       log(`removed ${stale}, left by a process that no longer runs`);
