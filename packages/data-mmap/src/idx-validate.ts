@@ -5,7 +5,7 @@
 //     running sum; Megatron-core's too), so pointers are monotonic and items neither overlap nor leave gaps
 //   pointers[len-1] + sizes[len-1]·itemsize <= .bin length (bytes past it are noted, not an error)
 //   doc_idx[0] = 0, doc_idx non-decreasing, every entry in [0, len]
-// The arrays are read in chunks of CHUNK_ITEMS elements, so memory stays at ~16 MiB whatever the index
+// The arrays are read in chunks of CHUNK_ITEMS elements, so memory stays at 12 MiB (then 8) whatever the index
 // size (plus the sizes array itself when the caller wants it kept). A corrupt element is reported once:
 // the next pointer is checked against the previous pointer as found, not against the running sum, and a
 // pointer that disagrees with both neighbours is named as the outlier.
