@@ -11,6 +11,14 @@ export {
   paddedVocab,
 } from "./derive";
 export { renderArgumentsReference } from "./docs";
+export {
+  MAX_CONFIG_BYTES,
+  MAX_CONFIG_DEPTH,
+  MAX_CONFIG_NODES,
+  MAX_EXPANDED_NODES,
+  MAX_REPORTED_PROBLEMS,
+} from "./load/limits";
+export { decodeConfigBytes, type ReadResult, readConfigFile } from "./load/read-file";
 export { type ParsedFile, parseConfigText } from "./load/yaml-file";
 export {
   ConfigError,

@@ -40,7 +40,8 @@ const DS_ONLY = "a DeepSpeed engine internal with no counterpart here";
 function unsupportedZero(value: unknown): { describe: string; feature: string } | undefined {
   if (!isDict(value)) return undefined;
   const stage = value.stage;
-  if (typeof stage === "number" && stage >= 2) {
+  // other stages are a type error (Literal[0, 1, 2, 3]), not a feature to name
+  if (stage === 2 || stage === 3) {
     return {
       describe: `zero_optimization.stage: ${stage}`,
       feature: stage === 2 ? "ZeRO stage 2 (gradient partitioning)" : "ZeRO stage 3 (parameter partitioning)",
