@@ -74,7 +74,7 @@ export class Progress {
     const bar = `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
     const eta = frac > 0 && frac < 1 ? clock((secs * (1 - frac)) / frac) : frac >= 1 ? "0:00" : "?";
     const total = this.numDocs ? `/${this.numDocs}` : "";
-    return `${bar} ${(frac * 100).toFixed(0).padStart(3)}% ${s.docs}${total} docs, ${(s.docs / secs).toFixed(1)} docs/s, ${(s.bytes / secs / 1e6).toFixed(2)} MB/s, elapsed ${clock(secs)}, ETA ${eta}`;
+    return `${bar} ${(frac * 100).toFixed(0).padStart(3)}% ${s.docs}${total} docs, ${(s.docs / secs).toFixed(1)} docs/s, ${(s.bytes / secs / 1e6).toFixed(2)} MB/s of input, elapsed ${clock(secs)}, ETA ${eta}`;
   }
 }
 
