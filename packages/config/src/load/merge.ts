@@ -9,8 +9,11 @@ export interface MergedValues {
   sources: Map<string, SourceRef>;
 }
 
+/** A dict: not a list, and not a Date or byte array (YAML's !!timestamp and !!binary values). */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
+  if (typeof v !== "object" || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 /**

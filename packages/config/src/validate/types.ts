@@ -85,5 +85,8 @@ export function describeValue(v: unknown): string {
   if (typeof v === "string") return `the string ${JSON.stringify(preview(v, 60))}`;
   if (typeof v === "number") return Number.isInteger(v) ? `the int ${preview(v)}` : `the float ${v}`;
   if (typeof v === "boolean") return `the bool ${v}`;
-  return String(v);
+  if (v instanceof Date)
+    return `the date ${Number.isNaN(v.getTime()) ? "(invalid)" : v.toISOString().slice(0, 10)}`;
+  if (v instanceof Uint8Array) return `${v.length} bytes of !!binary`;
+  return preview(v, 60);
 }
