@@ -52,8 +52,11 @@ export function parseArgv(argv: readonly string[], spec: FlagSpec): ParsedArgs {
 export function intFlag(args: ParsedArgs, name: string): number | undefined {
   const v = args.values.get(name);
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} expects a positive integer, got "${v}"`);
+  // Decimal digits only: Number() would also take "0x10", "1e3" and " 8 ".
+  const n = /^[0-9]{1,15}$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError(`${name} expects a positive decimal integer (at most 15 digits), got "${v}"`);
+  }
   return n;
 }
 
