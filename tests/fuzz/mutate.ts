@@ -78,8 +78,8 @@ export function mutate(input: Uint8Array, other: Uint8Array, rng: Rng): Uint8Arr
         out = Uint8Array.from([...out.subarray(0, at), ...chunk, ...chunk, ...out.subarray(at + len)]);
         break;
       }
-      case 6: // truncate
-        out = out.slice(0, rng.below(n + 1));
+      case 6: // truncate, half the time to a few bytes (headers shorter than their fixed part)
+        out = out.slice(0, rng.below(2) === 0 ? rng.below(Math.min(n, 16) + 1) : rng.below(n + 1));
         break;
       default: {
         // splice: our head, the other seed's tail

@@ -116,6 +116,7 @@ export class GPT2Dataset implements SampleSource {
   getItem(i: number, out: Int32Array = new Int32Array(this.seqLength + 1)): Int32Array {
     const shuffleLen = this.index.shuffleIdx.length;
     if (!Number.isInteger(i)) throw new RangeError(`sample index ${i} is not an integer`);
+    if (this.length <= 0) throw new RangeError("the dataset has no samples to read");
     if (i >= shuffleLen || i < -shuffleLen) return this.getItem(i % this.length, out);
     const j = this.index.shuffleIdx.at(i < 0 ? shuffleLen + i : i);
     const s = this.index.sampleIdx;
