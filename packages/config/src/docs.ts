@@ -2,7 +2,10 @@
 // argument class, one table row per key. `neox config docs` writes it; CI fails when the committed
 // file differs from this output, so the reference can never drift from the code.
 import { ALIASES, ALL_ARGS } from "./args/index";
-import { type ArgDecl, type Category, type Support, typeName } from "./schema/types";
+import { MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, MAX_CONFIG_NODES, MAX_EXPANDED_NODES } from "./load/limits";
+import { type ArgDecl, type ArgType, type Category, type Support, typeName } from "./schema/types";
+import { structOf } from "./validate/nested";
+import { RANGES } from "./validate/ranges";
 
 const SECTIONS: readonly { category: Category; title: string; neoxClass: string }[] = [
   { category: "parallelism", title: "Parallelism", neoxClass: "NeoXArgsParallelism" },
@@ -50,7 +53,27 @@ function row(d: ArgDecl): string {
   const aliases = ALIASES.filter((a) => a.canonical === d.name).map(
     (a) => ` Alias: ${code(a.alias)}${a.invert ? " (inverted)" : ""}.`,
   );
-  return `| ${code(d.name)} | ${code(typeName(d.type))} | ${formatDefault(d.default)} | ${formatSupport(d.support)} | ${cell(d.doc)}${aliases.join("")} |`;
+  const range = RANGES[d.name] ? ` Range: ${cell(RANGES[d.name]!.expected)}.` : "";
+  return `| ${code(d.name)} | ${code(typeName(d.type))} | ${formatDefault(d.default)} | ${formatSupport(d.support)} | ${cell(d.doc)}${range}${aliases.join("")} |`;
+}
+
+/** One row per key inside a declared dict, by dotted path, recursing into inner dicts. */
+function innerRows(path: string, ty: ArgType, rangeKey = path): string[] {
+  const struct = structOf(ty);
+  if (!struct?.fields) return [];
+  const rows: string[] = [];
+  for (const [k, fty] of Object.entries(struct.fields)) {
+    const p = `${path}.${k}`;
+    const notes = [
+      struct.required?.includes(k) ? "required" : "",
+      RANGES[`${rangeKey}.${k}`]?.expected ?? "",
+    ].filter((x) => x !== "");
+    if (!structOf(fty))
+      rows.push(`| ${code(p)} | ${code(typeName(fty))} | ${cell(notes.join("; ")) || "—"} |`);
+    rows.push(...innerRows(p, fty, `${rangeKey}.${k}`));
+  }
+  if (struct.open) rows.push(`| ${code(`${path}.*`)} | any | other keys pass through to DeepSpeed |`);
+  return rows;
 }
 
 function counts(decls: readonly ArgDecl[]): string {
@@ -100,6 +123,24 @@ export function renderArgumentsReference(): string {
       ...decls.map(row),
     );
   }
-  out.push("");
+  out.push(
+    "",
+    "## Keys inside DeepSpeed dicts",
+    "",
+    "The keys each dict may hold, with their types and ranges; any other key is an `unknown_key` error",
+    "with a suggestion, unless the dict passes other keys through to DeepSpeed.",
+    "",
+    "| Key | Type | Required, range |",
+    "|---|---|---|",
+    ...ALL_ARGS.flatMap((d) => innerRows(d.name, d.type)),
+    "",
+    "## Limits",
+    "",
+    `A config file is at most ${MAX_CONFIG_BYTES / 2 ** 20} MiB, nests at most ${MAX_CONFIG_DEPTH} levels, holds at most`,
+    `${MAX_CONFIG_NODES.toLocaleString("en-US")} keys and values, and expands its aliases to at most ${MAX_EXPANDED_NODES.toLocaleString("en-US")} values; past any of`,
+    "these it is refused with a `limit` problem (GPT-NeoX's own configs are under 20 KiB and nest 5 levels).",
+    "It must be UTF-8 text (a UTF-8 byte-order mark is allowed) without NUL or other control characters.",
+    "",
+  );
   return out.join("\n");
 }

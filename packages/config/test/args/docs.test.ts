@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ALL_ARGS } from "../../src/args/index";
 import { renderArgumentsReference } from "../../src/docs";
+import type { ArgType } from "../../src/schema/types";
 import { CONFIGS_DIR } from "./paths";
 
 describe("renderArgumentsReference", () => {
@@ -24,7 +25,23 @@ describe("renderArgumentsReference", () => {
       // Unescaped pipes delimit cells: 6 of them means 5 cells, so a "|" in a value was escaped.
       expect(mine[0]!.replace(/\\\|/g, "").split("|").length - 1, d.name).toBe(6);
     }
-    expect(md.match(/^## /gm)?.length).toBe(13); // aliases + 12 classes
+    expect(md.match(/^## /gm)?.length).toBe(15); // aliases + 12 classes + dict keys + limits
+  });
+
+  it("lists every declared key inside a dict with its type, and the ranges of keys that have one", () => {
+    const leaves = (path: string, ty: ArgType): string[] =>
+      ty.kind === "dict" && ty.fields
+        ? Object.entries(ty.fields).flatMap(([k, f]) =>
+            f.kind === "dict" && f.fields ? leaves(`${path}.${k}`, f) : [`${path}.${k}`],
+          )
+        : [];
+    const inner = ALL_ARGS.flatMap((d) => leaves(d.name, d.type));
+    expect(inner).toContain("optimizer.params.lr");
+    expect(inner).toContain("zero_optimization.offload_optimizer.device");
+    for (const p of inner) expect(md, p).toContain(`| \`${p}\` |`);
+    expect(md).toMatch(/\| `optimizer\.params\.betas` \| `list\[float\]` \| two numbers in \[0, 1\)/);
+    expect(md).toMatch(/\| `num_layers` \|.*Range: in \[1, 16,384\]: /);
+    expect(md).toMatch(/## Limits\n\nA config file is at most 4 MiB, nests at most 64 levels/);
   });
 
   it("shows support status, notes and features", () => {
