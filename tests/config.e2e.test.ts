@@ -199,7 +199,7 @@ describe("neox config check on hostile input", () => {
       "--set",
       "seed=99999999999",
       "--world-size",
-      "1e10",
+      "10000000000",
     ]);
     const lines = expectCleanFailure(r, "values").filter((l) => !l.startsWith("note:"));
     expect(lines.at(-1)).toBe(`${lines.length - 1} problem(s)`);
