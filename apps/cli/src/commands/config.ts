@@ -48,6 +48,9 @@ export async function runConfig(argv: string[]): Promise<number> {
   });
 }
 
+/** Problems that mean a file was not read at all (missing, not UTF-8, not YAML, over a loader limit). */
+const UNREADABLE = new Set<string>(["io", "yaml_syntax", "limit"]);
+
 async function showOrCheck(sub: "show" | "check", argv: string[]): Promise<number> {
   const args = parseArgv(argv, {
     values: ["--world-size"],
@@ -70,13 +73,21 @@ async function showOrCheck(sub: "show" | "check", argv: string[]): Promise<numbe
   const json = args.bools.has("--json");
 
   if (sub === "show") {
+    // A file that could not be read at all has no values to show: report why, on stderr, and stop.
+    const unreadable = r.problems.filter((p) => UNREADABLE.has(p.kind));
+    if (unreadable.length > 0) {
+      for (const p of unreadable) process.stderr.write(`neox config show: ${formatProblem(p)}\n`);
+      return 1;
+    }
     if (json) process.stdout.write(`${JSON.stringify(flatJson(r), null, 2)}\n`);
     else
       process.stdout.write(
         renderShow(r, vocab.size === null ? [`padded_vocab_size is null: ${vocab.note}`] : []),
       );
-    if (r.problems.length > 0 && json)
-      for (const p of r.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    if (r.problems.length > 0) {
+      if (json) for (const p of r.problems) process.stderr.write(`${formatProblem(p)}\n`);
+      else process.stderr.write(`neox config show: ${r.problems.length} problem(s), listed above\n`);
+    }
     return r.problems.length > 0 ? 1 : 0;
   }
   const ok = r.problems.length === 0;
@@ -130,6 +141,11 @@ function ioReason(err: unknown): string {
 
 function docs(argv: string[]): number {
   const args = parseArgv(argv, { values: ["--output"], bools: ["--check"] });
+  if (args.positional.length > 0) {
+    throw new UsageError(
+      `takes no file arguments (got "${args.positional[0]}"); use --output FILE to write elsewhere`,
+    );
+  }
   const path = resolve(args.values.get("--output") ?? defaultDocsPath());
   const text = renderArgumentsReference();
   const fail = (message: string): number => {
