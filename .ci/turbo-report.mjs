@@ -16,9 +16,15 @@ const rows = summary.tasks
   .map((t) => {
     const ms = (t.execution?.endTime ?? 0) - (t.execution?.startTime ?? 0);
     const hit = t.cache?.status === "HIT";
-    return { id: t.taskId, hit, text: `${hit ? "cache hit " : "executed  "} ${(ms / 1000).toFixed(1).padStart(6)} s` };
+    return {
+      id: t.taskId,
+      hit,
+      text: `${hit ? "cache hit " : "executed  "} ${(ms / 1000).toFixed(1).padStart(6)} s`,
+    };
   })
   .sort((a, b) => a.id.localeCompare(b.id));
 const width = Math.max(...rows.map((r) => r.id.length));
-console.log(`turbo ${summary.execution?.command ?? ""}: ${rows.filter((r) => r.hit).length}/${rows.length} from the cache`);
+console.log(
+  `turbo ${summary.execution?.command ?? ""}: ${rows.filter((r) => r.hit).length}/${rows.length} from the cache`,
+);
 for (const r of rows) console.log(`  ${r.id.padEnd(width)}  ${r.text}`);

@@ -16,9 +16,13 @@ describe("parseArgv", () => {
   it("refuses unknown flags, missing values and bad integers", () => {
     expect(() => parseArgv(["--jsn"], spec)).toThrow(UsageError);
     expect(() => parseArgv(["--world-size"], spec)).toThrow("--world-size needs a value");
-    expect(() => intFlag(parseArgv(["--world-size", "0"], spec), "--world-size")).toThrow("positive decimal integer");
+    expect(() => intFlag(parseArgv(["--world-size", "0"], spec), "--world-size")).toThrow(
+      "positive decimal integer",
+    );
     for (const bad of ["0x10", "1e3", " 8", "8.0", "-4", "", "9".repeat(16)]) {
-      expect(() => intFlag(parseArgv([`--world-size=${bad}`], spec), "--world-size"), bad).toThrow(UsageError);
+      expect(() => intFlag(parseArgv([`--world-size=${bad}`], spec), "--world-size"), bad).toThrow(
+        UsageError,
+      );
     }
   });
 });

@@ -77,7 +77,9 @@ describe("Progress", () => {
     const p = new Progress(sink, 100, undefined);
     const start = (p as unknown as { start: number }).start;
     const line = p.format({ docs: 500, bytes: 5e6, rawRead: 25, rawTotal: 100 }, start + 10_000);
-    expect(line).toBe("[#####---------------]  25% 500 docs, 50.0 docs/s, 0.50 MB/s of input, elapsed 0:10, ETA 0:30");
+    expect(line).toBe(
+      "[#####---------------]  25% 500 docs, 50.0 docs/s, 0.50 MB/s of input, elapsed 0:10, ETA 0:30",
+    );
   });
 
   it("ETA from --num-docs when given", () => {
