@@ -2,8 +2,8 @@
 // (vocab.bpe), run as transformers' GPT2Tokenizer(errors="replace"): no normalizer, no prefix space,
 // `<|endoftext|>` recognised in text. vocab_size = len(encoder) (50257), eod = encoder["<|endoftext|>"].
 
-import { readFileSync } from "node:fs";
 import { ByteLevelBpe } from "./bpe/byte-level-bpe";
+import { readTokenizerText } from "./read-file";
 import type { Tokenizer } from "./tokenizer";
 
 const EOD_TOKEN = "<|endoftext|>";
@@ -50,7 +50,7 @@ export class GPT2BPETokenizer implements Tokenizer {
 function readVocab(path: string): Map<string, number> {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, "utf8"));
+    json = JSON.parse(readTokenizerText(path));
   } catch (err) {
     throw new Error(
       `GPT2BPETokenizer: cannot read vocab file ${path} (${(err as Error).message}); expected GPT-2's vocab.json`,
@@ -72,7 +72,7 @@ function readVocab(path: string): Map<string, number> {
 function readMerges(path: string): [string, string][] {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readTokenizerText(path);
   } catch (err) {
     throw new Error(
       `GPT2BPETokenizer: cannot read merge file ${path} (${(err as Error).message}); expected GPT-2's merges.txt`,

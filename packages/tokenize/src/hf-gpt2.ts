@@ -3,10 +3,11 @@
 // downloads "gpt2" from the Hugging Face hub when no vocab file is given; we never download, so
 // `--vocab-file` must name GPT-2's tokenizer.json or the folder that holds it.
 
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { ByteLevelBpe } from "./bpe/byte-level-bpe";
 import { byteLevelSpecOf, parseTokenizerJson } from "./hf-json";
+import { readTokenizerText } from "./read-file";
 import type { Tokenizer } from "./tokenizer";
 
 export class HFGPT2Tokenizer implements Tokenizer {
@@ -23,7 +24,7 @@ export class HFGPT2Tokenizer implements Tokenizer {
       : vocabFile;
     let text: string;
     try {
-      text = readFileSync(path, "utf8");
+      text = readTokenizerText(path);
     } catch (err) {
       throw new Error(
         `HFGPT2Tokenizer: cannot read ${path} (${(err as Error).message}); pass GPT-2's tokenizer.json or its folder`,

@@ -2,10 +2,10 @@
 // vocab_size = get_vocab_size() with added tokens (GPT-NeoX megatron/tokenizer/tokenizer.py).
 // Byte-level BPE files (GPT-2, GPT-NeoX-20B, Pythia) run on our engine; others on the reference.
 
-import { readFileSync } from "node:fs";
 import { ByteLevelBpe } from "./bpe/byte-level-bpe";
 import { byteLevelSpecOf, parseTokenizerJson } from "./hf-json";
 import { HfReference } from "./hf-reference";
+import { readTokenizerText } from "./read-file";
 import type { Tokenizer, TokenizerEngine } from "./tokenizer";
 
 export interface HfTokenizerOptions {
@@ -27,7 +27,7 @@ export class HFTokenizer implements Tokenizer {
   constructor(vocabFile: string, opts: HfTokenizerOptions = {}) {
     let text: string;
     try {
-      text = readFileSync(vocabFile, "utf8");
+      text = readTokenizerText(vocabFile);
     } catch (err) {
       throw new Error(
         `HFTokenizer: cannot read vocab file ${vocabFile} (${(err as Error).message}); pass a tokenizer.json`,

@@ -4,7 +4,7 @@
 // (`</s>`) otherwise, so `--append-eod` ends documents with a real end-of-sequence token.
 // Encoding is SentencePiece's BPE algorithm; unigram models are refused with a pointer to HFTokenizer.
 
-import { readFileSync } from "node:fs";
+import { readTokenizerBytes } from "./read-file";
 import { type SpmVocab, spmBpeEncode } from "./spm/bpe-encode";
 import {
   MODEL_TYPES,
@@ -33,7 +33,7 @@ export class SPMTokenizer implements Tokenizer {
   constructor(vocabFile: string) {
     let buf: Uint8Array;
     try {
-      buf = readFileSync(vocabFile);
+      buf = readTokenizerBytes(vocabFile);
     } catch (err) {
       throw new Error(
         `SPMTokenizer: cannot read ${vocabFile} (${(err as Error).message}); pass a SentencePiece tokenizer.model`,
