@@ -1,0 +1,2 @@
+// Model size, FLOPs per token and memory by component, computed from the config alone.
+export {};
