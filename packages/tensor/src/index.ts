@@ -17,6 +17,7 @@ export {
 } from "./backend/backend";
 export { getBackend, registerBackend } from "./backend/registry";
 export { bf16ToFloat, DTYPES, type DType, f16ToFloat, floatToBf16, floatToF16, itemSize } from "./dtype";
+export * from "./io/safetensors";
 export { type KernelName, k } from "./kernels";
 export {
   type ArgKind,
