@@ -1,2 +1,22 @@
 // @neox/models: decoder-only architectures on @neox/tensor, built from a resolved @neox/config.
+
+export { type BuildOptions, GptNeoXModel } from "./gpt-neox/model";
+export { INIT_METHODS, type Init, type InitMethod, initStd, initValues } from "./init";
+export { Attention, type AttentionDims } from "./layers/attention";
+export { type Block, ParallelBlock, SequentialBlock, TiedParallelBlock } from "./layers/block";
+export { Dropout, DropoutState } from "./layers/dropout";
+export { Embedding, type InputEmbedding, WordAndPositionEmbedding, WordEmbedding } from "./layers/embedding";
+export { type OutputHead, TiedHead, UntiedHead } from "./layers/head";
+export { Linear } from "./layers/linear";
+export { MLP_ACTIVATIONS, Mlp, type MlpActivation } from "./layers/mlp";
+export { LayerNorm, type Norm, RMSNorm } from "./layers/norm";
+export { Param, ParamCollector, type ParamInfo, ParamRegistry } from "./params";
 export * from "./report/index";
+export {
+  ModelConfigError,
+  type ModelSpec,
+  modelSpec,
+  type NormSpec,
+  type Positions,
+  type Residual,
+} from "./spec";

@@ -1,0 +1,204 @@
+// The GPT-NeoX decoder (megatron/model/gpt2_model.py at TP 1, neox-spec Appendix A), written for one
+// device. Everything a config varies is fixed here, when the model is built: the block class
+// (sequential, parallel with two norms or one), the norm, the MLP activation, the input stage
+// (learned positions or not), the attention's rotary tables / ALiBi slopes / window, tied or
+// untied output. `forward` has no config branches. Llama and Mistral build the same decoder from
+// their configs (../llama, ../mistral).
+// B batch, T time, C channels, V padded vocabulary, L layers, NH/NKV/HS heads, kv heads, head size.
+import type { ResolvedConfig } from "@neox/config";
+import {
+  alibiSlopes,
+  crossEntropy,
+  KvCache,
+  keep,
+  noGrad,
+  type RotaryTables,
+  rotaryTables,
+  Tensor,
+} from "@neox/tensor";
+import { type Init, initStd } from "../init";
+import { Attention } from "../layers/attention";
+import {
+  type Block,
+  type BlockClass,
+  ParallelBlock,
+  SequentialBlock,
+  TiedParallelBlock,
+} from "../layers/block";
+import { type Dropout, DropoutState } from "../layers/dropout";
+import { type InputEmbedding, WordAndPositionEmbedding, WordEmbedding } from "../layers/embedding";
+import { type OutputHead, TiedHead, UntiedHead } from "../layers/head";
+import { Mlp } from "../layers/mlp";
+import { LayerNorm, type Norm, type NormFactory, RMSNorm } from "../layers/norm";
+import { ParamCollector, ParamRegistry } from "../params";
+import { type ModelSpec, modelSpec, type Residual } from "../spec";
+
+const BLOCKS: Record<Residual, BlockClass> = {
+  sequential: SequentialBlock,
+  parallel: ParallelBlock,
+  parallel_tied: TiedParallelBlock,
+};
+
+export interface BuildOptions {
+  /** Overrides the config's `seed` for the initial weights. */
+  seed?: number;
+  /** Keep a bf16 working copy of the weights and run the GEMMs in bf16. */
+  lowp?: boolean;
+}
+
+export class GptNeoXModel {
+  readonly registry: ParamRegistry;
+  readonly dropout = new DropoutState();
+  readonly embed: InputEmbedding;
+  readonly embedDropout: Dropout;
+  readonly layers: Block[] = [];
+  readonly norm: Norm;
+  readonly head: OutputHead;
+  private readonly rotary: RotaryTables | null;
+  private readonly alibi: Tensor | null;
+  private readonly positionCache = new Map<string, Tensor>();
+
+  /** Builds from a resolved config; throws ModelConfigError naming a key the models cannot build. */
+  static fromConfig(r: ResolvedConfig, opts: BuildOptions = {}): GptNeoXModel {
+    return new GptNeoXModel(modelSpec(r), opts);
+  }
+
+  constructor(
+    readonly spec: ModelSpec,
+    opts: BuildOptions = {},
+  ) {
+    const s = spec;
+    const normal = (std: number): Init => ({ kind: "normal", std });
+    const init = normal(initStd(s.initMethod, s.initStd, s.L, s.C));
+    const outputInit = normal(initStd(s.outputInitMethod, s.initStd, s.L, s.C));
+    this.rotary =
+      s.rotDim > 0
+        ? keepTables(rotaryTables(Math.max(s.maxPositions, s.seqLength), s.rotDim, s.rotaryBase))
+        : null;
+    this.alibi = s.positions === "alibi" ? keep(alibiSlopes(s.NH)) : null;
+
+    const pc = new ParamCollector();
+    this.embed =
+      s.positions === "learned"
+        ? new WordAndPositionEmbedding(pc, s.V, s.maxPositions, s.C, init)
+        : new WordEmbedding(pc, s.V, s.C, init);
+    this.embedDropout = this.dropout.site(s.hiddenDropout);
+    const norm: NormFactory =
+      s.norm.kind === "layernorm"
+        ? (
+            (eps, bias) => (p, C) =>
+              new LayerNorm(p, C, eps, bias)
+          )(s.norm.eps, s.norm.bias)
+        : (
+            (eps) => (p, C) =>
+              new RMSNorm(p, C, eps)
+          )(s.norm.eps);
+    const dims = {
+      NH: s.NH,
+      NKV: s.NKV,
+      HS: s.HS,
+      rotDim: s.rotDim,
+      ...(s.window !== undefined ? { window: s.window } : {}),
+    };
+    const positions = { rotary: this.rotary, alibi: this.alibi };
+    const parts = {
+      norm,
+      attention: (p: ParamCollector) =>
+        new Attention(p, s.C, dims, positions, { bias: s.attnBias, init, outputInit }),
+      mlp: (p: ParamCollector) =>
+        new Mlp(p, s.C, { linear1Out: s.linear1Out, linear2In: s.linear2In }, s.activation, {
+          bias: s.mlpBias,
+          init,
+          outputInit,
+        }),
+      hiddenDropout: s.hiddenDropout,
+    };
+    const Block = BLOCKS[s.residual];
+    for (let i = 0; i < s.L; i++)
+      this.layers.push(new Block(pc.child(`layers.${i}`), s.C, parts, this.dropout));
+    this.norm = norm(pc.child("norm"), s.C);
+    this.head = s.tiedOutput ? new TiedHead(this.embed.word.weight) : new UntiedHead(pc, s.V, s.C, init);
+
+    this.registry = new ParamRegistry(pc.params, { lowp: opts.lowp ?? false });
+    this.registry.initialize(opts.seed ?? s.seed);
+  }
+
+  /** tokens (B, T) i32 -> logits (B·T, V). */
+  forward(tokens: Tensor): Tensor {
+    const [B, T] = batchShape(tokens);
+    let x = this.embedDropout.forward(this.embed.forward(tokens, this.positions(B, T))); // (B·T, C)
+    for (const layer of this.layers) x = layer.forward(x, B, T);
+    return this.head.forward(this.norm.forward(x)); // (B·T, V)
+  }
+
+  /** Mean cross-entropy of labels (B, T) i32 (negative: ignored) under an optional loss mask (B, T) f32. */
+  loss(tokens: Tensor, labels: Tensor, mask: Tensor | null = null): Tensor {
+    return crossEntropy(this.forward(tokens), labels, mask);
+  }
+
+  /** One key/value cache per layer for B sequences of up to maxT tokens. */
+  newCaches(B: number, maxT: number): KvCache[] {
+    return this.layers.map(() => new KvCache(maxT, B, this.spec.NKV, this.spec.HS));
+  }
+
+  /**
+   * Inference: tokens (B, T) i32 follow the caches' contents (a prompt to prefill, or one new token);
+   * returns their logits (B·T, V). Runs under noGrad with dropout off.
+   */
+  decode(tokens: Tensor, caches: readonly KvCache[]): Tensor {
+    const [B, T] = batchShape(tokens);
+    const offset = caches[0]!.length;
+    const training = this.dropout.training;
+    this.dropout.training = false;
+    const positions = positionIds(B, T, offset);
+    try {
+      return noGrad(() => {
+        let x = this.embed.forward(tokens, positions); // (B·T, C)
+        this.layers.forEach((layer, i) => {
+          x = layer.decode(x, B, T, caches[i]!);
+        });
+        return this.head.forward(this.norm.forward(x)); // (B·T, V)
+      });
+    } finally {
+      this.dropout.training = training;
+      positions.dispose();
+    }
+  }
+
+  // Position ids 0 .. T - 1 per row, kept per (B, T), so a planned step reads a tensor made
+  // before recording.
+  private positions(B: number, T: number): Tensor {
+    const key = `${B}x${T}`;
+    let p = this.positionCache.get(key);
+    if (!p) {
+      p = keep(positionIds(B, T, 0));
+      this.positionCache.set(key, p);
+    }
+    return p;
+  }
+
+  dispose(): void {
+    this.registry.dispose();
+    this.rotary?.cos.dispose();
+    this.rotary?.sin.dispose();
+    this.alibi?.dispose();
+    for (const p of this.positionCache.values()) p.dispose();
+  }
+}
+
+/** (B, T) i32 holding offset .. offset + T - 1 in each row. */
+function positionIds(B: number, T: number, offset: number): Tensor {
+  const ids = new Int32Array(B * T);
+  for (let i = 0; i < ids.length; i++) ids[i] = offset + (i % T);
+  return Tensor.fromArray(ids, [B, T], { dtype: "i32" });
+}
+
+function keepTables(t: RotaryTables): RotaryTables {
+  return { cos: keep(t.cos), sin: keep(t.sin) };
+}
+
+function batchShape(tokens: Tensor): [number, number] {
+  if (tokens.ndim !== 2 || tokens.dtype !== "i32")
+    throw new Error(`model: tokens ${tokens} must be (B, T) i32`);
+  return [tokens.size(0), tokens.size(1)];
+}
