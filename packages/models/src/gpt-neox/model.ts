@@ -165,8 +165,15 @@ export class GptNeoXModel {
     }
   }
 
-  // Position ids 0 .. T - 1 per row, kept per (B, T), so a planned step reads a tensor made
-  // before recording.
+  /**
+   * Makes the constants a (B, T) forward reads (position ids). `forward` makes them on first use;
+   * call this before `Plan.record`, which refuses host writes inside a recorded step.
+   */
+  prepare(B: number, T: number): void {
+    this.positions(B, T);
+  }
+
+  // Position ids 0 .. T - 1 per row, kept per (B, T).
   private positions(B: number, T: number): Tensor {
     const key = `${B}x${T}`;
     let p = this.positionCache.get(key);
