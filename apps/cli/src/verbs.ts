@@ -78,8 +78,10 @@ export const VERBS: readonly Verb[] = [
   {
     name: "model",
     summary: "model size, FLOPs and memory; one forward pass",
-    usage: "neox model info|logits CONFIG...",
-    example: "pnpm -s neox model info configs/pythia/70M.yml",
+    usage: "neox model info|logits CONFIG... [--world-size N] [--set key=value ...] [--params] [--json]",
+    example:
+      "pnpm -s neox model info configs/pythia/70M.yml configs/local_setup.yml --set vocab_file=../shared/data/tokenizers/gpt-neox-20b/tokenizer.json",
+    load: async () => (await import("./commands/model")).runModel,
   },
 ];
 

@@ -1,0 +1,166 @@
+// `neox model info`: parameter count, FLOPs per token and memory by component for a config, computed
+// from the config alone (no weights are allocated, so a 70B config answers at once).
+// `neox model logits` (one forward pass) is declared but not built yet.
+import { formatProblem, type Problem, type ResolvedConfig, resolveConfig, withVocabSize } from "@neox/config";
+import { type ModelInfo, ModelReportError, modelInfo, type ParamEntry } from "@neox/models";
+import { intFlag, parseArgv, runSubcommands, UsageError } from "../argv";
+import { vocabSizeOf } from "./vocab-size";
+
+const USAGE = `usage: neox model info CONFIGS... [--world-size N] [--set key=value ...] [--params] [--json]
+       neox model logits CONFIGS...            (not built yet)
+
+info    parameter count (total and non-embedding, as GPT-NeoX and Pythia count them), training FLOPs
+        per token by GPT-NeoX's formula (model FLOPs for MFU; hardware FLOPs for HFU, with the
+        recompute of checkpoint_activations), and memory by component: weights, gradients and
+        optimizer state (whole model, and per GPU at the world size), activations of one
+        micro-batch with and without activation checkpointing. No weights are allocated.
+        --params also lists every parameter by GPT-NeoX's name with its shape.
+        --json prints one object: parameters, non_embedding_parameters, flops_per_token,
+        memory_bytes, architecture, layers, hidden_size, padded_vocab_size, and the detail.
+        A config with problems prints them, one line each, and exits 1.
+
+example:
+  pnpm -s neox model info configs/pythia/70M.yml configs/local_setup.yml \\
+      --set vocab_file=../shared/data/tokenizers/gpt-neox-20b/tokenizer.json --json
+`;
+
+export async function runModel(argv: string[]): Promise<number> {
+  return runSubcommands("model", USAGE, argv, {
+    info,
+    logits: () => {
+      throw new UsageError("logits is not built yet (it needs the model's forward pass); use model info");
+    },
+  });
+}
+
+/** The problems that stop a size report: every config problem but a missing batch size. */
+function blocking(r: ResolvedConfig): Problem[] {
+  // model info needs no batch: without one the activation estimate is for one sequence, and says so
+  return r.problems.filter((p) => !(p.kind === "incomplete" && p.key === "train_batch_size"));
+}
+
+async function info(argv: string[]): Promise<number> {
+  const args = parseArgv(argv, {
+    values: ["--world-size"],
+    repeat: ["--set"],
+    bools: ["--json", "--params"],
+  });
+  if (args.positional.length === 0) throw new UsageError("needs at least one config file");
+  const worldSize = intFlag(args, "--world-size");
+  const resolved = resolveConfig(args.positional, {
+    overrides: args.repeated.get("--set") ?? [],
+    ...(worldSize !== undefined ? { worldSize } : {}),
+  });
+  const problems = blocking(resolved);
+  // a config that does not load gives no tokenizer to size; report its problems alone
+  const vocab = problems.length === 0 ? await vocabSizeOf(resolved.values) : null;
+  if (vocab && vocab.size === null) {
+    const src = resolved.sources.get("vocab_file") ?? resolved.sources.get("tokenizer_type");
+    problems.push({
+      kind: "io",
+      key: "vocab_file",
+      ...(src ? { file: src.file, line: src.line } : {}),
+      message: `padded_vocab_size: ${vocab.note}`,
+    });
+  }
+  let report: ReturnType<typeof modelInfo> | undefined;
+  if (problems.length === 0) {
+    try {
+      report = modelInfo(withVocabSize(resolved, vocab!.size));
+    } catch (err) {
+      if (!(err instanceof ModelReportError)) throw err;
+      for (const p of err.problems) {
+        const src = resolved.sources.get(p.key);
+        problems.push({
+          kind: "unsupported",
+          key: p.key,
+          ...(src ? { file: src.file, line: src.line } : {}),
+          message: `${p.key}: ${p.message}`,
+        });
+      }
+    }
+  }
+  if (!report) {
+    for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
+    return 1;
+  }
+  const withTable = args.bools.has("--params");
+  if (args.bools.has("--json")) {
+    const out = withTable
+      ? {
+          ...report.info,
+          parameter_table: report.table.map(({ name, shape, numel }) => ({ name, shape, numel })),
+        }
+      : report.info;
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } else {
+    process.stdout.write(renderInfo(args.positional, report.info, withTable ? report.table : null));
+  }
+  return 0;
+}
+
+const int = (n: number) => Math.round(n).toLocaleString("en-US");
+
+/** 1.23 GiB style, binary units: what a GPU's memory is quoted in. */
+function bytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(2)} ${units[u]}`;
+}
+
+/** 7.24B, 70.4M: the magnitude at a glance beside the exact count. */
+function short(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
+  return String(n);
+}
+
+function renderInfo(files: readonly string[], i: ModelInfo, table: readonly ParamEntry[] | null): string {
+  const s = i.shape;
+  const m = i.memory_bytes;
+  const a = i.memory_assumptions;
+  const g = i.memory_bytes_per_gpu;
+  const rows: [string, string][] = [
+    [
+      "architecture",
+      `${i.architecture} (${s.residual} residual, ${s.norm}, ${s.pos_emb} positions, ${s.tied_output ? "tied" : "untied"} output)`,
+    ],
+    ["layers", String(i.layers)],
+    [
+      "hidden_size",
+      `${i.hidden_size} (${s.num_attention_heads} heads of ${s.head_size}, ${s.num_kv_heads} key/value heads)`,
+    ],
+    ["mlp widths", `linear1 out ${s.mlp_linear1_out_features}, linear2 in ${s.mlp_linear2_in_features}`],
+    ["padded_vocab_size", String(i.padded_vocab_size)],
+    ["parameters", `${int(i.parameters)} (${short(i.parameters)})`],
+    ["non-embedding", `${int(i.non_embedding_parameters)} (${short(i.non_embedding_parameters)})`],
+    [
+      "FLOPs per token",
+      `${i.flops_per_token.toExponential(4)} model (MFU), ${i.hardware_flops_per_token.toExponential(4)} hardware (HFU)`,
+    ],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  const lines = [files.join(" "), ...rows.map(([k, v]) => `${k.padEnd(width)}${v}`)];
+  const per = a.bytes_per_parameter;
+  lines.push(
+    `memory (${a.precision}; ${per.weights} + ${per.gradients} + ${per.optimizer_state} bytes per parameter)`,
+    `  weights                    ${bytes(m.weights)}`,
+    `  gradients                  ${bytes(m.gradients)}`,
+    `  optimizer state            ${bytes(m.optimizer_state)}`,
+    `  activations                ${bytes(m.activations)} per micro-batch of ${a.micro_batch_size} × ${a.seq_length} tokens${a.micro_batch_source === "default" ? " (no micro-batch size set: 1 assumed)" : ""}`,
+    `  activations, checkpointed  ${bytes(m.activations_checkpointed)} (every ${a.checkpoint_num_layers} layer(s))`,
+    `  per GPU at world size ${s.world_size}: weights ${bytes(g.weights)}, gradients ${bytes(g.gradients)}, optimizer state ${bytes(g.optimizer_state)}`,
+  );
+  if (table) {
+    lines.push("parameters by name:");
+    const w = Math.max(...table.map((p) => p.name.length)) + 2;
+    for (const p of table) lines.push(`  ${p.name.padEnd(w)}[${p.shape.join(", ")}]  ${int(p.numel)}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
