@@ -208,6 +208,14 @@ describe("parameter counts of every preset", () => {
       const r = load(p.file, p.vocab);
       expect(r.derived.padded_vocab_size).toBe(p.arch.paddedVocab);
       const { info } = modelInfo(r);
+      // the models/ folder each preset maps to: Mistral is the one with a sliding window
+      const family = p.file.startsWith("mistral/") ? "mistral" : p.arch.neoxStyle ? "gpt-neox" : "llama";
+      expect(info.architecture).toBe(family);
+      expect([info.layers, info.hidden_size, info.padded_vocab_size]).toEqual([
+        p.arch.layers,
+        p.arch.hidden,
+        p.arch.paddedVocab,
+      ]);
       const want = expectedTotal(p.arch);
       expect(info.parameters).toBe(want);
       if (p.published !== undefined) expect(info.parameters).toBe(p.published);
