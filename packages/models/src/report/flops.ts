@@ -10,8 +10,9 @@
 //   f · (24·l·h² + 4·l·h·s + 1.5·h·V)
 //
 // GPT-NeoX uses the formula for every dense architecture: it counts an MHA block with a 4h MLP
-// (Narayanan et al. 2021, eq. 3), so a gated MLP or grouped-query attention is not reflected. We
-// keep it as is so our utilisation figures mean what GPT-NeoX's mean.
+// (Narayanan et al. 2021, "Efficient Large-Scale Language Model Training on GPU Clusters", whose
+// FLOPs appendix gives 96·B·s·l·h²·(…) = the f = 4 case), so a gated MLP or grouped-query attention
+// is not reflected. We keep it as is so our utilisation figures mean what GPT-NeoX's mean.
 import type { ModelShape } from "./shape";
 
 export interface FlopsPerToken {
