@@ -1,5 +1,6 @@
 // @neox/models: decoder-only architectures on @neox/tensor, built from a resolved @neox/config.
 
+export { fromSequentialName, layerSpecKey, toSequentialName } from "./gpt-neox/checkpoint-names";
 export { type BuildOptions, GptNeoXModel } from "./gpt-neox/model";
 export { INIT_METHODS, type Init, type InitMethod, initStd, initValues } from "./init";
 export { Attention, type AttentionDims } from "./layers/attention";

@@ -56,7 +56,7 @@ export function modelSpec(r: ResolvedConfig): ModelSpec {
   const v = r.values;
   const fail = (key: string, what: string): never => {
     const where = r.sources.get(key);
-    const at = where ? ` (${formatSource(where)})` : "";
+    const at = where ? ` (${formatSource(where)})` : r.given.has(key) ? "" : " (GPT-NeoX's default)";
     throw new ModelConfigError(key, `@neox/models: ${key} = ${JSON.stringify(v[key])}${at}: ${what}`);
   };
   const int = (key: string): number => {
@@ -116,6 +116,11 @@ export function modelSpec(r: ResolvedConfig): ModelSpec {
     fail("rotary_pct", `gives ${rotDim} rotary channels per head; rotary needs an even number`);
 
   const normKind = oneOf("norm", ["layernorm", "rmsnorm"] as const, "this norm is not built yet");
+  // GPT-NeoX's RMSNorm with use_bias_in_norms (its default) owns an `offset` added after the scale;
+  // @neox/tensor has no broadcast bias-add op outside linear yet, so that variant is refused.
+  // Every shipped Llama/Mistral config sets use_bias_in_norms: false.
+  if (normKind === "rmsnorm" && v.use_bias_in_norms !== false)
+    fail("use_bias_in_norms", "RMSNorm with an offset (bias) is not built yet; set use_bias_in_norms: false");
   const norm: NormSpec =
     normKind === "layernorm"
       ? { kind: "layernorm", eps: num("layernorm_epsilon"), bias: v.use_bias_in_norms !== false }

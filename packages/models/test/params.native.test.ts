@@ -2,7 +2,7 @@
 // sequential.<idx>/layer_<idx> with the layer index as `layers.{i}`), decay groups, and the
 // flat layout AdamW reads.
 import { afterEach, describe, expect, it } from "vitest";
-import { GptNeoXModel } from "../src/index";
+import { fromSequentialName, GptNeoXModel, toSequentialName } from "../src/index";
 import { TINY_GPT3, TINY_LLAMA, TINY_NEOX, tinyConfig } from "./helpers";
 
 let model: GptNeoXModel | null = null;
@@ -104,5 +104,21 @@ describe("registry", () => {
     }
     expect(flat.decayRange.numel).toBe(decayed);
     expect(flat.decayRange.numel + flat.noDecayRange.numel).toBe(model.registry.numel);
+  });
+});
+
+describe("GPT-NeoX checkpoint keys", () => {
+  it("shifts layer i to sequential.{i+2}, the final norm to L+3 and final_linear to L+4", () => {
+    model = GptNeoXModel.fromConfig(tinyConfig(TINY_GPT3)); // L = 2, learned positions
+    const L = model.spec.L;
+    expect(toSequentialName("word_embeddings.weight", L)).toBe("sequential.0.word_embeddings.weight");
+    expect(toSequentialName("position_embeddings.weight", L)).toBe("sequential.0.position_embeddings.weight");
+    expect(toSequentialName("layers.1.mlp.linear1.bias", L)).toBe("sequential.3.mlp.linear1.bias");
+    expect(toSequentialName("norm.weight", L)).toBe("sequential.5.norm.weight");
+    expect(toSequentialName("final_linear.weight", L)).toBe("sequential.6.final_linear.weight");
+    for (const e of model.registry.entries())
+      expect(fromSequentialName(toSequentialName(e.name, L), L)).toBe(e.name);
+    expect(() => fromSequentialName("sequential.1.foo", L)).toThrow(/holds no parameters/);
+    expect(() => toSequentialName("embed_out.weight", L)).toThrow(/embed_out/);
   });
 });

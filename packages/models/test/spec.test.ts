@@ -23,6 +23,7 @@ describe("configs the models refuse", () => {
     ["pos_emb: sinusoidal\n", "pos_emb", "sinusoidal"],
     ["pos_emb: rpe\n", "pos_emb", "rpe"],
     ["norm: scalenorm\n", "norm", "scalenorm"],
+    ["norm: rmsnorm\n", "use_bias_in_norms", "offset"],
     ["activation: relu\n", "activation", "relu"],
     ["use_qk_layernorm: true\n", "use_qk_layernorm", "QK-norm"],
     ["attention_dropout: 0.1\n", "attention_dropout", "no kernel"],
@@ -35,7 +36,8 @@ describe("configs the models refuse", () => {
     expect(e.key).toBe(key);
     expect(e.message).toContain(`${key} = `);
     expect(e.message).toContain(what);
-    expect(e.message).toContain("tiny-variant.yml:"); // where the value was set
+    // where the value was set, or that it is the default
+    expect(e.message).toContain(yaml.includes(`${key}:`) ? "tiny-variant.yml:" : "(GPT-NeoX's default)");
   });
 
   it("asks for the vocabulary when padded_vocab_size is unknown", () => {

@@ -2,7 +2,8 @@
 // parameters under its module name:
 //   layernorm  torch LayerNorm: `weight` (1) and, with use_bias_in_norms, `bias` (0); eps layernorm_epsilon
 //   rmsnorm    GPT-NeoX RMSNorm: `scale` (1); y = x·rsqrt(mean(x²) + eps)·scale, eps rms_norm_epsilon
-//              inside the root (GPT-NeoX since #1345, as HF); get_norm builds it without a bias.
+//              inside the root (GPT-NeoX since #1345, as HF). GPT-NeoX adds an `offset` with
+//              use_bias_in_norms; spec.ts refuses that variant (no broadcast bias-add op yet).
 // Both are in the no-weight-decay group.
 import { layerNorm, rmsNorm, type Tensor } from "@neox/tensor";
 import type { Param, ParamCollector } from "../params";
