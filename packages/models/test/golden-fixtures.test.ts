@@ -8,14 +8,20 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveConfig, withVocabSize } from "@neox/config";
-import { SafetensorsFile } from "@neox/tensor";
+import { floatToBf16, SafetensorsFile } from "@neox/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 
 const GOLDEN = join(import.meta.dirname, "fixtures", "golden");
-const CASES = readdirSync(GOLDEN)
-  .filter((f) => f.endsWith(".json"))
-  .map((f) => f.slice(0, -".json".length))
-  .sort();
+const BF16 = join(GOLDEN, "bf16");
+const casesIn = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => f.slice(0, -".json".length))
+    .sort();
+const CASES = casesIn(GOLDEN);
+const BF16_CASES = casesIn(BF16);
+/** The folder of a case: float32 cases at the top, bf16 ones apart so f32 model tests skip them. */
+const dirOf = (c: string) => (c.endsWith("_bf16") ? BF16 : GOLDEN);
 const tmp = mkdtempSync(join(tmpdir(), "golden-fixtures-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -27,6 +33,7 @@ interface Description {
   batch: number;
   params: { name: string; shape: number[] }[];
   unused_params: string[];
+  weights_dtype: "f32" | "bf16";
   loss: number;
 }
 
@@ -105,9 +112,32 @@ describe("golden model fixtures", () => {
     expect(some((c) => c.bias_gelu_fusion === true)).toBe(true);
   });
 
-  for (const name of CASES) {
+  it("bf16 cases hold their float32 case's weights rounded to bf16, and a loss close to it", () => {
+    expect(BF16_CASES.length).toBeGreaterThan(0);
+    for (const c of BF16_CASES) {
+      const lo = SafetensorsFile.open(join(BF16, `${c}.safetensors`));
+      const hi = SafetensorsFile.open(join(GOLDEN, `${c.slice(0, -"_bf16".length)}.safetensors`));
+      try {
+        const weights = lo.names().filter((n) => n.startsWith("sequential."));
+        expect(weights.length).toBeGreaterThan(0);
+        for (const n of weights) {
+          const bits = Array.from(lo.readArray(n) as Uint16Array);
+          expect(bits, n).toEqual(Array.from(hi.readArray(n) as Float32Array, floatToBf16));
+        }
+        const l16 = (lo.readArray("loss") as Float32Array)[0]!;
+        const l32 = (hi.readArray("loss") as Float32Array)[0]!;
+        expect(l16).not.toBe(l32); // computed from the rounded weights, not copied
+        expect(Math.abs(l16 - l32) / l32).toBeLessThan(1e-2);
+      } finally {
+        lo.close();
+        hi.close();
+      }
+    }
+  });
+
+  for (const name of [...CASES, ...BF16_CASES]) {
     it(`${name}: config, names, shapes, inputs and loss agree`, () => {
-      const desc = JSON.parse(readFileSync(join(GOLDEN, `${name}.json`), "utf8")) as Description;
+      const desc = JSON.parse(readFileSync(join(dirOf(name), `${name}.json`), "utf8")) as Description;
       const cfgPath = join(tmp, `${name}.yml`);
       writeFileSync(cfgPath, JSON.stringify(desc.config)); // JSON is YAML
       const r = withVocabSize(resolveConfig([cfgPath], {}), desc.vocab_size);
@@ -117,14 +147,15 @@ describe("golden model fixtures", () => {
       const params = expectedParams(r.values as Cfg, r.derived as unknown as Cfg, V);
       expect(desc.params.map((p) => p.name)).toEqual([...params.keys()]);
 
-      const f = SafetensorsFile.open(join(GOLDEN, `${name}.safetensors`));
+      const f = SafetensorsFile.open(join(dirOf(name), `${name}.safetensors`));
       try {
         expect(f.metadata.case).toBe(name);
         const extra = ["inputs", "labels", "logits", "loss"];
         const names = [...params.keys()];
         expect(new Set(f.names())).toEqual(new Set([...names, ...names.map((n) => `grad.${n}`), ...extra]));
+        const weightDType = desc.weights_dtype === "bf16" ? "BF16" : "F32";
         for (const [n, shape] of params) {
-          expect([f.entry(n).dtype, f.entry(n).shape], n).toEqual(["F32", shape]);
+          expect([f.entry(n).dtype, f.entry(n).shape], n).toEqual([weightDType, shape]);
           expect([f.entry(`grad.${n}`).dtype, f.entry(`grad.${n}`).shape], n).toEqual(["F32", shape]);
           const grad = f.readArray(`grad.${n}`) as Float32Array;
           const used = !desc.unused_params.includes(n);
