@@ -4,7 +4,7 @@
 // resolved with @neox/config, the model built from it, the weights loaded through the checkpoint
 // name map, and loss, logits and gradients compared. Tolerances are fp32's: the model computes in
 // float32, the fixture in float64 (measured differences are in the comments at each check).
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfigText, resolveParsed, withVocabSize } from "@neox/config";
 import { backward, bf16ToFloat, SafetensorsFile, scope, Tensor } from "@neox/tensor";
@@ -12,10 +12,15 @@ import { describe, expect, it } from "vitest";
 import { GptNeoXModel, toSequentialName } from "../src/index";
 
 const GOLDEN = join(import.meta.dirname, "fixtures", "golden");
-const CASES = readdirSync(GOLDEN)
-  .filter((f) => f.endsWith(".json"))
-  .map((f) => f.slice(0, -".json".length))
-  .sort();
+// fp32 cases at the top, bf16-weight cases (<case>_bf16) in bf16/ when present.
+const CASES = [GOLDEN, join(GOLDEN, "bf16")]
+  .filter((dir) => existsSync(dir))
+  .flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => ({ name: f.slice(0, -".json".length), dir })),
+  )
+  .sort((a, b) => a.name.localeCompare(b.name));
 
 const maxAbs = (a: ArrayLike<number>): number => {
   let m = 0;
@@ -43,9 +48,9 @@ const BF16_TOL = { loss: 1e-3, logits: 3e-2, grads: 5e-2 };
 describe("the model matches PyTorch golden fixtures", () => {
   it("has fixtures to check", () => expect(CASES.length).toBeGreaterThan(0));
 
-  for (const name of CASES) {
+  for (const { name, dir } of CASES) {
     it(name, () => {
-      const desc = JSON.parse(readFileSync(join(GOLDEN, `${name}.json`), "utf8"));
+      const desc = JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8"));
       // JSON is YAML: the fixture's config goes through the same loader as a user's file.
       const r = withVocabSize(
         resolveParsed([parseConfigText(JSON.stringify(desc.config), `${name}.json`)], {}),
@@ -56,7 +61,7 @@ describe("the model matches PyTorch golden fixtures", () => {
       // GEMMs on a bf16 working copy, against float64 expectations from the same values.
       const bf16 = desc.weights_dtype === "bf16";
       const model = GptNeoXModel.fromConfig(r, { lowp: bf16 });
-      const f = SafetensorsFile.open(join(GOLDEN, `${name}.safetensors`));
+      const f = SafetensorsFile.open(join(dir, `${name}.safetensors`));
       const L = model.spec.L;
       try {
         // Every parameter the model names is in the file under GPT-NeoX's key, and nothing else is.
