@@ -35,6 +35,27 @@ describe("safetensors with native tensors", () => {
     });
   });
 
+  it("loads into an existing tensor only when dtype and shape agree", () => {
+    scope(() => {
+      const path = join(dir, "into.safetensors");
+      writeSafetensors(path, { w: Tensor.fromArray([1, 2, 3, 4, 5, 6], [2, 3], { dtype: "bf16" }) });
+      const f = SafetensorsFile.open(path);
+      try {
+        const target = Tensor.empty([2, 3], { dtype: "bf16" });
+        f.readInto("w", target);
+        expect(Array.from(target.toFloat32Array())).toEqual([1, 2, 3, 4, 5, 6]);
+        expect(() => f.readInto("w", Tensor.empty([3, 2], { dtype: "bf16" }))).toThrow(
+          `${path}: tensor "w" is BF16 [2, 3], the target is BF16 [3, 2]`,
+        );
+        expect(() => f.readInto("w", Tensor.empty([2, 3]))).toThrow(
+          `tensor "w" is BF16 [2, 3], the target is F32 [2, 3]`,
+        );
+      } finally {
+        f.close();
+      }
+    });
+  });
+
   it("refuses to make a Tensor of a dtype tensors do not have", () => {
     const path = join(dir, "f64.safetensors");
     writeSafetensors(path, { d: { dtype: "F64", shape: [1], data: Float64Array.from([1]) } });

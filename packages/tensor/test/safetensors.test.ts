@@ -201,6 +201,29 @@ describe("safetensors refuses malformed files", () => {
     expect(open(meta)).toThrow(`${meta}: __metadata__["step"] is 3, expected a string`);
   });
 
+  it("every truncation of a valid file, and every flipped header byte, with an error naming the file", () => {
+    const whole = new Uint8Array(readFileSync(SAMPLE));
+    const path = join(dir, "cut.safetensors");
+    for (let n = 0; n < whole.length; n++) {
+      writeFileSync(path, whole.subarray(0, n));
+      expect(open(path), `cut at ${n}`).toThrow(path);
+    }
+    const headerEnd = 8 + Number(new DataView(whole.buffer).getBigUint64(0, true));
+    let refused = 0;
+    for (let i = 0; i < headerEnd; i++) {
+      const bytes = whole.slice();
+      bytes[i]! ^= 0x04;
+      writeFileSync(path, bytes);
+      try {
+        SafetensorsFile.open(path).close(); // a flip inside a name or a metadata value stays valid
+      } catch (err) {
+        expect((err as Error).message.startsWith(`${path}: `), (err as Error).message).toBe(true);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(headerEnd / 4);
+  });
+
   it("a name the file does not hold, listing what it does", () => {
     const path = join(dir, "names.safetensors");
     writeSafetensors(path, { only: { dtype: "u8", shape: [1], data: Uint8Array.from([1]) } });

@@ -147,6 +147,21 @@ export class SafetensorsFile {
     return Tensor.fromArray(this.readArray(name) as never, e.shape, { ...opts, dtype });
   }
 
+  /**
+   * Loads a tensor into an existing contiguous tensor of the same shape and dtype (a model's
+   * parameter), so loading a checkpoint allocates nothing beyond one host buffer per tensor.
+   */
+  readInto(name: string, target: Tensor): void {
+    const e = this.entry(name);
+    const want = DTYPE_TO_SAFETENSORS[target.dtype];
+    const same = e.shape.length === target.shape.length && e.shape.every((d, i) => d === target.shape[i]);
+    if (e.dtype !== want || !same)
+      throw new Error(
+        `${this.path}: tensor "${name}" is ${e.dtype} [${e.shape.join(", ")}], the target is ${want} [${target.shape.join(", ")}]`,
+      );
+    target.write(this.readArray(name) as never);
+  }
+
   close(): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
