@@ -69,15 +69,21 @@ describe.runIf(haveShared())("neox model info on Pythia-70M", () => {
     expect(eight.memory_bytes_per_gpu.weights).toBe(one.memory_bytes.weights);
   });
 
-  it("--params lists GPT-NeoX's names with shapes", () => {
+  it("--params lists the parameter names with GPT-NeoX's sequential keys and shapes", () => {
     const r = runNeox(args("--json", "--params"));
-    const table = JSON.parse(r.stdout).parameter_table as { name: string; shape: number[] }[];
+    const table = JSON.parse(r.stdout).parameter_table as {
+      name: string;
+      sequential: string;
+      shape: number[];
+    }[];
     expect(table[0]).toEqual({
-      name: "sequential.0.word_embeddings.weight",
+      name: "word_embeddings.weight",
+      sequential: "sequential.0.word_embeddings.weight",
       shape: [50304, 512],
       numel: 50304 * 512,
     });
-    expect(table.at(-1)?.name).toBe("sequential.10.final_linear.weight");
+    expect(table.at(-1)?.name).toBe("final_linear.weight");
+    expect(table.at(-1)?.sequential).toBe("sequential.10.final_linear.weight");
   });
 });
 

@@ -21,7 +21,8 @@ function tiny(file: string, overrides: string[] = [], vocab = 50257): ResolvedCo
   expect(r.problems.map((p) => p.message)).toEqual([]);
   return withVocabSize(r, vocab);
 }
-const shapes = (r: ResolvedConfig) => Object.fromEntries(parameterTable(r).map((p) => [p.name, p.shape]));
+const shapes = (r: ResolvedConfig) =>
+  Object.fromEntries(parameterTable(r).map((p) => [p.sequential, p.shape]));
 
 describe("parameter names (neox-spec §4.2)", () => {
   it("configs/tiny.yml (2 layers, LayerNorm with biases, untied, rotary) lists exactly GPT-NeoX's names", () => {
@@ -41,7 +42,7 @@ describe("parameter names (neox-spec §4.2)", () => {
         "mlp.linear2.bias",
       ].map((k) => `sequential.${i}.${k}`);
     // idx 0 embedding, 1 pre-block (no params), 2..L+1 layers, L+2 post-block, L+3 norm, L+4 linear
-    expect(parameterTable(tiny("tiny.yml")).map((p) => p.name)).toEqual([
+    expect(parameterTable(tiny("tiny.yml")).map((p) => p.sequential)).toEqual([
       "sequential.0.word_embeddings.weight",
       ...layer(2),
       ...layer(3),
@@ -63,7 +64,7 @@ describe("parameter names (neox-spec §4.2)", () => {
 
   it("tiny-mistral: RMSNorm scale only, no biases, blocked GQA QKV h + 2·kv·d, gated widths", () => {
     const rows = parameterTable(tiny("tiny-mistral.yml"));
-    const s = Object.fromEntries(rows.map((p) => [p.name, p.shape]));
+    const s = Object.fromEntries(rows.map((p) => [p.sequential, p.shape]));
     expect(rows.filter((p) => p.index === 2).map((p) => p.key)).toEqual([
       "input_layernorm.scale",
       "attention.query_key_value.weight",
@@ -131,15 +132,15 @@ describe("parameter names (neox-spec §4.2)", () => {
   });
 
   it("gpt_j_tied keeps post_attention_layernorm (GPT-NeoX creates it; forward never uses it)", () => {
-    const a = parameterTable(tiny("tiny.yml", ["gpt_j_tied=true"])).map((p) => p.name);
-    const b = parameterTable(tiny("tiny.yml")).map((p) => p.name);
+    const a = parameterTable(tiny("tiny.yml", ["gpt_j_tied=true"])).map((p) => p.sequential);
+    const b = parameterTable(tiny("tiny.yml")).map((p) => p.sequential);
     expect(a).toEqual(b);
     expect(a).toContain("sequential.2.post_attention_layernorm.weight");
   });
 
   it("sequential residual has the same tensors as parallel", () => {
-    expect(parameterTable(tiny("tiny.yml", ["gpt_j_residual=false"])).map((p) => p.name)).toEqual(
-      parameterTable(tiny("tiny.yml")).map((p) => p.name),
+    expect(parameterTable(tiny("tiny.yml", ["gpt_j_residual=false"])).map((p) => p.sequential)).toEqual(
+      parameterTable(tiny("tiny.yml")).map((p) => p.sequential),
     );
   });
 

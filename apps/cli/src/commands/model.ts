@@ -89,7 +89,12 @@ async function info(argv: string[]): Promise<number> {
     const out = withTable
       ? {
           ...report.info,
-          parameter_table: report.table.map(({ name, shape, numel }) => ({ name, shape, numel })),
+          parameter_table: report.table.map(({ name, sequential, shape, numel }) => ({
+            name,
+            sequential,
+            shape,
+            numel,
+          })),
         }
       : report.info;
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

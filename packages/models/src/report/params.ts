@@ -5,8 +5,13 @@ import type { ResolvedConfig } from "@neox/config";
 import { type ModelShape, modelShape } from "./shape";
 
 export interface ParamEntry {
-  /** GPT-NeoX's sequential state-dict name, `sequential.<idx>.<key>` (neox-spec §4.2). */
+  /**
+   * The model's parameter name, as @neox/models layers register it and checkpoints store it:
+   * `layers.{i}.<key>` for transformer layer i, the bare key elsewhere (`word_embeddings.weight`).
+   */
   name: string;
+  /** GPT-NeoX's sequential state-dict name, `sequential.<idx>.<key>` (neox-spec §4.2). */
+  sequential: string;
   /** Layer-spec index: 0 embedding, 2..L+1 transformer layers, L+3 final norm, L+4 output linear. */
   index: number;
   /** The name inside the layer (`attention.query_key_value.weight`), as in `layer_<idx>` files. */
@@ -76,7 +81,15 @@ const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 export function parameterTableOf(s: ModelShape): ParamEntry[] {
   const rows: ParamEntry[] = [];
   const add = (index: number, key: string, shape: number[], embedding = false) =>
-    rows.push({ name: `sequential.${index}.${key}`, index, key, shape, numel: product(shape), embedding });
+    rows.push({
+      name: index >= 2 && index <= s.layers + 1 ? `layers.${index - 2}.${key}` : key,
+      sequential: `sequential.${index}.${key}`,
+      index,
+      key,
+      shape,
+      numel: product(shape),
+      embedding,
+    });
   add(0, "word_embeddings.weight", [s.paddedVocab, s.hidden], true);
   // learned positions are a parameter; sinusoidal and rotary keep only an inv_freq buffer, alibi slopes
   if (s.posEmb === "learned") add(0, "position_embeddings.weight", [s.maxPositions, s.hidden], true);
