@@ -130,6 +130,10 @@ describe("safetensors refuses malformed files", () => {
     JSON.stringify({ dtype, shape, data_offsets: [b, e] });
   const open = (path: string) => () => SafetensorsFile.open(path);
 
+  it("a path that is not a regular file", () => {
+    expect(open(dir)).toThrow(`${dir}: not a regular file (a directory)`);
+  });
+
   it("a file shorter than the length prefix", () => {
     const path = join(dir, "short.safetensors");
     writeFileSync(path, new Uint8Array(5));

@@ -5,7 +5,17 @@
 // leaves the old file or the new one, never a torn one. Host byte order is assumed little-endian
 // (every platform Node ships for).
 
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import type { DType } from "../dtype";
 import { Tensor, type TensorOptions } from "../tensor";
@@ -84,6 +94,12 @@ export class SafetensorsFile {
   }
 
   static open(path: string): SafetensorsFile {
+    // Checked before opening: opening a FIFO for reading would block until a writer appears.
+    const kind = statSync(path);
+    if (!kind.isFile())
+      throw new Error(
+        `${path}: not a regular file (${kind.isDirectory() ? "a directory" : kind.isFIFO() ? "a FIFO" : "a device or socket"})`,
+      );
     const fd = openSync(path, "r");
     try {
       const size = fstatSync(fd).size;
