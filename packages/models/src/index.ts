@@ -1,7 +1,9 @@
 // @neox/models: decoder-only architectures on @neox/tensor, built from a resolved @neox/config.
 
+export { type ArchRequirements, checkArchitecture } from "./arch-check";
 export { fromSequentialName, layerSpecKey, toSequentialName } from "./gpt-neox/checkpoint-names";
 export { type BuildOptions, GptNeoXModel } from "./gpt-neox/model";
+export { GPT_NEOX_PRESETS, type GptNeoXPresetName } from "./gpt-neox/presets";
 export { INIT_METHODS, type Init, type InitMethod, initStd, initValues } from "./init";
 export { Attention, type AttentionDims } from "./layers/attention";
 export { type Block, ParallelBlock, SequentialBlock, TiedParallelBlock } from "./layers/block";
@@ -11,7 +13,12 @@ export { type OutputHead, TiedHead, UntiedHead } from "./layers/head";
 export { Linear } from "./layers/linear";
 export { MLP_ACTIVATIONS, Mlp, type MlpActivation } from "./layers/mlp";
 export { LayerNorm, type Norm, RMSNorm } from "./layers/norm";
+export { buildLlama, LLAMA_REQUIREMENTS } from "./llama/model";
+export { LLAMA_PRESETS } from "./llama/presets";
+export { buildMistral, MISTRAL_REQUIREMENTS } from "./mistral/model";
+export { MISTRAL_PRESETS } from "./mistral/presets";
 export { Param, ParamCollector, type ParamInfo, ParamRegistry } from "./params";
+export { GPT2_VOCAB, LLAMA_VOCAB, loadPreset, NEOX_20B_VOCAB, type Preset } from "./preset";
 export * from "./report/index";
 export {
   ModelConfigError,
