@@ -49,7 +49,7 @@ interface Case {
   known?: string;
 }
 
-const notBuilt = ["train", "generate", "eval", "serve", "convert", "model"].map(
+const notBuilt = ["train", "generate", "eval", "serve", "convert"].map(
   (verb): Case => ({
     name: `${verb} (not built) with every kind of garbage`,
     argv: [verb, f("garbage.yml"), EMPTY_DIR, MISSING, "--bogus", BINARY_ARG],
@@ -144,7 +144,17 @@ const data: Case[] = [
   { name: "data: an unknown subcommand of control characters", argv: ["data", BINARY_ARG] },
 ];
 
-const CASES: Case[] = [...notBuilt, ...prepareData, ...config, ...data];
+const model: Case[] = [
+  { name: "model info: random bytes as a config", argv: ["model", "info", f("garbage.yml")] },
+  { name: "model info: a directory as a config", argv: ["model", "info", EMPTY_DIR] },
+  { name: "model info: a missing config", argv: ["model", "info", MISSING] },
+  { name: "model info: an unknown flag", argv: ["model", "info", f("garbage.yml"), "--bogus"] },
+  { name: "model info: control characters in argv", argv: ["model", "info", BINARY_ARG] },
+  { name: "model logits (not built) with garbage", argv: ["model", "logits", f("garbage.yml"), BINARY_ARG] },
+  { name: "model: an unknown subcommand of control characters", argv: ["model", BINARY_ARG] },
+];
+
+const CASES: Case[] = [...notBuilt, ...prepareData, ...config, ...data, ...model];
 const results = new Map<string, Finished>();
 
 beforeAll(async () => {

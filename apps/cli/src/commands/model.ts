@@ -81,7 +81,12 @@ async function info(argv: string[]): Promise<number> {
     }
   }
   if (!report) {
-    for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
+    // One problem is the error line itself; several are listed, then counted on the last line.
+    if (problems.length === 1) process.stderr.write(`neox model info: ${formatProblem(problems[0]!)}\n`);
+    else {
+      for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
+      process.stderr.write(`neox model info: ${problems.length} problems in the config\n`);
+    }
     return 1;
   }
   const withTable = args.bools.has("--params");
