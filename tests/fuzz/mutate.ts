@@ -162,3 +162,25 @@ export function fuzz(opts: FuzzOptions): FuzzReport {
   }
   return report;
 }
+
+/**
+ * Runs the target on every truncation of every seed (each length up to 80 bytes, then every 7th):
+ * files cut inside a magic number, a version or a length field, which random mutation reaches only
+ * by chance. Every input must be accepted or refused with an expected error.
+ */
+export function sweepTruncations(
+  seeds: readonly Uint8Array[],
+  target: (input: Uint8Array) => void,
+  expected: (err: unknown) => boolean,
+): void {
+  for (const s of seeds) {
+    for (let n = 0; n < s.length; n += n < 80 ? 1 : 7) {
+      try {
+        target(s.subarray(0, n));
+      } catch (e) {
+        if (!expected(e))
+          throw new Error(`truncated to ${n} bytes: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+}
