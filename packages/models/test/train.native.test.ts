@@ -96,3 +96,29 @@ describe("training a tiny model on one batch", () => {
     expect(run(true)).toEqual(run(false));
   });
 });
+
+describe("hidden dropout", () => {
+  it("changes the loss while training, with a new mask per seed, and is off in evaluation", () => {
+    const lossOf = (yaml: string, training: boolean, seed: number) => {
+      const model = GptNeoXModel.fromConfig(tinyConfig(yaml));
+      const x = tokens(2, 8, 50);
+      const y = tokens(2, 8, 50, 1);
+      try {
+        model.dropout.training = training;
+        model.dropout.seed.value = seed;
+        return scope(() => model.loss(x, y).item());
+      } finally {
+        model.dispose();
+        x.dispose();
+        y.dispose();
+      }
+    };
+    const withDropout = `${TINY_NEOX}hidden_dropout: 0.3\n`;
+    const plain = lossOf(TINY_NEOX, true, 1);
+    expect(lossOf(withDropout, false, 1)).toBe(plain);
+    const a = lossOf(withDropout, true, 1);
+    expect(a).not.toBe(plain);
+    expect(lossOf(withDropout, true, 1)).toBe(a);
+    expect(lossOf(withDropout, true, 2)).not.toBe(a);
+  });
+});
