@@ -12,7 +12,7 @@ export { Embedding, type InputEmbedding, WordAndPositionEmbedding, WordEmbedding
 export { type OutputHead, TiedHead, UntiedHead } from "./layers/head";
 export { Linear } from "./layers/linear";
 export { MLP_ACTIVATIONS, Mlp, type MlpActivation } from "./layers/mlp";
-export { LayerNorm, type Norm, RMSNorm } from "./layers/norm";
+export { LayerNorm, NonParametricLayerNorm, type Norm, RMSNorm } from "./layers/norm";
 export { buildLlama, LLAMA_REQUIREMENTS } from "./llama/model";
 export { LLAMA_PRESETS } from "./llama/presets";
 export { buildMistral, MISTRAL_REQUIREMENTS } from "./mistral/model";

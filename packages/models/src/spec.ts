@@ -8,7 +8,10 @@ import type { MlpActivation } from "./layers/mlp";
 
 export type Residual = "sequential" | "parallel" | "parallel_tied";
 export type Positions = "learned" | "rotary" | "alibi" | "none";
-export type NormSpec = { kind: "layernorm"; eps: number; bias: boolean } | { kind: "rmsnorm"; eps: number };
+export type NormSpec =
+  | { kind: "layernorm"; eps: number; bias: boolean }
+  | { kind: "non_parametric_layernorm"; eps: number }
+  | { kind: "rmsnorm"; eps: number };
 
 export interface ModelSpec {
   /** num_layers, hidden_size, num_attention_heads, num_kv_heads, head size. */
@@ -115,7 +118,11 @@ export function modelSpec(r: ResolvedConfig): ModelSpec {
   if (rotDim % 2 !== 0)
     fail("rotary_pct", `gives ${rotDim} rotary channels per head; rotary needs an even number`);
 
-  const normKind = oneOf("norm", ["layernorm", "rmsnorm"] as const, "this norm is not built yet");
+  const normKind = oneOf(
+    "norm",
+    ["layernorm", "non_parametric_layernorm", "rmsnorm"] as const,
+    "this norm is not built yet",
+  );
   // GPT-NeoX's RMSNorm with use_bias_in_norms (its default) owns an `offset` added after the scale;
   // @neox/tensor has no broadcast bias-add op outside linear yet, so that variant is refused.
   // Every shipped Llama/Mistral config sets use_bias_in_norms: false.
@@ -124,7 +131,9 @@ export function modelSpec(r: ResolvedConfig): ModelSpec {
   const norm: NormSpec =
     normKind === "layernorm"
       ? { kind: "layernorm", eps: num("layernorm_epsilon"), bias: v.use_bias_in_norms !== false }
-      : { kind: "rmsnorm", eps: num("rms_norm_epsilon") };
+      : normKind === "non_parametric_layernorm"
+        ? { kind: "non_parametric_layernorm", eps: num("layernorm_epsilon") }
+        : { kind: "rmsnorm", eps: num("rms_norm_epsilon") };
 
   const act = oneOf("activation", ["gelu", "swiglu", "geglu"] as const, "this activation has no kernel yet");
   // GPT-NeoX: bias_gelu_fusion runs the tanh approximation; otherwise (and with onnx_safe) erf GELU.

@@ -63,6 +63,11 @@ const CASES: { name: string; yaml: string; params: string[] }[] = [
       "layers.0.mlp.linear1.weight",
     ],
   },
+  {
+    name: "non-parametric LayerNorm, sequential residual",
+    yaml: `${TINY_NEOX}norm: non_parametric_layernorm\ngpt_j_residual: false\n`,
+    params: ["word_embeddings.weight", "layers.0.attention.dense.bias", "layers.1.mlp.linear1.weight"],
+  },
 ];
 
 describe("finite-difference gradients of the model's loss", () => {

@@ -88,6 +88,7 @@ describe("the models' parameters agree with the report's table", () => {
     ["GPT-3 shaped", TINY_GPT3],
     ["Llama-shaped GQA", TINY_LLAMA],
     ["tied norm, ALiBi, GeGLU", `${TINY_NEOX}gpt_j_tied: true\npos_emb: alibi\nactivation: geglu\n`],
+    ["non-parametric LayerNorm", `${TINY_NEOX}norm: non_parametric_layernorm\n`],
   ] as const) {
     it(name, () => {
       const r = tinyConfig(yaml);

@@ -29,9 +29,9 @@ import { type Dropout, DropoutState } from "../layers/dropout";
 import { type InputEmbedding, WordAndPositionEmbedding, WordEmbedding } from "../layers/embedding";
 import { type OutputHead, TiedHead, UntiedHead } from "../layers/head";
 import { Mlp } from "../layers/mlp";
-import { LayerNorm, type Norm, type NormFactory, RMSNorm } from "../layers/norm";
+import { LayerNorm, NonParametricLayerNorm, type Norm, type NormFactory, RMSNorm } from "../layers/norm";
 import { ParamCollector, ParamRegistry } from "../params";
-import { type ModelSpec, modelSpec, type Residual } from "../spec";
+import { type ModelSpec, modelSpec, type NormSpec, type Residual } from "../spec";
 
 const BLOCKS: Record<Residual, BlockClass> = {
   sequential: SequentialBlock,
@@ -83,16 +83,7 @@ export class GptNeoXModel {
         ? new WordAndPositionEmbedding(pc, s.V, s.maxPositions, s.C, init)
         : new WordEmbedding(pc, s.V, s.C, init);
     this.embedDropout = this.dropout.site(s.hiddenDropout);
-    const norm: NormFactory =
-      s.norm.kind === "layernorm"
-        ? (
-            (eps, bias) => (p, C) =>
-              new LayerNorm(p, C, eps, bias)
-          )(s.norm.eps, s.norm.bias)
-        : (
-            (eps) => (p, C) =>
-              new RMSNorm(p, C, eps)
-          )(s.norm.eps);
+    const norm = normFactory(s.norm);
     const dims = {
       NH: s.NH,
       NKV: s.NKV,
@@ -198,6 +189,18 @@ function positionIds(B: number, T: number, offset: number): Tensor {
   const ids = new Int32Array(B * T);
   for (let i = 0; i < ids.length; i++) ids[i] = offset + (i % T);
   return Tensor.fromArray(ids, [B, T], { dtype: "i32" });
+}
+
+// The norm a spec names, as a factory every norm site of the model calls.
+function normFactory(n: NormSpec): NormFactory {
+  switch (n.kind) {
+    case "layernorm":
+      return (p, C) => new LayerNorm(p, C, n.eps, n.bias);
+    case "non_parametric_layernorm":
+      return () => new NonParametricLayerNorm(n.eps);
+    case "rmsnorm":
+      return (p, C) => new RMSNorm(p, C, n.eps);
+  }
 }
 
 function keepTables(t: RotaryTables): RotaryTables {

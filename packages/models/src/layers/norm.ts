@@ -4,7 +4,8 @@
 //   rmsnorm    GPT-NeoX RMSNorm: `scale` (1); y = x·rsqrt(mean(x²) + eps)·scale, eps rms_norm_epsilon
 //              inside the root (GPT-NeoX since #1345, as HF). GPT-NeoX adds an `offset` with
 //              use_bias_in_norms; spec.ts refuses that variant (no broadcast bias-add op yet).
-// Both are in the no-weight-decay group.
+//   non_parametric_layernorm  LayerNorm without weight or bias (no parameters)
+// All are in the no-weight-decay group.
 import { layerNorm, rmsNorm, type Tensor } from "@neox/tensor";
 import type { Param, ParamCollector } from "../params";
 
@@ -29,6 +30,14 @@ export class LayerNorm implements Norm {
 
   forward(x: Tensor): Tensor {
     return layerNorm(x, this.weight.t, this.bias?.t ?? null, this.eps);
+  }
+}
+
+export class NonParametricLayerNorm implements Norm {
+  constructor(readonly eps: number) {}
+
+  forward(x: Tensor): Tensor {
+    return layerNorm(x, null, null, this.eps);
   }
 }
 
