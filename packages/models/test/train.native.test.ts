@@ -1,6 +1,6 @@
 // Training: AdamW over the registry's flat buffers (weight decay on the decay group only) lowers the
 // loss on a fixed batch, eagerly and as a recorded plan replayed with zero allocations.
-import { AdamW, allocStats, backward, Plan, scope } from "@neox/tensor";
+import { AdamW, allocStats, backward, Plan, scope, Tensor } from "@neox/tensor";
 import { describe, expect, it } from "vitest";
 import { GptNeoXModel } from "../src/index";
 import { TINY_GPT3, TINY_LLAMA, TINY_NEOX, tinyConfig, tokens } from "./helpers";
@@ -120,5 +120,64 @@ describe("hidden dropout", () => {
     expect(a).not.toBe(plain);
     expect(lossOf(withDropout, true, 1)).toBe(a);
     expect(lossOf(withDropout, true, 2)).not.toBe(a);
+  });
+});
+
+describe("loss", () => {
+  it("a loss mask of 0 drops a position exactly as a negative label does", () => {
+    const model = GptNeoXModel.fromConfig(tinyConfig(TINY_NEOX));
+    const x = tokens(2, 8, 50);
+    const labels = tokens(2, 8, 50, 1).toHost() as Int32Array;
+    const ignored = labels.map((l, i) => (i % 3 === 0 ? -1 : l));
+    const mask = Float32Array.from(labels, (_, i) => (i % 3 === 0 ? 0 : 1));
+    const y = Tensor.fromArray(labels, [2, 8], { dtype: "i32" });
+    const yIgnored = Tensor.fromArray(ignored, [2, 8], { dtype: "i32" });
+    const m = Tensor.fromArray(mask, [2, 8]);
+    try {
+      const masked = scope(() => model.loss(x, y, m).item());
+      expect(masked).toBeCloseTo(
+        scope(() => model.loss(x, yIgnored).item()),
+        6,
+      );
+      expect(masked).not.toBeCloseTo(
+        scope(() => model.loss(x, y).item()),
+        6,
+      );
+    } finally {
+      for (const t of [x, y, yIgnored, m]) t.dispose();
+      model.dispose();
+    }
+  });
+});
+
+describe("bf16 working copy", () => {
+  it("trains with bf16 GEMMs when the copy is refreshed after each update", () => {
+    const model = GptNeoXModel.fromConfig(tinyConfig(TINY_LLAMA), { lowp: true });
+    const flat = model.registry.flat;
+    const opt = new AdamW(flat, { lr: 1e-2, weightDecay: 0.01 });
+    const x = tokens(2, 8, 50);
+    const y = tokens(2, 8, 50, 1);
+    const losses: number[] = [];
+    try {
+      for (let t = 1; t <= 40; t++) {
+        opt.t.value = t;
+        losses.push(
+          scope(() => {
+            flat.zeroGrad();
+            const loss = model.loss(x, y);
+            backward(loss);
+            opt.update();
+            flat.refreshLowp(); // the GEMMs read the bf16 copy, not the fp32 masters
+            return loss.item();
+          }),
+        );
+      }
+      expect(losses.at(-1)!).toBeLessThan(losses[0]! / 2);
+    } finally {
+      opt.dispose();
+      model.dispose();
+      x.dispose();
+      y.dispose();
+    }
   });
 });
