@@ -15,6 +15,7 @@ export { MLP_ACTIVATIONS, Mlp, type MlpActivation } from "./layers/mlp";
 export { LayerNorm, NonParametricLayerNorm, type Norm, RMSNorm } from "./layers/norm";
 export { buildLlama, LLAMA_REQUIREMENTS } from "./llama/model";
 export { LLAMA_PRESETS } from "./llama/presets";
+export { type LoadedWeights, type LoadWeightsOptions, loadWeights } from "./load-weights";
 export { buildMistral, MISTRAL_REQUIREMENTS } from "./mistral/model";
 export { MISTRAL_PRESETS } from "./mistral/presets";
 export { Param, ParamCollector, type ParamInfo, ParamRegistry } from "./params";
@@ -28,3 +29,4 @@ export {
   type Positions,
   type Residual,
 } from "./spec";
+export { findWeightFiles, type WeightFiles, WeightLoadError } from "./weights-dir";
