@@ -150,7 +150,7 @@ const model: Case[] = [
   { name: "model info: a missing config", argv: ["model", "info", MISSING] },
   { name: "model info: an unknown flag", argv: ["model", "info", f("garbage.yml"), "--bogus"] },
   { name: "model info: control characters in argv", argv: ["model", "info", BINARY_ARG] },
-  { name: "model logits (not built) with garbage", argv: ["model", "logits", f("garbage.yml"), BINARY_ARG] },
+  { name: "model logits: garbage config and argv", argv: ["model", "logits", f("garbage.yml"), BINARY_ARG] },
   { name: "model: an unknown subcommand of control characters", argv: ["model", BINARY_ARG] },
 ];
 

@@ -1,6 +1,8 @@
 // `neox model info` end to end: Pythia-70M sized from its preset and the 20B tokenizer, the JSON
 // contract's keys, and configs with problems reported one line each with the key named.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// `neox model logits`: a PyTorch golden fixture loaded with --load gives the fixture's logits, and
+// the loss recomputed here from them; bad token ids and a missing tensor are named.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -138,11 +140,147 @@ describe("neox model info on bad configs", () => {
     expect(lines[0]).toContain("padded_vocab_size");
     expect(lines[0]).toContain("none.json");
   });
+});
 
-  it("model logits is not built yet: exit 2 with the usage", () => {
-    const r = runNeox(["model", "logits", "configs/tiny.yml"]);
+// The golden fixtures (packages/models/test/fixtures/golden) are safetensors files written by
+// PyTorch's side; they are read here with a few lines of header parsing, independently of
+// @neox/tensor's reader, which the command itself uses.
+const GOLDEN = resolve(import.meta.dirname, "../packages/models/test/fixtures/golden");
+
+interface StEntry {
+  dtype: string;
+  shape: number[];
+  data_offsets: [number, number];
+}
+
+function readSt(file: string): { header: Record<string, StEntry>; data: Buffer } {
+  const buf = readFileSync(file);
+  const n = Number(buf.readBigUInt64LE(0));
+  const header = JSON.parse(buf.subarray(8, 8 + n).toString("utf8"));
+  delete header.__metadata__;
+  return { header, data: buf.subarray(8 + n) };
+}
+
+function stArray(st: ReturnType<typeof readSt>, name: string): Float64Array {
+  const e = st.header[name]!;
+  const bytes = st.data.subarray(e.data_offsets[0], e.data_offsets[1]);
+  const copy = new Uint8Array(bytes).buffer;
+  if (e.dtype === "F32") return Float64Array.from(new Float32Array(copy));
+  if (e.dtype === "I64") return Float64Array.from(new BigInt64Array(copy), Number);
+  throw new Error(`${name}: ${e.dtype} is not read by this test`);
+}
+
+/** The file without the tensors `drop` (offsets renumbered, header padded to 8 bytes). */
+function writeStWithout(from: string, to: string, drop: readonly string[]): void {
+  const st = readSt(from);
+  const header: Record<string, StEntry> = {};
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (const [name, e] of Object.entries(st.header)) {
+    if (drop.includes(name)) continue;
+    const bytes = st.data.subarray(e.data_offsets[0], e.data_offsets[1]);
+    header[name] = { ...e, data_offsets: [at, at + bytes.length] };
+    parts.push(bytes);
+    at += bytes.length;
+  }
+  let json = JSON.stringify(header);
+  json += " ".repeat((8 - (json.length % 8)) % 8);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  writeFileSync(to, Buffer.concat([len, Buffer.from(json), ...parts]));
+}
+
+describe("neox model logits", () => {
+  const CASE = "neox_parallel";
+  const desc = JSON.parse(readFileSync(join(GOLDEN, `${CASE}.json`), "utf8"));
+  // The fixture's config is GPT-NeoX keys; it names no tokenizer, so the padded size goes in too.
+  const config = join(dir, `${CASE}.json`);
+  writeFileSync(config, JSON.stringify({ ...desc.config, padded_vocab_size: desc.padded_vocab_size }));
+  const weights = join(dir, "weights");
+  mkdirSync(weights);
+  writeStWithout(join(GOLDEN, `${CASE}.safetensors`), join(weights, "model.safetensors"), []);
+  const st = readSt(join(GOLDEN, `${CASE}.safetensors`));
+  const [, T] = st.header.inputs!.shape as [number, number];
+  const V = desc.padded_vocab_size as number;
+  const ids = Array.from(stArray(st, "inputs").subarray(0, T)); // the first row of the batch
+  const want = stArray(st, "logits").subarray(0, T * V); // its logits, float64 in PyTorch
+  const row = (t: number) => Array.from(want.subarray(t * V, (t + 1) * V));
+  const argmax = (r: number[]) => r.indexOf(Math.max(...r));
+  const close = (got: number[], exp: number[]) => {
+    expect(got).toHaveLength(exp.length);
+    for (let i = 0; i < exp.length; i++) expect(Math.abs(got[i]! - exp[i]!)).toBeLessThan(1e-5);
+  };
+
+  it("--load on a golden fixture: the JSON keys exactly, and the fixture's logits, argmax and loss", () => {
+    const r = runNeox(["model", "logits", config, "--load", weights, "--tokens", ids.join(","), "--json"]);
+    expect(r.code).toBe(0);
+    // the fixture's inputs, labels, logits and gradients are not parameters: one note names them
+    expect(r.stderr).toMatch(/^note: --load: ignored \d+ tensor\(s\) that name no parameter: inputs, /);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out).sort()).toEqual(
+      [
+        "num_tokens",
+        "vocab_size",
+        "loss",
+        "per_position_first8",
+        "per_position_argmax",
+        "last_logits",
+        "top5",
+      ].sort(),
+    );
+    expect(out.num_tokens).toBe(T);
+    expect(out.vocab_size).toBe(V);
+    for (let t = 0; t < T; t++) close(out.per_position_first8[t], row(t).slice(0, 8));
+    close(out.last_logits, row(T - 1));
+    expect(out.per_position_argmax).toEqual(Array.from({ length: T }, (_, t) => argmax(row(t))));
+    // mean next-token cross-entropy over T - 1 predictions, from the stored logits in float64
+    let nll = 0;
+    for (let t = 0; t + 1 < T; t++) {
+      const r = row(t);
+      const m = Math.max(...r);
+      nll += m + Math.log(r.reduce((a, x) => a + Math.exp(x - m), 0)) - r[ids[t + 1]!]!;
+    }
+    expect(Math.abs(out.loss - nll / (T - 1))).toBeLessThan(1e-5);
+    const top = row(T - 1)
+      .map((logit, id) => ({ id, logit }))
+      .sort((a, b) => b.logit - a.logit)
+      .slice(0, 5);
+    expect(out.top5.map((x: { id: number }) => x.id)).toEqual(top.map((x) => x.id));
+    close(
+      out.top5.map((x: { logit: number }) => x.logit),
+      top.map((x) => x.logit),
+    );
+  });
+
+  it("seeded weights and one token: text output, no loss to report", () => {
+    const r = runNeox(["model", "logits", config, "--tokens", "5"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/weights\s+seeded initialisation \(seed \d+\)/);
+    expect(r.stdout).toMatch(/num_tokens\s+1\n/);
+    expect(r.stdout).toMatch(/loss\s+none/);
+  });
+
+  it("a token id not below the padded vocabulary: exit 2 naming --tokens, the id and the size", () => {
+    const r = runNeox(["model", "logits", config, "--tokens", `1,${V}`]);
     expect(r.code).toBe(2);
-    expect(r.stderr.split("\n")[0]).toMatch(/not built yet/);
-    expect(r.stderr).toContain("usage: neox model info");
+    expect(r.stderr.split("\n")[0]).toBe(
+      `neox model logits: --tokens: token id ${V} is not below the padded vocabulary size ${V}`,
+    );
+  });
+
+  it("a weight file missing a tensor: exit 1, one line naming it and its expected shape", () => {
+    const partial = join(dir, "partial");
+    mkdirSync(partial);
+    const gone = "sequential.3.attention.dense.weight"; // layers.1 of 2
+    writeStWithout(join(GOLDEN, `${CASE}.safetensors`), join(partial, "model.safetensors"), [gone]);
+    const r = runNeox(["model", "logits", config, "--load", partial, "--tokens", "1,2"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`"${gone}"`);
+    expect(lines[0]).toContain('"layers.1.attention.dense.weight"');
+    expect(lines[0]).toContain(`expected shape [${st.header[gone]!.shape.join(", ")}]`);
   });
 });

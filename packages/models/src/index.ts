@@ -21,6 +21,7 @@ export { MISTRAL_PRESETS } from "./mistral/presets";
 export { Param, ParamCollector, type ParamInfo, ParamRegistry } from "./params";
 export { GPT2_VOCAB, LLAMA_VOCAB, loadPreset, NEOX_20B_VOCAB, type Preset } from "./preset";
 export * from "./report/index";
+export { sequenceLogits } from "./sequence-logits";
 export {
   ModelConfigError,
   type ModelSpec,

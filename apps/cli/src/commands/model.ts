@@ -1,13 +1,15 @@
 // `neox model info`: parameter count, FLOPs per token and memory by component for a config, computed
 // from the config alone (no weights are allocated, so a 70B config answers at once).
-// `neox model logits` (one forward pass) is declared but not built yet.
-import { formatProblem, type Problem, type ResolvedConfig, resolveConfig, withVocabSize } from "@neox/config";
-import { type ModelInfo, ModelReportError, modelInfo, type ParamEntry } from "@neox/models";
+// `neox model logits` (model-logits.ts): one forward pass, seeded weights or a checkpoint's.
+import { resolveConfig, withVocabSize } from "@neox/config";
+import { type ModelInfo, ModelReportError, modelInfo, type ParamEntry, WeightLoadError } from "@neox/models";
 import { intFlag, parseArgv, runSubcommands, UsageError } from "../argv";
+import { blocking, keyProblem, printProblems } from "./model-config";
+import { logits } from "./model-logits";
 import { vocabSizeOf } from "./vocab-size";
 
 const USAGE = `usage: neox model info CONFIGS... [--world-size N] [--set key=value ...] [--params] [--json]
-       neox model logits CONFIGS...            (not built yet)
+       neox model logits CONFIGS... --tokens ID,ID,... [--load DIR] [--set key=value ...] [--json]
 
 info    parameter count (total and non-embedding, as GPT-NeoX and Pythia count them), training FLOPs
         per token by GPT-NeoX's formula (model FLOPs for MFU; hardware FLOPs for HFU, with the
@@ -19,24 +21,35 @@ info    parameter count (total and non-embedding, as GPT-NeoX and Pythia count t
         memory_bytes, architecture, layers, hidden_size, padded_vocab_size, and the detail.
         A config with problems prints them, one line each, and exits 1.
 
-example:
+logits  builds the model and runs one forward pass (no dropout, no gradients) on --tokens: decimal
+        ids, each below the padded vocabulary, 1 to seq_length of them. The weights are the seeded
+        initialisation, or with --load a checkpoint's: a save directory (its "latest" file names the
+        global_stepN directory), one global_stepN directory, or any directory of *.safetensors files
+        holding every parameter by our names or GPT-NeoX's sequential.<idx> keys. Tensors that name
+        no parameter are listed in a note and ignored. A config may set padded_vocab_size itself
+        instead of naming a tokenizer.
+        The loss is the mean next-token cross-entropy over the num_tokens - 1 predictions, computed
+        from the fp32 logits in float64.
+        --json prints one object: num_tokens, vocab_size (padded), loss (null for one token),
+        per_position_first8, per_position_argmax, last_logits, top5 ([{id, logit}], last position).
+
+examples:
   pnpm -s neox model info configs/pythia/70M.yml configs/local_setup.yml \\
       --set vocab_file=../shared/data/tokenizers/gpt-neox-20b/tokenizer.json --json
+  pnpm -s neox model logits configs/tiny.yml configs/local_setup.yml --tokens 464,2068,7586 --json
 `;
 
 export async function runModel(argv: string[]): Promise<number> {
-  return runSubcommands("model", USAGE, argv, {
-    info,
-    logits: () => {
-      throw new UsageError("logits is not built yet (it needs the model's forward pass); use model info");
+  return runSubcommands(
+    "model",
+    USAGE,
+    argv,
+    {
+      info,
+      logits,
     },
-  });
-}
-
-/** The problems that stop a size report: every config problem but a missing batch size. */
-function blocking(r: ResolvedConfig): Problem[] {
-  // model info needs no batch: without one the activation estimate is for one sequence, and says so
-  return r.problems.filter((p) => !(p.kind === "incomplete" && p.key === "train_batch_size"));
+    (err) => err instanceof WeightLoadError,
+  );
 }
 
 async function info(argv: string[]): Promise<number> {
@@ -69,26 +82,10 @@ async function info(argv: string[]): Promise<number> {
       report = modelInfo(withVocabSize(resolved, vocab!.size));
     } catch (err) {
       if (!(err instanceof ModelReportError)) throw err;
-      for (const p of err.problems) {
-        const src = resolved.sources.get(p.key);
-        problems.push({
-          kind: "unsupported",
-          key: p.key,
-          ...(src ? { file: src.file, line: src.line } : {}),
-          message: `${p.key}: ${p.message}`,
-        });
-      }
+      for (const p of err.problems) problems.push(keyProblem(resolved, p.key, p.message));
     }
   }
-  if (!report) {
-    // One problem is the error line itself; several are listed, then counted on the last line.
-    if (problems.length === 1) process.stderr.write(`neox model info: ${formatProblem(problems[0]!)}\n`);
-    else {
-      for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
-      process.stderr.write(`neox model info: ${problems.length} problems in the config\n`);
-    }
-    return 1;
-  }
+  if (!report) return printProblems("neox model info", problems);
   const withTable = args.bools.has("--params");
   if (args.bools.has("--json")) {
     const out = withTable
