@@ -1,4 +1,4 @@
-// SwiGLU / GeGLU forward and backward (activation formulas in gelu-math.h).
+// SwiGLU / GeGLU / ReGLU forward and backward (activation formulas in gelu-math.h).
 #include "glu.h"
 
 #include "vec.h"
@@ -8,10 +8,14 @@ namespace NEOX_VEC_NS {
 #include "gelu-math.h"
 
 namespace {
+// ReLU: max(g, 0) keeps NaN (vmax returns its second operand); its derivative is 1 where g > 0
+// and 0 elsewhere, torch's convention at 0.
 inline VecF act_value(VecF g, GluKind kind) {
+  if (kind == GluKind::Reglu) return vmax(VecF::zero(), g);
   return kind == GluKind::Swiglu ? silu_value(g) : gelu_value(g, kind == GluKind::GegluTanh);
 }
 inline VecF act_grad(VecF g, GluKind kind) {
+  if (kind == GluKind::Reglu) return select_lt(VecF::zero(), g, VecF::set1(1.0f), VecF::zero());
   return kind == GluKind::Swiglu ? silu_grad(g) : gelu_grad(g, kind == GluKind::GegluTanh);
 }
 }  // namespace

@@ -1,4 +1,4 @@
-// Gated linear units (SwiGLU, GeGLU) in GPT-NeoX's layout: each input row of 2C is [x ‖ gate]
+// Gated linear units (SwiGLU, GeGLU, ReGLU) in GPT-NeoX's layout: each input row of 2C is [x ‖ gate]
 // (Gated_Activation: `x, gate = chunk(2, -1)`, result act(gate) * x). N rows, C output channels.
 #pragma once
 
@@ -8,8 +8,8 @@
 
 namespace neox {
 // act(gate): SiLU (swiglu), exact GELU (geglu, F.gelu), tanh GELU (geglu with bias_gelu-style
-// approximation).
-enum class GluKind : int { Swiglu = 0, Geglu = 1, GegluTanh = 2 };
+// approximation), ReLU (reglu).
+enum class GluKind : int { Swiglu = 0, Geglu = 1, GegluTanh = 2, Reglu = 3 };
 
 NEOX_DECLARE_FOR_ALL_ISAS(
     // out (N, C) = act(inp[:, C:2C]) * inp[:, 0:C]

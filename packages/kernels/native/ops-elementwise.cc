@@ -1,5 +1,5 @@
 // Node-API glue for the element-wise ops: fills, scaling, copies, casts, reductions, bias add,
-// residual add, GELU, gated units, dropout and the embedding. Argument order mirrors the C++
+// residual add, GELU, ReLU, SiLU, gated units, dropout and the embedding. Argument order mirrors the C++
 // kernels (outputs, inputs, sizes); see kernels/cpu/<op>.h for the meaning of each.
 #include "cpu/bias-add.h"
 #include "cpu/dropout.h"
@@ -8,7 +8,9 @@
 #include "cpu/gelu.h"
 #include "cpu/glu.h"
 #include "cpu/reduce.h"
+#include "cpu/relu.h"
 #include "cpu/residual.h"
+#include "cpu/silu.h"
 #include "e1-args.h"
 
 namespace {
@@ -123,9 +125,36 @@ napi_value geluBackward(napi_env env, napi_callback_info info) {
   });
 }
 
+napi_value reluForward(napi_env env, napi_callback_info info) {
+  return call(env, info, "reluForward", 3, [&](const Args& a) {
+    neox::relu_forward(required<float>(a, 0, "out"), required<const float>(a, 1, "inp"), a.size(2));
+  });
+}
+
+napi_value reluBackward(napi_env env, napi_callback_info info) {
+  return call(env, info, "reluBackward", 4, [&](const Args& a) {
+    neox::relu_backward(required<float>(a, 0, "dinp"), required<const float>(a, 1, "dout"),
+                        required<const float>(a, 2, "inp"), a.size(3));
+  });
+}
+
+napi_value siluForward(napi_env env, napi_callback_info info) {
+  return call(env, info, "siluForward", 3, [&](const Args& a) {
+    neox::silu_forward(required<float>(a, 0, "out"), required<const float>(a, 1, "inp"), a.size(2));
+  });
+}
+
+napi_value siluBackward(napi_env env, napi_callback_info info) {
+  return call(env, info, "siluBackward", 4, [&](const Args& a) {
+    neox::silu_backward(required<float>(a, 0, "dinp"), required<const float>(a, 1, "dout"),
+                        required<const float>(a, 2, "inp"), a.size(3));
+  });
+}
+
 neox::GluKind glu_kind(const Args& a, size_t i) {
   int64_t k = a.i64(i);
-  if (k < 0 || k > 2) a.fail(i, "(kind) must be 0 (swiglu), 1 (geglu) or 2 (geglu, tanh), got " + std::to_string(k));
+  if (k < 0 || k > 3)
+    a.fail(i, "(kind) must be 0 (swiglu), 1 (geglu), 2 (geglu, tanh) or 3 (reglu), got " + std::to_string(k));
   return static_cast<neox::GluKind>(k);
 }
 
@@ -206,6 +235,10 @@ NEOX_REGISTER("residualForward", residualForward);
 NEOX_REGISTER("residualBackward", residualBackward);
 NEOX_REGISTER("geluForward", geluForward);
 NEOX_REGISTER("geluBackward", geluBackward);
+NEOX_REGISTER("reluForward", reluForward);
+NEOX_REGISTER("reluBackward", reluBackward);
+NEOX_REGISTER("siluForward", siluForward);
+NEOX_REGISTER("siluBackward", siluBackward);
 NEOX_REGISTER("gluForward", gluForward);
 NEOX_REGISTER("gluBackward", gluBackward);
 NEOX_REGISTER("dropoutForward", dropoutForward);

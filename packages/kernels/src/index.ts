@@ -33,6 +33,8 @@ export * as referenceGlobalNorm from "./reference/global-norm";
 export * as referenceGlu from "./reference/glu";
 export * as referenceLayerNorm from "./reference/layer-norm";
 export * as referenceReduce from "./reference/reduce";
+export * as referenceRelu from "./reference/relu";
 export * as referenceRmsNorm from "./reference/rms-norm";
 export * as referenceRotary from "./reference/rotary";
+export * as referenceSilu from "./reference/silu";
 export * from "./runtime";

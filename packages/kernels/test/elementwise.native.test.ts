@@ -10,6 +10,8 @@ import * as refFill from "../src/reference/fill";
 import * as refGelu from "../src/reference/gelu";
 import * as refGlu from "../src/reference/glu";
 import * as refReduce from "../src/reference/reduce";
+import * as refRelu from "../src/reference/relu";
+import * as refSilu from "../src/reference/silu";
 import { type ElementwiseCase, elementwiseCases } from "./cases/elementwise";
 import { type BufferScope, f32, read, withBuffers } from "./helpers/buffers";
 import { describeNative, expectClose, isas, Rng } from "./helpers/native";
@@ -145,6 +147,41 @@ const runners: Record<string, Runner> = {
     refGelu.geluBackward(want, dout, x, c.n!, c.tanh!);
     check(c, read(d), want, "dinp");
   },
+  // ReLU and SiLU: inputs of scale 3; ReLU's backward runs in place over dout, as GELU's.
+  reluForward: (c, rng, s) => {
+    const x = f32(rng.normalArray(c.n!, 3));
+    const out = s.empty(c.n!);
+    ops.reluForward(out.address, s.f32(x).address, c.n!);
+    const want = new Float64Array(c.n!);
+    refRelu.reluForward(want, x, c.n!);
+    check(c, read(out), want);
+  },
+  reluBackward: (c, rng, s) => {
+    const x = f32(rng.normalArray(c.n!, 3));
+    const dout = f32(rng.normalArray(c.n!));
+    const d = s.f32(dout);
+    ops.reluBackward(d.address, d.address, s.f32(x).address, c.n!);
+    const want = new Float64Array(c.n!);
+    refRelu.reluBackward(want, dout, x, c.n!);
+    check(c, read(d), want, "dinp");
+  },
+  siluForward: (c, rng, s) => {
+    const x = f32(rng.normalArray(c.n!, 3));
+    const out = s.empty(c.n!);
+    ops.siluForward(out.address, s.f32(x).address, c.n!);
+    const want = new Float64Array(c.n!);
+    refSilu.siluForward(want, x, c.n!);
+    check(c, read(out), want);
+  },
+  siluBackward: (c, rng, s) => {
+    const x = f32(rng.normalArray(c.n!, 3));
+    const dout = f32(rng.normalArray(c.n!));
+    const dinp = s.empty(c.n!);
+    ops.siluBackward(dinp.address, s.f32(dout).address, s.f32(x).address, c.n!);
+    const want = new Float64Array(c.n!);
+    refSilu.siluBackward(want, dout, x, c.n!);
+    check(c, read(dinp), want, "dinp");
+  },
   gluForward: (c, rng, s) => {
     const { N, C, kind } = c as Required<ElementwiseCase>;
     const x = f32(rng.normalArray(N * 2 * C, 3));
@@ -275,7 +312,7 @@ describeNative("ISA dispatch", () => {
 });
 
 describeNative("NaN propagates through the transcendental kernels", () => {
-  it("GELU, its gradient and the gated units give NaN for a NaN input on every ISA", () => {
+  it("GELU, ReLU, SiLU, their gradients and the gated units give NaN for a NaN input on every ISA", () => {
     for (const isa of isas()) {
       withIsa(isa, () =>
         withBuffers((s) => {
@@ -288,10 +325,24 @@ describeNative("NaN propagates through the transcendental kernels", () => {
             expect(Number.isNaN(read(out)[1]!), `${isa} gelu' tanh=${tanh}`).toBe(true);
           }
           // Row [x ‖ gate] = [0.5, NaN ‖ -3, 2]: the NaN is an x for column 1; gate NaN below.
-          for (const kind of [0, 1, 2] as const) {
+          for (const kind of [0, 1, 2, 3] as const) {
             ops.gluForward(out.address, s.f32([1, 1, Number.NaN, 2]).address, 1, 2, kind);
             expect(Number.isNaN(read(out, 2)[0]!), `${isa} glu kind ${kind}`).toBe(true);
           }
+          ops.reluForward(out.address, x.address, 4);
+          expect(Number.isNaN(read(out)[1]!), `${isa} relu`).toBe(true);
+          ops.siluForward(out.address, x.address, 4);
+          expect(Number.isNaN(read(out)[1]!), `${isa} silu`).toBe(true);
+          // ReLU's derivative at exactly 0 (and -0) is 0, torch's threshold_backward convention.
+          ops.reluBackward(
+            out.address,
+            s.f32([1, 1, 1, 1]).address,
+            s.f32([0, -0, 1e-30, -1e-30]).address,
+            4,
+          );
+          expect([...read(out, 4)], `${isa} relu' at 0`).toEqual([0, 0, 1, 0]);
+          ops.gluBackward(out.address, s.f32([1]).address, s.f32([2, 0]).address, 1, 1, 3);
+          expect([...read(out, 2)], `${isa} reglu at gate 0`).toEqual([0, 0]);
         }),
       );
     }

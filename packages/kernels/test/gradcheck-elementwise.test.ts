@@ -1,5 +1,5 @@
 // Finite-difference checks of the float64 reference backward of every differentiable element-wise
-// op (GELU exact/tanh, SwiGLU/GeGLU, bias add, residual, dropout, scale, axpy, row/column sums,
+// op (GELU exact/tanh, ReLU, SiLU, SwiGLU/GeGLU/ReGLU, bias add, residual, dropout, scale, axpy, row/column sums,
 // strided copy, embedding). The native backward kernels are checked against these references by
 // the parity tests, so together they pin the native gradients. To add an op: one `it` computing
 // loss = Σ dout·forward(x) and comparing the reference backward with expectGrad.
@@ -11,6 +11,8 @@ import * as fill from "../src/reference/fill";
 import * as gelu from "../src/reference/gelu";
 import * as glu from "../src/reference/glu";
 import * as reduce from "../src/reference/reduce";
+import * as relu from "../src/reference/relu";
+import * as silu from "../src/reference/silu";
 import { expectGrad, lossOf, upstream } from "./helpers/finite-diff";
 import { Rng } from "./helpers/native";
 
@@ -29,7 +31,32 @@ describe("element-wise gradients match finite differences", () => {
     });
   }
 
-  for (const kind of [0, 1, 2] as const) {
+  // Random normal inputs land far (relative to the finite-difference step) from ReLU's kink at 0.
+  it("reluBackward", () => {
+    const rng = new Rng(11);
+    const n = 33;
+    const x = rng.normalArray(n, 2);
+    const dout = upstream(rng, n);
+    const y = new Float64Array(n);
+    const loss = lossOf(dout, y, () => relu.reluForward(y, x, n));
+    const dx = new Float64Array(n);
+    relu.reluBackward(dx, dout, x, n);
+    expectGrad("dinp", dx, loss, x);
+  });
+
+  it("siluBackward", () => {
+    const rng = new Rng(12);
+    const n = 33;
+    const x = rng.normalArray(n, 3);
+    const dout = upstream(rng, n);
+    const y = new Float64Array(n);
+    const loss = lossOf(dout, y, () => silu.siluForward(y, x, n));
+    const dx = new Float64Array(n);
+    silu.siluBackward(dx, dout, x, n);
+    expectGrad("dinp", dx, loss, x);
+  });
+
+  for (const kind of [0, 1, 2, 3] as const) {
     it(`gluBackward (kind ${kind})`, () => {
       const rng = new Rng(2 + kind);
       const [N, C] = [3, 5];

@@ -70,8 +70,18 @@ export const geluBackward =
     "geluBackward",
   );
 
+/** ReLU, max(x, 0) (GPT-NeoX `activation: relu`); the backward passes dout where inp > 0. */
+export const reluForward = bindNative<(out: Address, inp: Address, n: number) => void>("reluForward");
+export const reluBackward =
+  bindNative<(dinp: Address, dout: Address, inp: Address, n: number) => void>("reluBackward");
+
+/** SiLU, x·σ(x) (GPT-NeoX `activation: silu` or `swish`). */
+export const siluForward = bindNative<(out: Address, inp: Address, n: number) => void>("siluForward");
+export const siluBackward =
+  bindNative<(dinp: Address, dout: Address, inp: Address, n: number) => void>("siluBackward");
+
 /** The activation of a gated unit: act(gate)·x with input rows [x ‖ gate]. */
-export const GLU_KIND = { swiglu: 0, geglu: 1, gegluTanh: 2 } as const;
+export const GLU_KIND = { swiglu: 0, geglu: 1, gegluTanh: 2, reglu: 3 } as const;
 export type GluKind = (typeof GLU_KIND)[keyof typeof GLU_KIND];
 /** out (N, C) = act(inp[:, C:2C]) · inp[:, 0:C] */
 export const gluForward =

@@ -1,5 +1,5 @@
 // Parity cases for the element-wise kernels (fills, copies, casts, reductions, bias add, residual,
-// GELU, gated units, dropout). Each line is one case run against the float64 reference under
+// GELU, ReLU, SiLU, gated units, dropout). Each line is one case run against the float64 reference under
 // every ISA this CPU supports by test/elementwise.native.test.ts.
 //
 // How to add a case: append a line with the op name exactly as ops() lists it and the sizes its
@@ -21,7 +21,7 @@ export interface ElementwiseCase extends ParityCase {
   /** Size of the input buffer copyStridedF32 reads. */
   inputSize?: number;
   tanh?: boolean;
-  kind?: 0 | 1 | 2;
+  kind?: 0 | 1 | 2 | 3;
   p?: number;
   seed?: number;
   offset?: number;
@@ -121,8 +121,12 @@ export const elementwiseCases: ElementwiseCase[] = [
   ...flat("geluForward", { tanh: true }, GELU_TOL),
   ...flat("geluBackward", { tanh: false }, GELU_TOL),
   ...flat("geluBackward", { tanh: true }, GELU_TOL),
-  ...([0, 1, 2] as const).flatMap((kind) => rows("gluForward", { kind }, GELU_TOL)),
-  ...([0, 1, 2] as const).flatMap((kind) => rows("gluBackward", { kind }, GELU_TOL)),
+  ...flat("reluForward", {}, TOL.exact),
+  ...flat("reluBackward", {}, TOL.exact),
+  ...flat("siluForward", {}, GELU_TOL),
+  ...flat("siluBackward", {}, GELU_TOL),
+  ...([0, 1, 2, 3] as const).flatMap((kind) => rows("gluForward", { kind }, GELU_TOL)),
+  ...([0, 1, 2, 3] as const).flatMap((kind) => rows("gluBackward", { kind }, GELU_TOL)),
   { op: "fillF32", name: `n=${STREAMED} streamed`, n: STREAMED, tol: TOL.exact },
   { op: "scaleF32", name: `n=${STREAMED} streamed, in place`, n: STREAMED, alpha: 3, tol: TOL.f32 },
   { op: "axpyF32", name: `n=${STREAMED} streamed`, n: STREAMED, alpha: -2, tol: TOL.f32 },
@@ -137,7 +141,11 @@ export const elementwiseCases: ElementwiseCase[] = [
   { op: "biasAddForward", name: "N=2049 C=1024 streamed", N: 2049, C: 1024, tol: TOL.f32 },
   { op: "geluForward", name: `n=${STREAMED} tanh streamed`, n: STREAMED, tanh: true, tol: GELU_TOL },
   { op: "geluBackward", name: `n=${STREAMED} tanh streamed`, n: STREAMED, tanh: true, tol: GELU_TOL },
+  { op: "reluForward", name: `n=${STREAMED} streamed`, n: STREAMED, tol: TOL.exact },
+  { op: "reluBackward", name: `n=${STREAMED} streamed`, n: STREAMED, tol: TOL.exact },
+  { op: "siluBackward", name: `n=${STREAMED} streamed`, n: STREAMED, tol: GELU_TOL },
   { op: "gluForward", name: "N=1025 C=2048 streamed", N: 1025, C: 2048, kind: 0, tol: GELU_TOL },
+  { op: "gluBackward", name: "N=513 C=2048 streamed, reglu", N: 513, C: 2048, kind: 3, tol: GELU_TOL },
   { op: "gluBackward", name: "N=513 C=2048 streamed", N: 513, C: 2048, kind: 0, tol: GELU_TOL },
   ...flat("dropoutForward", { p: 0.1, seed: 1234, offset: 0 }),
   {
