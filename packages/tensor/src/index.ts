@@ -39,16 +39,19 @@ export {
   rotaryTables,
 } from "./ops/attention";
 export * from "./ops/basic";
+export { biasAdd } from "./ops/bias-add";
 export { checkpoint } from "./ops/checkpoint";
 export { crossEntropy } from "./ops/cross-entropy";
 export { type DropoutRng, dropout } from "./ops/dropout";
 export { embedding } from "./ops/embedding";
 export { gelu } from "./ops/gelu";
-export { type GluActivation, geglu, glu, swiglu } from "./ops/glu";
+export { type GluActivation, geglu, glu, reglu, swiglu } from "./ops/glu";
 export { cachedSelfAttention, KvCache } from "./ops/kv-cache";
 export { layerNorm } from "./ops/layer-norm";
 export { gemm, type LinearOptions, linear } from "./ops/linear";
+export { relu } from "./ops/relu";
 export { RMS_NORM_EPS, rmsNorm } from "./ops/rms-norm";
+export { silu } from "./ops/silu";
 export { AdamW, type AdamWOptions } from "./optim/adamw";
 export { FlatParams, type ParamRange, type ParamSpec } from "./optim/flat-params";
 export { type ArenaLayout, assignOffsets, type Lifetime } from "./plan/arena";

@@ -8,6 +8,7 @@ import {
   add,
   alibiSlopes,
   backward,
+  biasAdd,
   cast,
   causalSelfAttention,
   checkpoint,
@@ -19,10 +20,12 @@ import {
   glu,
   layerNorm,
   linear,
+  relu,
   rmsNorm,
   rotaryTables,
   scale,
   scope,
+  silu,
   Tensor,
 } from "../src/index";
 import { gradCheck, randn, rng } from "./helpers/gradcheck";
@@ -125,6 +128,16 @@ const CASES: Case[] = [
   { name: "glu swiglu", shapes: [[3, 18]], fn: (x) => glu(x, "swiglu") },
   { name: "glu geglu (3-d input)", shapes: [[2, 3, 10]], fn: (x) => glu(x, "geglu") },
   { name: "glu geglu_tanh", shapes: [[4, 14]], fn: (x) => glu(x, "geglu_tanh") },
+  // ReLU's kink at 0: a step of 1e-3 keeps the seeded normal inputs on one side of it.
+  { name: "glu reglu", shapes: [[3, 18]], fn: (x) => glu(x, "reglu"), tol: { h: 1e-3 } },
+  { name: "relu", shapes: [[3, 17]], fn: (x) => relu(x), tol: { h: 1e-3 } },
+  { name: "silu", shapes: [[3, 17]], fn: (x) => silu(x) },
+  { name: "biasAdd (3-d input)", shapes: [[2, 3, 7], [7]], fn: (x, b) => biasAdd(x, b!) },
+  {
+    name: "rmsNorm + biasAdd (GPT-NeoX RMSNorm with offset)",
+    shapes: [[4, 9], [9], [9]],
+    fn: (x, w, b) => biasAdd(rmsNorm(x, w, 1e-5), b!),
+  },
   {
     name: "dropout (p 0.3, mask regenerated in backward)",
     shapes: [[5, 40]],

@@ -1,6 +1,6 @@
 // Tensor ops against the kernels' float64 references (@neox/kernels src/reference): the op's
 // forward output and the gradients the tape produces, for RMS norm (fp32 and bf16 activations),
-// gated units, dropout and attention in both QKV layouts (GQA/MQA, rotary, ALiBi, sliding
+// ReLU, SiLU, gated units, dropout and attention in both QKV layouts (GQA/MQA, rotary, ALiBi, sliding
 // window); the KV-cache path against full attention. To add a case: a line in the table of its
 // describe block. Errors are max |got - want| / max |want| over each tensor.
 import {
@@ -8,8 +8,10 @@ import {
   referenceAttention,
   referenceDropout,
   referenceGlu,
+  referenceRelu,
   referenceRmsNorm,
   referenceRotary,
+  referenceSilu,
 } from "@neox/kernels";
 import { describe, expect, it } from "vitest";
 import {
@@ -25,10 +27,12 @@ import {
   KvCache,
   noGrad,
   type QkvLayout,
+  relu,
   rmsNorm,
   rotaryTables,
   Scalar,
   scope,
+  silu,
   Tensor,
 } from "../src/index";
 import { randn, rng } from "./helpers/gradcheck";
@@ -103,10 +107,11 @@ describe("rmsNorm vs referenceRmsNorm", () => {
 });
 
 describe("glu vs referenceGlu ([x ‖ gate] rows, act(gate)·x)", () => {
-  const kinds: [GluActivation, 0 | 1 | 2][] = [
+  const kinds: [GluActivation, 0 | 1 | 2 | 3][] = [
     ["swiglu", 0],
     ["geglu", 1],
     ["geglu_tanh", 2],
+    ["reglu", 3],
   ];
   for (const [activation, code] of kinds) {
     it(activation, () => {
@@ -120,6 +125,30 @@ describe("glu vs referenceGlu ([x ‖ gate] rows, act(gate)·x)", () => {
       referenceGlu.gluForward(want, f64(xv), N, C, code);
       const dx = new Float64Array(N * 2 * C);
       referenceGlu.gluBackward(dx, f64(dy), f64(xv), N, C, code);
+      expect(relErr(got.y, want)).toBeLessThan(1e-5);
+      expect(relErr(got.dxs[0]!, dx)).toBeLessThan(1e-5);
+      x.dispose();
+    });
+  }
+});
+
+describe("relu and silu vs their references (forward and gradient)", () => {
+  const cases = [
+    { name: "relu", fn: relu, fwd: referenceRelu.reluForward, bwd: referenceRelu.reluBackward },
+    { name: "silu", fn: silu, fwd: referenceSilu.siluForward, bwd: referenceSilu.siluBackward },
+  ];
+  for (const [i, c] of cases.entries()) {
+    it(c.name, () => {
+      const [N, C] = [5, 129];
+      const rand = rng(i + 60);
+      const xv = randn(N * C, rand, 2);
+      const x = Tensor.fromArray(xv, [N, C]).requireGrad();
+      const dy = randn(N * C, rand);
+      const got = run((t) => c.fn(t), [x], dy);
+      const want = new Float64Array(N * C);
+      c.fwd(want, f64(xv), N * C);
+      const dx = new Float64Array(N * C);
+      c.bwd(dx, f64(dy), f64(xv), N * C);
       expect(relErr(got.y, want)).toBeLessThan(1e-5);
       expect(relErr(got.dxs[0]!, dx)).toBeLessThan(1e-5);
       x.dispose();

@@ -78,6 +78,16 @@ export const GRAD_RULES: Record<string, GradRule> = {
     return [dx, dw, routed(db)];
   },
 
+  // out = x + bias over rows: dx = dy, dbias += Σ_rows dy.
+  biasAdd: (e, [d]) => {
+    const [, b] = e.inputs;
+    const { n, c } = e.attrs as { n: number; c: number };
+    const dy = dense(d!);
+    const db = paramGrad(b);
+    if (db) k.biasAddBackward(dy.backend, { dbias: db.target, dout: dy, N: n, C: c });
+    return [d!, routed(db)];
+  },
+
   layerNorm: (e, [d]) => {
     const [x, w, b] = e.inputs;
     const [xc, wsaved, mean, rstd] = e.saved as [T, T, T, T];
@@ -135,6 +145,20 @@ export const GRAD_RULES: Record<string, GradRule> = {
       n: dx.numel,
       tanhApprox: attr(e, "tanh"),
     });
+    return [dx];
+  },
+
+  relu: (e, [d]) => {
+    const [xc] = e.saved as [T];
+    const dx = Tensor.empty(xc.shape, { device: xc.device });
+    k.reluBackward(xc.backend, { dinp: dx, dout: dense(d!), inp: xc, n: dx.numel });
+    return [dx];
+  },
+
+  silu: (e, [d]) => {
+    const [xc] = e.saved as [T];
+    const dx = Tensor.empty(xc.shape, { device: xc.device });
+    k.siluBackward(xc.backend, { dinp: dx, dout: dense(d!), inp: xc, n: dx.numel });
     return [dx];
   },
 

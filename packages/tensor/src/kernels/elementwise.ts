@@ -1,4 +1,4 @@
-// Element-wise kernels (kernels/cpu/{fill,reduce,bias-add,residual,gelu,glu,dropout}.h) and the
+// Element-wise kernels (kernels/cpu/{fill,reduce,bias-add,residual,gelu,relu,silu,glu,dropout}.h) and the
 // backend's own byte copies, declared once for the typed launchers (kernel.ts). Argument order
 // is the native one: outputs, inputs, sizes. Parameter gradients (dbias) accumulate; activation
 // gradients are overwritten.
@@ -41,6 +41,14 @@ export const ELEMENTWISE = declareKernels({
   /** exact (erf) GELU, or the tanh approximation of GPT-NeoX's bias_gelu_fusion */
   geluForward: { out: "out f32", inp: "in f32", n: "size", tanhApprox: "flag" },
   geluBackward: { dinp: "out f32", dout: "in f32", inp: "in f32", n: "size", tanhApprox: "flag" },
+
+  /** ReLU max(x, 0); the backward passes dout where inp > 0 (dinp may alias dout) */
+  reluForward: { out: "out f32", inp: "in f32", n: "size" },
+  reluBackward: { dinp: "out f32", dout: "in f32", inp: "in f32", n: "size" },
+
+  /** SiLU x·σ(x) (GPT-NeoX silu / swish) */
+  siluForward: { out: "out f32", inp: "in f32", n: "size" },
+  siluBackward: { dinp: "out f32", dout: "in f32", inp: "in f32", n: "size" },
 
   /** out (N, C) = act(inp[:, C:2C])·inp[:, 0:C]: rows [x ‖ gate]; kind a GLU_KIND of @neox/kernels */
   gluForward: { out: "out f32", inp: "in f32", N: "size", C: "size", kind: "size" },

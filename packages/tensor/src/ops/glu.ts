@@ -4,7 +4,8 @@
 //   swiglu      act = SiLU (Llama)
 //   geglu       act = exact GELU (F.gelu)
 //   geglu_tanh  act = tanh-approximated GELU
-// ReGLU (act = ReLU) has no kernel yet. Kernel: kernels/cpu/glu.cc; backward in grad-rules.ts.
+//   reglu       act = ReLU
+// Kernel: kernels/cpu/glu.cc; backward in grad-rules.ts.
 
 import { GLU_KIND } from "@neox/kernels";
 import { record } from "../autograd/tape";
@@ -12,19 +13,20 @@ import { k } from "../kernels";
 import { Tensor } from "../tensor";
 import { dense } from "./basic";
 
-export type GluActivation = "swiglu" | "geglu" | "geglu_tanh";
+export type GluActivation = "swiglu" | "geglu" | "geglu_tanh" | "reglu";
 
 const KIND: Record<GluActivation, number> = {
   swiglu: GLU_KIND.swiglu,
   geglu: GLU_KIND.geglu,
   geglu_tanh: GLU_KIND.gegluTanh,
+  reglu: GLU_KIND.reglu,
 };
 
 /** x (..., 2C) f32 rows [x ‖ gate] -> (..., C) = act(gate)·x. */
 export function glu(x: Tensor, activation: GluActivation): Tensor {
   const kind = KIND[activation];
   if (kind === undefined)
-    throw new Error(`glu: unknown activation "${activation}" (swiglu, geglu, geglu_tanh)`);
+    throw new Error(`glu: unknown activation "${activation}" (swiglu, geglu, geglu_tanh, reglu)`);
   const width = x.size(-1);
   if (width % 2 !== 0) throw new Error(`glu: ${x} must have an even last dimension [x ‖ gate]`);
   const c = width / 2;
@@ -39,3 +41,4 @@ export function glu(x: Tensor, activation: GluActivation): Tensor {
 export const swiglu = (x: Tensor): Tensor => glu(x, "swiglu");
 export const geglu = (x: Tensor, approximate: "none" | "tanh" = "none"): Tensor =>
   glu(x, approximate === "tanh" ? "geglu_tanh" : "geglu");
+export const reglu = (x: Tensor): Tensor => glu(x, "reglu");
