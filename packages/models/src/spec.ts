@@ -4,14 +4,14 @@
 // value and where it was set.
 import { formatSource, type ResolvedConfig } from "@neox/config";
 import { INIT_METHODS, type InitMethod } from "./init";
-import type { MlpActivation } from "./layers/mlp";
+import { MLP_ACTIVATIONS, type MlpActivation } from "./layers/mlp";
 
 export type Residual = "sequential" | "parallel" | "parallel_tied";
 export type Positions = "learned" | "rotary" | "alibi" | "none";
 export type NormSpec =
   | { kind: "layernorm"; eps: number; bias: boolean }
   | { kind: "non_parametric_layernorm"; eps: number }
-  | { kind: "rmsnorm"; eps: number };
+  | { kind: "rmsnorm"; eps: number; bias: boolean };
 
 export interface ModelSpec {
   /** num_layers, hidden_size, num_attention_heads, num_kv_heads, head size. */
@@ -123,9 +123,10 @@ export function modelSpec(r: ResolvedConfig): ModelSpec {
     ["layernorm", "non_parametric_layernorm", "rmsnorm"] as const,
     "this norm is not built yet",
   );
-  // GPT-NeoX's RMSNorm with use_bias_in_norms (its default) owns an `offset` added after the scale;
-  // @neox/tensor has no broadcast bias-add op outside linear yet, so that variant is refused.
-  // Every shipped Llama/Mistral config sets use_bias_in_norms: false.
+  // GPT-NeoX's RMSNorm with use_bias_in_norms (its default) owns an `offset` added after the scale.
+  // layers/norm.ts builds it (RMSNorm's `offset` argument), but the decoder's norm factory
+  // (gpt-neox/model.ts normFactory) does not pass the flag yet, so the variant stays refused rather
+  // than built without its offset. Every shipped Llama/Mistral config sets use_bias_in_norms: false.
   if (normKind === "rmsnorm" && v.use_bias_in_norms !== false)
     fail("use_bias_in_norms", "RMSNorm with an offset (bias) is not built yet; set use_bias_in_norms: false");
   const norm: NormSpec =
@@ -133,20 +134,30 @@ export function modelSpec(r: ResolvedConfig): ModelSpec {
       ? { kind: "layernorm", eps: num("layernorm_epsilon"), bias: v.use_bias_in_norms !== false }
       : normKind === "non_parametric_layernorm"
         ? { kind: "non_parametric_layernorm", eps: num("layernorm_epsilon") }
-        : { kind: "rmsnorm", eps: num("rms_norm_epsilon") };
+        : { kind: "rmsnorm", eps: num("rms_norm_epsilon"), bias: v.use_bias_in_norms !== false };
 
-  const act = oneOf("activation", ["gelu", "swiglu", "geglu"] as const, "this activation has no kernel yet");
+  const act = oneOf(
+    "activation",
+    ["gelu", "relu", "silu", "swish", "swiglu", "geglu", "reglu"] as const,
+    "this activation has no kernel yet",
+  );
   // GPT-NeoX: bias_gelu_fusion runs the tanh approximation; otherwise (and with onnx_safe) erf GELU.
+  // `swish` and `silu` are the same function, x·σ(x) (megatron/model/activations.py).
   const activation: MlpActivation =
-    act === "gelu" && v.bias_gelu_fusion === true && v.onnx_safe !== true ? "gelu_tanh" : act;
+    act === "gelu" && v.bias_gelu_fusion === true && v.onnx_safe !== true
+      ? "gelu_tanh"
+      : act === "swish"
+        ? "silu"
+        : act;
+  const gated = MLP_ACTIVATIONS[activation].gated;
   const linear1Out = r.derived.mlp_linear1_out_features;
   const linear2In = r.derived.mlp_linear2_in_features;
   if (linear1Out == null || linear2In == null)
     fail("intermediate_size", "the MLP widths could not be derived");
-  if ((act === "gelu" ? linear2In : 2 * linear2In!) !== linear1Out)
+  if ((gated ? 2 * linear2In! : linear2In) !== linear1Out)
     fail(
       "intermediate_size",
-      `gives linear1 ${linear1Out} outputs and linear2 ${linear2In} inputs, which ${act} cannot join (neox-spec §1.1; set mlp_multiple_of so that linear1 = ${act === "gelu" ? "" : "2·"}linear2)`,
+      `gives linear1 ${linear1Out} outputs and linear2 ${linear2In} inputs, which ${act} cannot join (neox-spec §1.1; set mlp_multiple_of so that linear1 = ${gated ? "2·" : ""}linear2)`,
     );
 
   const window = v.sliding_window_width == null ? undefined : int("sliding_window_width");

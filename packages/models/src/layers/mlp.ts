@@ -4,22 +4,28 @@
 // gate_proj) and give act(gate)·x, so linear1_out = 2·linear2_in.
 //   gelu       exact (erf) GELU, F.gelu
 //   gelu_tanh  tanh-approximated GELU (GPT-NeoX with bias_gelu_fusion)
+//   relu       ReLU
+//   silu       SiLU x·σ(x) (GPT-NeoX's `silu` and `swish`)
 //   swiglu     SiLU-gated (Llama, Mistral)
 //   geglu      exact-GELU-gated
+//   reglu      ReLU-gated
 // N rows (B·T), C channels.
-import { geglu, gelu, swiglu, type Tensor } from "@neox/tensor";
+import { geglu, gelu, reglu, relu, silu, swiglu, type Tensor } from "@neox/tensor";
 import type { Init } from "../init";
 import type { ParamCollector } from "../params";
 import { Linear } from "./linear";
 
-export type MlpActivation = "gelu" | "gelu_tanh" | "swiglu" | "geglu";
+export type MlpActivation = "gelu" | "gelu_tanh" | "relu" | "silu" | "swiglu" | "geglu" | "reglu";
 
 export const MLP_ACTIVATIONS: Readonly<Record<MlpActivation, { gated: boolean; fn: (x: Tensor) => Tensor }>> =
   {
     gelu: { gated: false, fn: (x) => gelu(x) },
     gelu_tanh: { gated: false, fn: (x) => gelu(x, "tanh") },
+    relu: { gated: false, fn: relu },
+    silu: { gated: false, fn: silu },
     swiglu: { gated: true, fn: swiglu },
     geglu: { gated: true, fn: (x) => geglu(x) },
+    reglu: { gated: true, fn: reglu },
   };
 
 export class Mlp {

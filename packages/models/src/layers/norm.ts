@@ -2,11 +2,11 @@
 // parameters under its module name:
 //   layernorm  torch LayerNorm: `weight` (1) and, with use_bias_in_norms, `bias` (0); eps layernorm_epsilon
 //   rmsnorm    GPT-NeoX RMSNorm: `scale` (1); y = x·rsqrt(mean(x²) + eps)·scale, eps rms_norm_epsilon
-//              inside the root (GPT-NeoX since #1345, as HF). GPT-NeoX adds an `offset` with
-//              use_bias_in_norms; spec.ts refuses that variant (no broadcast bias-add op yet).
+//              inside the root (GPT-NeoX since #1345, as HF); with use_bias_in_norms (GPT-NeoX's
+//              default) also `offset` (0), y = x·rstd·scale + offset (norms.py RMSNorm(bias=True)).
 //   non_parametric_layernorm  LayerNorm without weight or bias (no parameters)
 // All are in the no-weight-decay group.
-import { layerNorm, rmsNorm, type Tensor } from "@neox/tensor";
+import { biasAdd, cast, layerNorm, rmsNorm, type Tensor } from "@neox/tensor";
 import type { Param, ParamCollector } from "../params";
 
 export interface Norm {
@@ -43,17 +43,24 @@ export class NonParametricLayerNorm implements Norm {
 
 export class RMSNorm implements Norm {
   readonly scale: Param;
+  readonly offset: Param | null;
 
   constructor(
     pc: ParamCollector,
     C: number,
     readonly eps: number,
+    offset = false,
   ) {
     this.scale = pc.add("scale", [C], false, { kind: "constant", value: 1 });
+    this.offset = offset ? pc.add("offset", [C], false, { kind: "constant", value: 0 }) : null;
   }
 
   forward(x: Tensor): Tensor {
-    return rmsNorm(x, this.scale.t, this.eps);
+    const y = rmsNorm(x, this.scale.t, this.eps);
+    if (!this.offset) return y;
+    // The offset is added in fp32 (GPT-NeoX computes the norm in fp32 and casts back after).
+    if (y.dtype === "f32") return biasAdd(y, this.offset.t);
+    return cast(biasAdd(cast(y, "f32"), this.offset.t), y.dtype);
   }
 }
 
