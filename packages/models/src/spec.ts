@@ -124,11 +124,6 @@ export function modelSpec(r: ResolvedConfig): ModelSpec {
     "this norm is not built yet",
   );
   // GPT-NeoX's RMSNorm with use_bias_in_norms (its default) owns an `offset` added after the scale.
-  // layers/norm.ts builds it (RMSNorm's `offset` argument), but the decoder's norm factory
-  // (gpt-neox/model.ts normFactory) does not pass the flag yet, so the variant stays refused rather
-  // than built without its offset. Every shipped Llama/Mistral config sets use_bias_in_norms: false.
-  if (normKind === "rmsnorm" && v.use_bias_in_norms !== false)
-    fail("use_bias_in_norms", "RMSNorm with an offset (bias) is not built yet; set use_bias_in_norms: false");
   const norm: NormSpec =
     normKind === "layernorm"
       ? { kind: "layernorm", eps: num("layernorm_epsilon"), bias: v.use_bias_in_norms !== false }

@@ -25,7 +25,6 @@ describe("configs the models refuse", () => {
     ["pos_emb: sinusoidal\n", "pos_emb", "sinusoidal"],
     ["pos_emb: rpe\n", "pos_emb", "rpe"],
     ["norm: scalenorm\n", "norm", "scalenorm"],
-    ["norm: rmsnorm\n", "use_bias_in_norms", "offset"],
     ["activation: mish\n", "activation", "mish"],
     ["use_qk_layernorm: true\n", "use_qk_layernorm", "QK-norm"],
     ["attention_dropout: 0.1\n", "attention_dropout", "no kernel"],
@@ -112,37 +111,43 @@ describe("ReLU, SiLU (swish) and ReGLU MLPs", () => {
     expect(Math.abs(loss - lossOf(TINY_NEOX + gated))).toBeGreaterThan(1e-4);
   });
 
-  it.each([["activation: relu\n"], ["activation: silu\n"], ["activation: reglu\nintermediate_size: 96\n"]])(
-    "finite-difference gradient through the model: %s",
-    (yaml) => {
-      const model = GptNeoXModel.fromConfig(tinyConfig(TINY_NEOX + yaml + BIG_INIT));
-      const [x, y] = [tokens(2, 8, 50), tokens(2, 8, 50, 1)];
-      const flat = model.registry.flat;
-      try {
-        scope(() => {
-          flat.zeroGrad();
-          backward(model.loss(x, y));
-        });
-        const theta = flat.data.toFloat32Array();
-        for (const name of ["layers.0.mlp.linear1.weight", "layers.1.mlp.linear1.bias"]) {
-          const { offset, numel } = flat.ranges.get(name)!;
-          const g = flat.grads.toFloat32Array().subarray(offset, offset + numel);
-          const norm = Math.hypot(...g);
-          expect(norm, `${name}: gradient is zero`).toBeGreaterThan(1e-3);
-          const at = (sign: number): number => {
-            const t = theta.slice();
-            for (let i = 0; i < numel; i++) t[offset + i]! += (sign * 1e-2 * g[i]!) / norm;
-            flat.data.write(t);
-            return noGrad(() => scope(() => model.loss(x, y).item()));
-          };
-          const fd = (at(1) - at(-1)) / 2e-2;
-          expect(Math.abs(fd - norm), `${name}: fd ${fd} vs |g| ${norm}`).toBeLessThan(0.01 * norm + 1e-4);
-        }
-      } finally {
-        for (const t of [x, y, model]) t.dispose();
+  it.each([
+    ["activation: relu\n", ["layers.0.mlp.linear1.weight", "layers.1.mlp.linear1.bias"]],
+    ["activation: silu\n", ["layers.0.mlp.linear1.weight", "layers.1.mlp.linear1.bias"]],
+    [
+      "activation: reglu\nintermediate_size: 96\n",
+      ["layers.0.mlp.linear1.weight", "layers.1.mlp.linear1.bias"],
+    ],
+    // GPT-NeoX's RMSNorm with use_bias_in_norms owns an `offset` after the scale
+    ["norm: rmsnorm\nuse_bias_in_norms: true\n", ["layers.0.input_layernorm.offset", "norm.offset"]],
+  ])("finite-difference gradient through the model: %s", (yaml, names) => {
+    const model = GptNeoXModel.fromConfig(tinyConfig(TINY_NEOX + yaml + BIG_INIT));
+    const [x, y] = [tokens(2, 8, 50), tokens(2, 8, 50, 1)];
+    const flat = model.registry.flat;
+    try {
+      scope(() => {
+        flat.zeroGrad();
+        backward(model.loss(x, y));
+      });
+      const theta = flat.data.toFloat32Array();
+      for (const name of names) {
+        const { offset, numel } = flat.ranges.get(name)!;
+        const g = flat.grads.toFloat32Array().subarray(offset, offset + numel);
+        const norm = Math.hypot(...g);
+        expect(norm, `${name}: gradient is zero`).toBeGreaterThan(1e-3);
+        const at = (sign: number): number => {
+          const t = theta.slice();
+          for (let i = 0; i < numel; i++) t[offset + i]! += (sign * 1e-2 * g[i]!) / norm;
+          flat.data.write(t);
+          return noGrad(() => scope(() => model.loss(x, y).item()));
+        };
+        const fd = (at(1) - at(-1)) / 2e-2;
+        expect(Math.abs(fd - norm), `${name}: fd ${fd} vs |g| ${norm}`).toBeLessThan(0.01 * norm + 1e-4);
       }
-    },
-  );
+    } finally {
+      for (const t of [x, y, model]) t.dispose();
+    }
+  });
 });
 
 // GPT-NeoX's RMSNorm(bias=True): y = x·rsqrt(mean(x²) + eps)·scale + offset, checked in float64,

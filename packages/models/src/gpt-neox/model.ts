@@ -199,7 +199,7 @@ function normFactory(n: NormSpec): NormFactory {
     case "non_parametric_layernorm":
       return () => new NonParametricLayerNorm(n.eps);
     case "rmsnorm":
-      return (p, C) => new RMSNorm(p, C, n.eps);
+      return (p, C) => new RMSNorm(p, C, n.eps, n.bias);
   }
 }
 
