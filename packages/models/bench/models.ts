@@ -25,10 +25,7 @@ import {
   resolveParsed,
   withVocabSize,
 } from "@neox/config";
-import { AdamW, allocStats, backward, Plan, scope, Tensor } from "@neox/tensor";
-// @neox/kernels is @neox/tensor's dependency, not this package's: reach its thread setting by path
-// (the same module instance tensor loads, through the workspace symlink's real path).
-import { setNumThreads } from "../../kernels/src/index";
+import { AdamW, allocStats, backward, Plan, scope, setNumThreads, Tensor } from "@neox/tensor";
 import { GptNeoXModel } from "../src/index";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");

@@ -85,15 +85,21 @@ export const TEST_ROWS: readonly EditRow[] = [
     dependents: false,
   },
   {
-    what: "bench code a test imports",
-    file: "packages/tensor/bench/stack.ts",
-    affects: ["@neox/tensor", CHECK_DEPS, TURBO_INPUTS],
+    what: "bench code (a package's own file, read by check-deps)",
+    file: "packages/models/bench/models.ts",
+    affects: ["@neox/models", CHECK_DEPS, TURBO_INPUTS],
+    dependents: false,
+  },
+  {
+    what: "a fixture another package's tests read",
+    file: "packages/tensor/test/fixtures/engine-golden.json",
+    affects: ["@neox/tensor", "@neox/models", "@neox/e2e-tests", TURBO_INPUTS],
     dependents: false,
   },
   {
     what: "a preset config",
     file: "configs/tiny.yml",
-    affects: ["@neox/config", "@neox/app-cli", "@neox/e2e-tests", TURBO_INPUTS],
+    affects: ["@neox/config", "@neox/models", "@neox/app-cli", "@neox/e2e-tests", TURBO_INPUTS],
     dependents: false,
   },
   {
