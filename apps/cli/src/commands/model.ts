@@ -33,7 +33,7 @@ logits  builds the model and runs one forward pass (no dropout, no gradients) on
         --json prints one object: num_tokens, vocab_size (padded), loss (null for one token),
         per_position_first8, per_position_argmax, last_logits, top5 ([{id, logit}], last position).
 
-examples:
+example:
   pnpm -s neox model info configs/pythia/70M.yml configs/local_setup.yml \\
       --set vocab_file=../shared/data/tokenizers/gpt-neox-20b/tokenizer.json --json
   pnpm -s neox model logits configs/tiny.yml configs/local_setup.yml --tokens 464,2068,7586 --json
