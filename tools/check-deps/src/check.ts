@@ -1,8 +1,9 @@
+import { dirname, resolve, sep } from "node:path";
 import { edgeViolation, kindOf } from "./rules";
 import { findImports, findPackages, type WorkspacePackage } from "./scan";
 
 export interface Violation {
-  rule: "edge" | "cycle" | "deep-import" | "undeclared";
+  rule: "edge" | "cycle" | "deep-import" | "path-import" | "undeclared";
   where: string;
   message: string;
 }
@@ -18,6 +19,15 @@ export function checkWorkspace(root: string): Violation[] {
     const from = { name: pkg.name, kind: kindOf(pkg.name, pkg.dir) };
     for (const site of findImports(root, pkg)) {
       const where = `${pkg.dir}/${site.file}:${site.line}`;
+      const into = relativeInto(root, pkg, site.file, site.specifier, pkgs);
+      if (into) {
+        violations.push({
+          rule: "path-import",
+          where,
+          message: `"${site.specifier}" reaches into ${into.name} by path: import "${into.name}" (declared in package.json)`,
+        });
+        continue;
+      }
       const target = resolveWorkspace(site.specifier, byName);
       if (!target) continue;
       const { pkg: dst, subpath } = target;
@@ -47,6 +57,21 @@ export function checkWorkspace(root: string): Violation[] {
     violations.push({ rule: "cycle", where: cycle[0]!, message: `import cycle: ${cycle.join(" -> ")}` });
   }
   return violations;
+}
+
+/** The other workspace package a relative specifier lands in, if any (shared root files are fine). */
+function relativeInto(
+  root: string,
+  pkg: WorkspacePackage,
+  file: string,
+  spec: string,
+  pkgs: readonly WorkspacePackage[],
+): WorkspacePackage | undefined {
+  if (!spec.startsWith(".")) return undefined;
+  const target = resolve(root, pkg.dir, dirname(file), spec);
+  const inside = (dir: string) => target.startsWith(`${resolve(root, dir)}${sep}`);
+  if (inside(pkg.dir)) return undefined;
+  return pkgs.find((p) => p !== pkg && inside(p.dir));
 }
 
 function resolveWorkspace(

@@ -34,6 +34,13 @@ describe("check-deps", () => {
     expect(v[0]).toMatchObject({ rule: "deep-import", where: "packages/tensor/src/index.ts:1" });
   });
 
+  it("rejects a relative path into another package (a deep import in disguise), not into its own", () => {
+    const v = checkWorkspace(fixture("path"));
+    expect(v).toHaveLength(1);
+    expect(v[0]).toMatchObject({ rule: "path-import", where: "packages/models/bench/run.ts:3" });
+    expect(v[0]!.message).toContain("@neox/kernels");
+  });
+
   it("the repository itself obeys DESIGN §2", () => {
     const root = resolve(here, "../../..");
     const v = checkWorkspace(root);
