@@ -140,6 +140,20 @@ describe("neox model info on bad configs", () => {
     expect(lines[0]).toContain("padded_vocab_size");
     expect(lines[0]).toContain("none.json");
   });
+
+  it("padded_vocab_size written in the config needs no tokenizer (a checkpoint's config)", () => {
+    const f = write("padded.yml", `${base}hidden_size: 64\nnum_attention_heads: 4\npadded_vocab_size: 128\n`);
+    const r = runNeox(["model", "info", f, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const info = JSON.parse(r.stdout);
+    expect(info.padded_vocab_size).toBe(128);
+    // GPT-NeoX defaults: learned positions, tied output, biases, two LayerNorms, 4h GELU MLP
+    const h = 64;
+    const layer = 2 * 2 * h + (h * 3 * h + 3 * h) + (h * h + h) + (h * 4 * h + 4 * h) + (4 * h * h + h);
+    const nonEmbedding = 2 * layer + 2 * h;
+    expect(info.non_embedding_parameters).toBe(nonEmbedding);
+    expect(info.parameters).toBe(nonEmbedding + 128 * h + 64 * h);
+  });
 });
 
 // The golden fixtures (packages/models/test/fixtures/golden) are safetensors files written by

@@ -4,9 +4,8 @@
 import { resolveConfig, withVocabSize } from "@neox/config";
 import { type ModelInfo, ModelReportError, modelInfo, type ParamEntry, WeightLoadError } from "@neox/models";
 import { intFlag, parseArgv, runSubcommands, UsageError } from "../argv";
-import { blocking, keyProblem, printProblems } from "./model-config";
+import { blocking, keyProblem, printProblems, tokenizerVocab } from "./model-config";
 import { logits } from "./model-logits";
-import { vocabSizeOf } from "./vocab-size";
 
 const USAGE = `usage: neox model info CONFIGS... [--world-size N] [--set key=value ...] [--params] [--json]
        neox model logits CONFIGS... --tokens ID,ID,... [--load DIR] [--set key=value ...] [--json]
@@ -66,20 +65,11 @@ async function info(argv: string[]): Promise<number> {
   });
   const problems = blocking(resolved);
   // a config that does not load gives no tokenizer to size; report its problems alone
-  const vocab = problems.length === 0 ? await vocabSizeOf(resolved.values) : null;
-  if (vocab && vocab.size === null) {
-    const src = resolved.sources.get("vocab_file") ?? resolved.sources.get("tokenizer_type");
-    problems.push({
-      kind: "io",
-      key: "vocab_file",
-      ...(src ? { file: src.file, line: src.line } : {}),
-      message: `padded_vocab_size: ${vocab.note}`,
-    });
-  }
+  const vocabSize = problems.length === 0 ? await tokenizerVocab(resolved, problems) : null;
   let report: ReturnType<typeof modelInfo> | undefined;
   if (problems.length === 0) {
     try {
-      report = modelInfo(withVocabSize(resolved, vocab!.size));
+      report = modelInfo(withVocabSize(resolved, vocabSize));
     } catch (err) {
       if (!(err instanceof ModelReportError)) throw err;
       for (const p of err.problems) problems.push(keyProblem(resolved, p.key, p.message));

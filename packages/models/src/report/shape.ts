@@ -82,9 +82,10 @@ export function modelShape(r: ResolvedConfig): ModelShape {
   const heads = need("num_attention_heads", v.num_attention_heads);
   const kvHeads = v.num_kv_heads == null ? heads : need("num_kv_heads", v.num_kv_heads);
   const maxPositions = need("max_position_embeddings", v.max_position_embeddings);
+  // from the tokenizer (derived), or written in the config itself (a checkpoint's config)
   const paddedVocab = need(
     "padded_vocab_size",
-    d.padded_vocab_size,
+    d.padded_vocab_size ?? v.padded_vocab_size,
     "the padded vocabulary size, known once the config's tokenizer (tokenizer_type, vocab_file) loads",
   );
   if (hidden % heads !== 0)
