@@ -110,6 +110,12 @@ describe("golden model fixtures", () => {
     expect(some((c) => typeof c.sliding_window_width === "number")).toBe(true);
     expect(some((c) => c.no_weight_tying === false)).toBe(true);
     expect(some((c) => c.bias_gelu_fusion === true)).toBe(true);
+    for (const act of ["relu", "silu", "reglu"])
+      expect(
+        some((c) => c.activation === act),
+        act,
+      ).toBe(true);
+    expect(some((c) => c.norm === "rmsnorm" && c.use_bias_in_norms === true)).toBe(true); // RMSNorm offset
   });
 
   it("bf16 cases hold their float32 case's weights rounded to bf16, and a loss close to it", () => {
