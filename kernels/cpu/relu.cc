@@ -5,32 +5,16 @@
 
 namespace neox {
 namespace NEOX_VEC_NS {
+#include "pointwise.h"
 
+// vmax returns its second operand when either is NaN, so NaN inputs pass through; the gradient at 0
+// is 0, as in PyTorch.
 void relu_forward(float* out, const float* inp, int64_t n) {
-  const bool nt = streaming(n * 4);
-  parallel_for(n, kElementGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; i += VecF::W) {
-      int k = lanes(i, e);
-      prefetch_ahead(inp + i);
-      // vmax returns its second operand when either is NaN, so NaN inputs pass through.
-      store_out(out + i, vmax(VecF::zero(), VecF::load(inp + i, k)), k, nt);
-    }
-    stream_fence(nt);
-  });
+  pointwise_forward(out, inp, n, [](VecF x) { return vmax(VecF::zero(), x); });
 }
 
 void relu_backward(float* dinp, const float* dout, const float* inp, int64_t n) {
-  const bool nt = streaming(n * 4);
-  parallel_for(n, kElementGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; i += VecF::W) {
-      int k = lanes(i, e);
-      prefetch_ahead(dout + i);
-      prefetch_ahead(inp + i);
-      store_out(dinp + i, select_lt(VecF::zero(), VecF::load(inp + i, k), VecF::load(dout + i, k), VecF::zero()), k,
-                nt);
-    }
-    stream_fence(nt);
-  });
+  pointwise_backward(dinp, dout, inp, n, [](VecF d, VecF x) { return select_lt(VecF::zero(), x, d, VecF::zero()); });
 }
 
 }  // namespace NEOX_VEC_NS

@@ -6,30 +6,14 @@
 namespace neox {
 namespace NEOX_VEC_NS {
 #include "gelu-math.h"
+#include "pointwise.h"
 
 void silu_forward(float* out, const float* inp, int64_t n) {
-  const bool nt = streaming(n * 4);
-  parallel_for(n, kElementGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; i += VecF::W) {
-      int k = lanes(i, e);
-      prefetch_ahead(inp + i);
-      store_out(out + i, silu_value(VecF::load(inp + i, k)), k, nt);
-    }
-    stream_fence(nt);
-  });
+  pointwise_forward(out, inp, n, [&](VecF x) { return silu_value(x); });
 }
 
 void silu_backward(float* dinp, const float* dout, const float* inp, int64_t n) {
-  const bool nt = streaming(n * 4);
-  parallel_for(n, kElementGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; i += VecF::W) {
-      int k = lanes(i, e);
-      prefetch_ahead(dout + i);
-      prefetch_ahead(inp + i);
-      store_out(dinp + i, VecF::load(dout + i, k) * silu_grad(VecF::load(inp + i, k)), k, nt);
-    }
-    stream_fence(nt);
-  });
+  pointwise_backward(dinp, dout, inp, n, [&](VecF d, VecF x) { return d * silu_grad(x); });
 }
 
 }  // namespace NEOX_VEC_NS
