@@ -1,8 +1,29 @@
 // What `neox model info` and `neox model logits` share: the config problems that stop them, the
 // padded vocabulary (from the tokenizer, or `padded_vocab_size` set in the config), and the way a
 // config's problems are printed (one problem is the error line; several are listed, then counted).
-import { formatProblem, type Problem, type ResolvedConfig } from "@neox/config";
+import { formatProblem, type Problem, type ResolvedConfig, resolveConfig, withVocabSize } from "@neox/config";
+import { intFlag, type ParsedArgs } from "../argv";
 import { vocabSizeOf } from "./vocab-size";
+
+/**
+ * Resolves the configs of a model command (positional files, `--set`, `--world-size`) and attaches
+ * the padded vocabulary. `problems` lists what stops the command; when it is empty, `resolved` is
+ * ready to build or size a model.
+ */
+export async function resolveModelConfig(
+  args: ParsedArgs,
+): Promise<{ resolved: ResolvedConfig; problems: Problem[] }> {
+  const worldSize = intFlag(args, "--world-size");
+  const resolved = resolveConfig(args.positional, {
+    overrides: args.repeated.get("--set") ?? [],
+    ...(worldSize !== undefined ? { worldSize } : {}),
+  });
+  const problems = blocking(resolved);
+  // a config that does not load gives no tokenizer to size; report its problems alone
+  if (problems.length > 0) return { resolved, problems };
+  const vocab = await tokenizerVocab(resolved, problems);
+  return { resolved: withVocabSize(resolved, vocab), problems };
+}
 
 /** The problems that stop a model command: every config problem but a missing batch size. */
 export function blocking(r: ResolvedConfig): Problem[] {

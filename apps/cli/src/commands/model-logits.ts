@@ -4,10 +4,9 @@
 // every position and the whole last-position vector. The loss is recomputed here from the fp32
 // logits in float64 (log-sum-exp per position), not taken from the fp32 cross-entropy kernel, so two
 // implementations' numbers differ only by their logits.
-import { resolveConfig, withVocabSize } from "@neox/config";
 import { GptNeoXModel, loadWeights, ModelConfigError, sequenceLogits } from "@neox/models";
-import { intFlag, parseArgv, UsageError } from "../argv";
-import { blocking, keyProblem, printProblems, tokenizerVocab } from "./model-config";
+import { parseArgv, UsageError } from "../argv";
+import { keyProblem, printProblems, resolveModelConfig } from "./model-config";
 
 const COMMAND = "neox model logits";
 
@@ -42,18 +41,12 @@ export async function logits(argv: string[]): Promise<number> {
   });
   if (args.positional.length === 0) throw new UsageError("needs at least one config file");
   const ids = parseTokens(args.values.get("--tokens"));
-  // Accepted as model info accepts it; one forward on this process is tensor-parallel size 1.
-  const worldSize = intFlag(args, "--world-size");
-  const resolved = resolveConfig(args.positional, {
-    overrides: args.repeated.get("--set") ?? [],
-    ...(worldSize !== undefined ? { worldSize } : {}),
-  });
-  const problems = blocking(resolved);
-  const vocab = problems.length === 0 ? await tokenizerVocab(resolved, problems) : null;
+  // --world-size is accepted as model info accepts it; one forward here is tensor-parallel size 1.
+  const { resolved, problems } = await resolveModelConfig(args);
   let model: GptNeoXModel | undefined;
   if (problems.length === 0) {
     try {
-      model = GptNeoXModel.fromConfig(withVocabSize(resolved, vocab));
+      model = GptNeoXModel.fromConfig(resolved);
     } catch (err) {
       if (!(err instanceof ModelConfigError)) throw err;
       problems.push(keyProblem(resolved, err.key, err.message));

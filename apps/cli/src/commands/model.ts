@@ -1,10 +1,9 @@
 // `neox model info`: parameter count, FLOPs per token and memory by component for a config, computed
 // from the config alone (no weights are allocated, so a 70B config answers at once).
 // `neox model logits` (model-logits.ts): one forward pass, seeded weights or a checkpoint's.
-import { resolveConfig, withVocabSize } from "@neox/config";
 import { type ModelInfo, ModelReportError, modelInfo, type ParamEntry, WeightLoadError } from "@neox/models";
-import { intFlag, parseArgv, runSubcommands, UsageError } from "../argv";
-import { blocking, keyProblem, printProblems, tokenizerVocab } from "./model-config";
+import { parseArgv, runSubcommands, UsageError } from "../argv";
+import { keyProblem, printProblems, resolveModelConfig } from "./model-config";
 import { logits } from "./model-logits";
 
 const USAGE = `usage: neox model info CONFIGS... [--world-size N] [--set key=value ...] [--params] [--json]
@@ -58,18 +57,11 @@ async function info(argv: string[]): Promise<number> {
     bools: ["--json", "--params"],
   });
   if (args.positional.length === 0) throw new UsageError("needs at least one config file");
-  const worldSize = intFlag(args, "--world-size");
-  const resolved = resolveConfig(args.positional, {
-    overrides: args.repeated.get("--set") ?? [],
-    ...(worldSize !== undefined ? { worldSize } : {}),
-  });
-  const problems = blocking(resolved);
-  // a config that does not load gives no tokenizer to size; report its problems alone
-  const vocabSize = problems.length === 0 ? await tokenizerVocab(resolved, problems) : null;
+  const { resolved, problems } = await resolveModelConfig(args);
   let report: ReturnType<typeof modelInfo> | undefined;
   if (problems.length === 0) {
     try {
-      report = modelInfo(withVocabSize(resolved, vocabSize));
+      report = modelInfo(resolved);
     } catch (err) {
       if (!(err instanceof ModelReportError)) throw err;
       for (const p of err.problems) problems.push(keyProblem(resolved, p.key, p.message));
