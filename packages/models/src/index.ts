@@ -4,7 +4,7 @@ export { type ArchRequirements, checkArchitecture } from "./arch-check";
 export { fromSequentialName, layerSpecKey, toSequentialName } from "./gpt-neox/checkpoint-names";
 export { type BuildOptions, GptNeoXModel } from "./gpt-neox/model";
 export { GPT_NEOX_PRESETS, type GptNeoXPresetName } from "./gpt-neox/presets";
-export { INIT_METHODS, type Init, type InitMethod, initStd, initValues } from "./init";
+export { fans, INIT_METHODS, type Init, type InitMethod, initFor, initStd, initValues } from "./init";
 export { Attention, type AttentionDims } from "./layers/attention";
 export { type Block, ParallelBlock, SequentialBlock, TiedParallelBlock } from "./layers/block";
 export { Dropout, DropoutState } from "./layers/dropout";

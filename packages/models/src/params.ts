@@ -107,7 +107,7 @@ export class ParamRegistry {
   initialize(seed: number): void {
     const all = new Float32Array(this.flat.numel);
     for (const e of this.entries())
-      initValues(all.subarray(e.offset, e.offset + e.numel), e.param.init, e.name, seed);
+      initValues(all.subarray(e.offset, e.offset + e.numel), e.param.init, e.name, seed, e.param.shape);
     this.flat.data.write(all);
     this.flat.refreshLowp();
   }

@@ -1,13 +1,13 @@
 // From a resolved GPT-NeoX config to the numbers and choices a model is built from. This is the one
 // place that reads config keys: the layers and `forward` never do. A config asking for something
-// the models cannot build (MoE, Mamba, sinusoidal positions, ...) fails here with the key, its
+// the models cannot build (MoE, Mamba, T5 relative positions, ...) fails here with the key, its
 // value and where it was set.
 import { formatSource, type ResolvedConfig } from "@neox/config";
 import { INIT_METHODS, type InitMethod } from "./init";
 import { MLP_ACTIVATIONS, type MlpActivation } from "./layers/mlp";
 
 export type Residual = "sequential" | "parallel" | "parallel_tied";
-export type Positions = "learned" | "rotary" | "alibi" | "none";
+export type Positions = "learned" | "sinusoidal" | "rotary" | "alibi" | "none";
 export type NormSpec =
   | { kind: "layernorm"; eps: number; bias: boolean }
   | { kind: "non_parametric_layernorm"; eps: number }
@@ -111,7 +111,7 @@ export function modelSpec(r: ResolvedConfig): ModelSpec {
 
   const positions = oneOf<Positions>(
     "pos_emb",
-    ["learned", "rotary", "alibi", "none"],
+    ["learned", "sinusoidal", "rotary", "alibi", "none"],
     "these positions are not built yet",
   );
   const rotDim = positions === "rotary" ? (r.derived.rotary_dim ?? 0) : 0;

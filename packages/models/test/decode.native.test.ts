@@ -12,6 +12,7 @@ const CASES = [
   ["GQA with a 3-token sliding window", `${TINY_LLAMA}sliding_window_width: 3\n`],
   ["ALiBi, one shared norm", `${TINY_NEOX}pos_emb: alibi\ngpt_j_tied: true\n`],
   ["MQA, no positions", `${TINY_LLAMA}num_kv_heads: 1\npos_emb: none\n`],
+  ["sinusoidal positions, sequential", `${TINY_GPT3}pos_emb: sinusoidal\n`],
 ] as const;
 
 describe("KV-cache decoding equals the full forward", () => {

@@ -22,7 +22,6 @@ describe("configs the models refuse", () => {
     ["moe_num_experts: 4\n", "moe_num_experts", "mixture-of-experts"],
     ['attention_config: [[["mamba"], 2]]\n', "attention_config", '"mamba"'],
     ['attention_config: [[["global", "local"], 1]]\n', "attention_config", '"local"'],
-    ["pos_emb: sinusoidal\n", "pos_emb", "sinusoidal"],
     ["pos_emb: rpe\n", "pos_emb", "rpe"],
     ["norm: scalenorm\n", "norm", "scalenorm"],
     ["activation: mish\n", "activation", "mish"],

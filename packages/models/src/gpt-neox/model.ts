@@ -16,7 +16,7 @@ import {
   rotaryTables,
   Tensor,
 } from "@neox/tensor";
-import { type Init, initStd } from "../init";
+import { initFor } from "../init";
 import { Attention } from "../layers/attention";
 import {
   type Block,
@@ -26,7 +26,12 @@ import {
   TiedParallelBlock,
 } from "../layers/block";
 import { type Dropout, DropoutState } from "../layers/dropout";
-import { type InputEmbedding, WordAndPositionEmbedding, WordEmbedding } from "../layers/embedding";
+import {
+  type InputEmbedding,
+  WordAndPositionEmbedding,
+  WordAndSinusoidalEmbedding,
+  WordEmbedding,
+} from "../layers/embedding";
 import { type OutputHead, TiedHead, UntiedHead } from "../layers/head";
 import { Mlp } from "../layers/mlp";
 import { LayerNorm, NonParametricLayerNorm, type Norm, type NormFactory, RMSNorm } from "../layers/norm";
@@ -68,9 +73,8 @@ export class GptNeoXModel {
     opts: BuildOptions = {},
   ) {
     const s = spec;
-    const normal = (std: number): Init => ({ kind: "normal", std });
-    const init = normal(initStd(s.initMethod, s.initStd, s.L, s.C));
-    const outputInit = normal(initStd(s.outputInitMethod, s.initStd, s.L, s.C));
+    const init = initFor(s.initMethod, s.initStd, s.L, s.C);
+    const outputInit = initFor(s.outputInitMethod, s.initStd, s.L, s.C);
     this.rotary =
       s.rotDim > 0
         ? keepTables(rotaryTables(Math.max(s.maxPositions, s.seqLength), s.rotDim, s.rotaryBase))
@@ -81,7 +85,9 @@ export class GptNeoXModel {
     this.embed =
       s.positions === "learned"
         ? new WordAndPositionEmbedding(pc, s.V, s.maxPositions, s.C, init)
-        : new WordEmbedding(pc, s.V, s.C, init);
+        : s.positions === "sinusoidal"
+          ? new WordAndSinusoidalEmbedding(pc, s.V, Math.max(s.maxPositions, s.seqLength), s.C, init)
+          : new WordEmbedding(pc, s.V, s.C, init);
     this.embedDropout = this.dropout.site(s.hiddenDropout);
     const norm = normFactory(s.norm);
     const dims = {
@@ -181,6 +187,7 @@ export class GptNeoXModel {
     this.rotary?.sin.dispose();
     this.alibi?.dispose();
     for (const p of this.positionCache.values()) p.dispose();
+    if (this.embed instanceof WordAndSinusoidalEmbedding) this.embed.dispose();
   }
 }
 
