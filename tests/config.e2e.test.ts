@@ -104,6 +104,51 @@ describe("neox config check", () => {
     expect(r.code).toBe(0);
   });
 
+  it("checks a fragment for what it sets, and a model file for what GPT-NeoX requires, as --help says", () => {
+    const dir = mkdtempSync(join(tmpdir(), "neox-config-"));
+    const write = (name: string, lines: string[]) => {
+      const file = join(dir, name);
+      writeFileSync(file, `${lines.join("\n")}\n`);
+      return file;
+    };
+    const model = ["num_layers: 2", "hidden_size: 64", "num_attention_heads: 4"];
+    const check = (...argv: string[]) => {
+      const r = runNeox(["config", "check", ...argv, "--json"]);
+      const out = JSON.parse(r.stdout) as { ok: boolean; errors: { kind: string; key: string }[] };
+      return {
+        code: r.code,
+        incomplete: out.errors.filter((e) => e.kind === "incomplete").map((e) => e.key),
+      };
+    };
+
+    // No model defined: a fragment such as local_setup.yml is not asked for a batch size.
+    const fragment = write("fragment.yml", ["train_iters: 10", "eval_interval: 5"]);
+    expect(check(fragment)).toEqual({ code: 0, incomplete: [] });
+
+    // A model without max_position_embeddings or a batch size: GPT-NeoX refuses to start on it.
+    const bare = write("bare.yml", model);
+    const r = check(bare);
+    expect(r.code).toBe(1);
+    expect(r.incomplete.sort()).toEqual(["max_position_embeddings", "train_batch_size"]);
+
+    // With both it passes; --complete then asks for what training needs on top.
+    const full = write("model.yml", [
+      ...model,
+      "max_position_embeddings: 128",
+      "train_micro_batch_size_per_gpu: 4",
+    ]);
+    expect(check(full)).toEqual({ code: 0, incomplete: [] });
+    const complete = check(full, "--complete");
+    expect(complete.code).toBe(1);
+    expect(complete.incomplete.sort()).toEqual(["seq_length", "train_iters"]);
+
+    // The help describes exactly that rule.
+    const help = runNeox(["config", "check", "--help"]).stdout.replace(/\s+/g, " ");
+    expect(help).toContain("Files that define no model (num_layers, hidden_size, num_attention_heads)");
+    expect(help).toContain("max_position_embeddings and a batch size");
+    expect(help).not.toContain("A single file is checked as a fragment");
+  });
+
   it("the generated argument reference is up to date", () => {
     const r = runNeox(["config", "docs", "--check"], { cwd: REPO_ROOT });
     expect(r.stderr).toContain("up to date");

@@ -22,7 +22,11 @@ show    the resolved config: every value with the file:line it came from, and de
         (batch triple, padded vocab, MLP widths, precision, attention per layer, warmup iters).
         --json prints one flat object with every GPT-NeoX key and derived key, plus _sources.
 check   validates and reports every problem at once (file:line and kind); exit 1 on any error.
-        A single file is checked as a fragment; --complete also requires a full, trainable config.
+        Files that define no model (num_layers, hidden_size, num_attention_heads) are checked as
+        a fragment, for what they set. Once the files define a model, what GPT-NeoX requires of
+        one is reported as incomplete when missing: max_position_embeddings and a batch size
+        (train_batch_size or train_micro_batch_size_per_gpu). --complete also requires
+        seq_length and train_iters or train_epochs, as training does.
 docs    regenerates configs/neox_arguments.md from the argument declarations (--check: fail if stale).
 
 Files merge left to right: a later file overrides an earlier one, dicts merge key by key.
