@@ -1,26 +1,32 @@
 // Multi-tensor AdamW (formula in adamw.h). Scalars are formed in double and rounded once, as
-// PyTorch does with its Python-float hyperparameters; the element update is fp32.
+// PyTorch does with its Python-float hyperparameters; the element update is fp32. Every block is
+// updated element-wise and independently, so results do not depend on the thread count.
 #include "adamw.h"
 
 #include <cmath>
 #include <vector>
 
+#include "step-scalars.h"
 #include "vec.h"
 
 namespace neox {
 namespace NEOX_VEC_NS {
 #include "multi-tensor.h"
 
-void adamw_step(const AdamWTensor* tensors, int64_t count, float lr, float beta1, float beta2, float eps,
-                int64_t step, float grad_scale) {
+void adamw_step(const AdamWTensor* tensors, int64_t count, float beta1, float beta2, float eps,
+                const float* scalars) {
+  if (scalars[kSlotFoundInf] != 0.0f) return;
+  const double step = static_cast<double>(scalars[kSlotStep]);
+  if (!(step >= 1.0)) return;
+  const float lr = scalars[kSlotLr];
   std::vector<TensorBlock> blocks = split_blocks(count, [&](int64_t t) { return tensors[t].n; });
-  double bc1 = 1.0 - std::pow(static_cast<double>(beta1), static_cast<double>(step));
-  double bc2 = 1.0 - std::pow(static_cast<double>(beta2), static_cast<double>(step));
+  double bc1 = 1.0 - std::pow(static_cast<double>(beta1), step);
+  double bc2 = 1.0 - std::pow(static_cast<double>(beta2), step);
   const VecF step_size = VecF::set1(static_cast<float>(static_cast<double>(lr) / bc1));
   const VecF inv_bc2_sqrt = VecF::set1(static_cast<float>(1.0 / std::sqrt(bc2)));
   const VecF one_minus_b1 = VecF::set1(static_cast<float>(1.0 - static_cast<double>(beta1)));
   const VecF one_minus_b2 = VecF::set1(static_cast<float>(1.0 - static_cast<double>(beta2)));
-  const VecF b2 = VecF::set1(beta2), ev = VecF::set1(eps), gs = VecF::set1(grad_scale);
+  const VecF b2 = VecF::set1(beta2), ev = VecF::set1(eps), gs = VecF::set1(scalars[kSlotGradScale]);
   parallel_for(static_cast<int64_t>(blocks.size()), 1, [&](int64_t bb, int64_t be) {
     for (int64_t i = bb; i < be; ++i) {
       const TensorBlock& blk = blocks[static_cast<size_t>(i)];
@@ -49,9 +55,9 @@ void adamw_step(const AdamWTensor* tensors, int64_t count, float lr, float beta1
 
 #ifndef NEOX_ISA_VARIANT
 namespace neox {
-void adamw_step(const AdamWTensor* tensors, int64_t count, float lr, float beta1, float beta2, float eps,
-                int64_t step, float grad_scale) {
-  NEOX_DISPATCH(adamw_step, tensors, count, lr, beta1, beta2, eps, step, grad_scale);
+void adamw_step(const AdamWTensor* tensors, int64_t count, float beta1, float beta2, float eps,
+                const float* scalars) {
+  NEOX_DISPATCH(adamw_step, tensors, count, beta1, beta2, eps, scalars);
 }
 }  // namespace neox
 #endif

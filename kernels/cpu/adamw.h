@@ -2,7 +2,9 @@
 // correction):
 //   p ← p·(1 - lr·wd);  g ← grad·grad_scale;  m ← m + (1-β1)(g - m);  v ← β2·v + (1-β2)·g²
 //   p ← p - lr/(1-β1^t) · m / (√v/√(1-β2^t) + eps)
-// `step` t counts from 1. grad_scale folds gradient clipping or loss-scale removal into the step.
+// lr, t, grad_scale and found_inf come from the step-scalars buffer (step-scalars.h), never from
+// host arguments, so a recorded step replays with the numbers the host wrote before the run.
+// grad_scale folds the loss-scale / accumulation divisor and the clipping coefficient together.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,8 @@ struct AdamWTensor {
 };
 
 NEOX_DECLARE_FOR_ALL_ISAS(
-    void adamw_step(const AdamWTensor* tensors, int64_t count, float lr, float beta1, float beta2, float eps,
-                    int64_t step, float grad_scale);)
+    // Does nothing when found_inf is set (a skipped step) or when t < 1 (the host never wrote a
+    // step; the TypeScript side refuses to launch then).
+    void adamw_step(const AdamWTensor* tensors, int64_t count, float beta1, float beta2, float eps,
+                    const float* scalars);)
 }  // namespace neox

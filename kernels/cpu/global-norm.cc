@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "step-scalars.h"
 #include "vec.h"
 
 namespace neox {
@@ -59,6 +60,41 @@ double clip_grad_norm(const TensorRef* tensors, int64_t count, double max_norm) 
   return norm;
 }
 
+// A non-finite fp32-lane norm means a NaN/Inf gradient, or squares past fp32's range (|x| above
+// ~1.8e19, possible with a large loss scale). Told apart here, on a path a healthy step never
+// takes: a sequential scan that stops at the first non-finite element, else the sum in double.
+static double recheck_norm(const TensorRef* tensors, int64_t count, double lane_norm, bool* found_inf) {
+  double s = 0.0;
+  for (int64_t t = 0; t < count; ++t) {
+    for (int64_t i = 0; i < tensors[t].n; ++i) {
+      double x = static_cast<double>(tensors[t].data[i]);
+      if (!std::isfinite(x)) {
+        *found_inf = true;
+        return lane_norm;
+      }
+      s += x * x;
+    }
+  }
+  return std::sqrt(s);
+}
+
+void prepare_grads(const TensorRef* grads, int64_t count, float* scalars) {
+  double norm = NEOX_VEC_NS::global_l2_norm(grads, count);
+  bool found_inf = false;
+  if (!std::isfinite(norm)) norm = recheck_norm(grads, count, norm, &found_inf);
+  const double unscale = static_cast<double>(scalars[kSlotUnscale]);
+  const double max_norm = static_cast<double>(scalars[kSlotMaxNorm]);
+  const double grad_norm = norm * unscale;
+  double coef = 1.0;
+  if (max_norm > 0.0 && !found_inf) {
+    double c = max_norm / (grad_norm + 1e-6);
+    if (c < 1.0) coef = c;
+  }
+  scalars[kSlotGradNorm] = static_cast<float>(grad_norm);
+  scalars[kSlotGradScale] = static_cast<float>(unscale * coef);
+  scalars[kSlotFoundInf] = found_inf ? 1.0f : 0.0f;
+}
+
 }  // namespace NEOX_VEC_NS
 }  // namespace neox
 
@@ -70,6 +106,9 @@ double clip_grad_norm(const TensorRef* tensors, int64_t count, double max_norm) 
 }
 void scale_tensors(const TensorRef* tensors, int64_t count, float alpha) {
   NEOX_DISPATCH(scale_tensors, tensors, count, alpha);
+}
+void prepare_grads(const TensorRef* grads, int64_t count, float* scalars) {
+  NEOX_DISPATCH(prepare_grads, grads, count, scalars);
 }
 }  // namespace neox
 #endif

@@ -27,6 +27,8 @@ import {
   numThreads,
   residualForward,
   rmsnormForward,
+  STEP_SLOT_COUNT,
+  STEP_SLOTS,
   scaleF32,
   setNumThreads,
   view,
@@ -105,8 +107,14 @@ export async function run(): Promise<Section> {
     const n = N_ELEMS;
     const NC = ROWS * C;
     const CE = CE_ROWS * VOCAB; // 51 MB of logits (in a)
-    // AdamW over 4 tensors of n/4: p, g, m, v each 16 MB.
+    // AdamW over 4 tensors of n/4: p, g, m, v each 16 MB. lr, t and grad_scale live in a
+    // step-scalars buffer, written once here as the host does before each step.
     const q = n / 4;
+    const stepScalars = f32(STEP_SLOT_COUNT);
+    const slots = new Float32Array(view(stepScalars, STEP_SLOT_COUNT * 4)).fill(0);
+    slots[STEP_SLOTS.lr] = 1e-9;
+    slots[STEP_SLOTS.step] = 1;
+    slots[STEP_SLOTS.gradScale] = 1;
     const adam = () =>
       adamwStep(
         [0, 1, 2, 3].map((k) => a + k * q * 4),
@@ -115,12 +123,10 @@ export async function run(): Promise<Section> {
         [0, 1, 2, 3].map((k) => d + k * q * 4),
         [q, q, q, q],
         [0.1, 0, 0.1, 0],
-        1e-9,
         0.9,
         0.999,
         1e-8,
-        1,
-        1,
+        stepScalars,
       );
 
     const kernels: Kernel[] = [
