@@ -22,6 +22,10 @@ struct IsaOps {
   void (*softmax_grad)(float* ds, const float* p, const float* dp, int n, float d, float scale);
   // Returns sum_j x[j] * y[j].
   float (*dot)(const float* x, const float* y, int n);
+  // z[j] = x[j] * y[j] for j in [0, n); z may alias x or y.
+  void (*mul)(float* z, const float* x, const float* y, int n);
+  // Attention dropout (attention-dropout.h): y[j] = keep(counter + j) ? y[j] * c : 0.
+  void (*dropout)(float* y, int n, uint64_t counter, uint64_t seed, uint32_t threshold, float c);
 };
 
 const IsaOps& ops_scalar();

@@ -1,12 +1,14 @@
 // The attention inner loops written once over a vector-traits class V, instantiated by
 // attention.cc (scalar), attention-avx2.cc and attention-avx512.cc, each compiled for its ISA.
 // V provides: vec, W (lanes), MR × NV (register tile: MR rows × NV vectors of C accumulators),
-// load, store, set1, zero, fmadd, mul, sub, max, hsum, hmax, exp, iota.
+// load, store, set1, zero, fmadd, mul, sub, max, hsum, hmax, exp, iota. The dropout mask is plain
+// integer code (attention-dropout.h) that each ISA's compiler flags vectorise.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 
+#include "attention-dropout.h"
 #include "attention-isa.h"
 
 namespace neox::attn {
@@ -175,9 +177,16 @@ float dot(const float* x, const float* y, int n) {
 }
 
 template <class V>
+void mul(float* z, const float* x, const float* y, int n) {
+  int j = 0;
+  for (; j + V::W <= n; j += V::W) V::store(z + j, V::mul(V::load(x + j), V::load(y + j)));
+  for (; j < n; ++j) z[j] = x[j] * y[j];
+}
+
+template <class V>
 const IsaOps& make_ops() {
-  static const IsaOps ops{&gemm<V>,      &scale_bias_max<V>, &exp_sum<V>,
-                          &scale_row<V>, &softmax_grad<V>,   &dot<V>};
+  static const IsaOps ops{&gemm<V>,         &scale_bias_max<V>, &exp_sum<V>, &scale_row<V>,
+                          &softmax_grad<V>, &dot<V>,            &mul<V>,     &dropout_span};
   return ops;
 }
 

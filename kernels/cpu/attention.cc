@@ -1,7 +1,8 @@
 // Fused causal attention forward and backward (FlashAttention-2, Dao 2023, Algorithms 1 and 2):
 // query tiles of BR rows stream over key tiles of BC columns with an online softmax, so no T×T
 // matrix is ever stored; the forward saves the log-sum-exp per row, the backward recomputes
-// P = exp(S - lse) per tile and uses D = rowsum(dO∘O), dS = P∘(dP − D).
+// P = exp(S - lse) per tile and uses D = rowsum(dO∘O), dS = P∘(dP − D). Dropout on P (attention.h)
+// multiplies each tile by its regenerated keep mask just before the product with V.
 // B batch, Tq/Tk query/key length, NH/NKV query/kv heads, G = NH/NKV, HS head size,
 // HSP = HS rounded up to 16 (tiles are zero-padded so the micro-kernels see whole vectors).
 #include "attention.h"
@@ -177,14 +178,44 @@ void attention_check_dims(const AttentionDims& d) {
   if (!std::isfinite(d.scale)) fail("scale must be finite");
 }
 
+void attention_check_dropout(const AttentionDropout& drop) {
+  if (!(drop.p >= 0.0f && drop.p < 1.0f)) {
+    throw std::invalid_argument("attention: dropout p must be in [0, 1), got " + std::to_string(drop.p));
+  }
+}
+
 namespace {
+
+// The dropout constants of one call: threshold = floor(p·2^24) and scale 1/(1-p), as dropout.cc
+// computes them, and the counter of element (b, h, i, j) (layout in attention.h).
+struct DropPlan {
+  bool on;
+  uint32_t threshold;
+  float c;
+  uint64_t seed, offset;
+  int64_t NH, Tq, Tk;
+  DropPlan(const AttentionDropout& drop, const AttentionDims& d)
+      : on(drop.p > 0.0f),
+        threshold(static_cast<uint32_t>(drop.p * 16777216.0f)),
+        c(1.0f / (1.0f - drop.p)),
+        seed(drop.seed),
+        offset(drop.offset),
+        NH(d.NH),
+        Tq(d.Tq),
+        Tk(d.Tk) {}
+  uint64_t counter(int64_t b, int64_t h, int64_t i, int64_t j) const {
+    return offset + static_cast<uint64_t>(((b * NH + h) * Tq + i) * Tk + j);
+  }
+};
 
 // T = float or uint16_t (bf16 bits): storage of q, k, v, out; tiles, softmax and accumulators
 // are fp32 either way.
 template <class T>
 void forward_impl(T* out, float* lse, const T* q, const T* k, const T* v, const float* alibi_slopes,
-                  const AttentionDims& d) {
+                  const AttentionDims& d, const AttentionDropout& drop) {
   attention_check_dims(d);
+  attention_check_dropout(drop);
+  const DropPlan dp(drop, d);
   constexpr bool F32 = std::is_same_v<T, float>;
   const attn::IsaOps& ops = ops_for_active_isa();
   const int64_t HS = d.HS, HSP = round16(HS), G = d.NH / d.NKV, off = d.Tk - d.Tq;
@@ -251,6 +282,9 @@ void forward_impl(T* out, float* lse, const T* q, const T* k, const T* v, const 
         const float mnew = std::max(m[r], mx);
         const float alpha = std::exp(m[r] - mnew);  // 0 on the first visible tile (m = -inf)
         const float sum = ops.exp_sum(s + sp.lo, n, mnew);
+        // l sums the undropped weights (the softmax normalises before dropout); only the
+        // weights that multiply V are masked and scaled.
+        if (dp.on) ops.dropout(s + sp.lo, n, dp.counter(b, h, i0 + r, j0 + sp.lo), dp.seed, dp.threshold, dp.c);
         std::fill(s, s + sp.lo, 0.0f);
         std::fill(s + sp.hi, s + BC, 0.0f);
         l[r] = l[r] * alpha + sum;
@@ -282,8 +316,11 @@ void forward_impl(T* out, float* lse, const T* q, const T* k, const T* v, const 
 // would leave threads idle, balanced by the count of visible query tiles (causal: triangular).
 template <class T>
 void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, const T* v, const T* out,
-                   const float* lse, const float* alibi_slopes, const AttentionDims& d) {
+                   const float* lse, const float* alibi_slopes, const AttentionDims& d,
+                   const AttentionDropout& drop) {
   attention_check_dims(d);
+  attention_check_dropout(drop);
+  const DropPlan dp(drop, d);
   constexpr bool F32 = std::is_same_v<T, float>;
   const attn::IsaOps& ops = ops_for_active_isa();
   const int64_t HS = d.HS, HSP = round16(HS), G = d.NH / d.NKV, off = d.Tk - d.Tq;
@@ -337,12 +374,13 @@ void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, c
     }
   });
 
-  // scratch: Kᵀ, Vᵀ (HSP×BC) | K, dK, dV (BC×HSP) | Q, dO (BR×HSP) | P, dP (BR×BC)
-  const int64_t scratch = 2 * HSP * BC + 3 * BC * HSP + 2 * BR * HSP + 2 * BR * BC;
+  // scratch: Kᵀ, Vᵀ (HSP×BC) | K, dK, dV (BC×HSP) | Q, dO (BR×HSP) | P, dP (BR×BC) | mask·1/(1-p)
+  // (BR×BC, with dropout only)
+  const int64_t scratch = 2 * HSP * BC + 3 * BC * HSP + 2 * BR * HSP + (dp.on ? 3 : 2) * BR * BC;
   run_items(nchunks * base_items, scratch, [&](int64_t it, float* buf) {
     const int64_t c = it / base_items, b = (it % base_items) / d.NKV, kvh = it % d.NKV;
     float *Kt = buf, *Vt = Kt + HSP * BC, *Kp = Vt + HSP * BC, *dK = Kp + BC * HSP, *dV = dK + BC * HSP;
-    float *Qp = dV + BC * HSP, *dOp = Qp + BR * HSP, *P = dOp + BR * HSP, *dP = P + BR * BC;
+    float *Qp = dV + BC * HSP, *dOp = Qp + BR * HSP, *P = dOp + BR * HSP, *dP = P + BR * BC, *M = dP + BR * BC;
     float* part = parts + (c * d.B + b) * d.NH * d.Tq * HSP;
     std::fill(part + kvh * G * d.Tq * HSP, part + (kvh + 1) * G * d.Tq * HSP, 0.0f);
     const T* kh = k + b * d.k_sb + kvh * d.k_sh;
@@ -396,6 +434,7 @@ void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, c
           for (int64_t r = 0; r < rows; ++r) {
             float* p = P + r * BC;
             const Span sp = visible(i0 + r + off, j0, bc, d.window);
+            if (dp.on) std::fill(M + r * BC, M + (r + 1) * BC, 0.0f);
             if (sp.lo >= sp.hi) {
               std::fill(p, p + BC, 0.0f);
               continue;
@@ -406,11 +445,24 @@ void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, c
             ops.exp_sum(p + sp.lo, n, lse_h[i0 + r]);
             std::fill(p, p + sp.lo, 0.0f);
             std::fill(p + sp.hi, p + BC, 0.0f);
+            if (dp.on) {
+              // M = keep/(1-p) on the visible keys, the forward's mask regenerated
+              float* mr = M + r * BC + sp.lo;
+              std::fill(mr, mr + n, 1.0f);
+              ops.dropout(mr, n, dp.counter(b, h, i0 + r, j0 + sp.lo), dp.seed, dp.threshold, dp.c);
+            }
           }
-          // dV += Pᵀ·dO ; dP = dO·Vᵀ ; dS = P∘(dP − D)·scale (kept in dP)
-          ops.gemm(dV, HSP, P, BC, true, dOa, ldo, static_cast<int>(bc), static_cast<int>(HSP), R, true);
+          // dV += P_Mᵀ·dO (P_M = P∘M, built in dP before dP is computed) ; dP = dO·Vᵀ ∘ M ;
+          // dS = P∘(dP − D)·scale (kept in dP)
+          const float* PV = P;
+          if (dp.on) {
+            for (int64_t r = 0; r < rows; ++r) ops.mul(dP + r * BC, P + r * BC, M + r * BC, BC);
+            PV = dP;
+          }
+          ops.gemm(dV, HSP, PV, BC, true, dOa, ldo, static_cast<int>(bc), static_cast<int>(HSP), R, true);
           ops.gemm(dP, BC, dOa, ldo, false, Vt, BC, R, BC, static_cast<int>(HS), false);
           for (int64_t r = 0; r < rows; ++r) {
+            if (dp.on) ops.mul(dP + r * BC, dP + r * BC, M + r * BC, BC);
             ops.softmax_grad(dP + r * BC, P + r * BC, dP + r * BC, BC, D_h[i0 + r], d.scale);
           }
           // dQ += dS·K ; dK += dSᵀ·Q
@@ -449,25 +501,27 @@ void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, c
 }  // namespace
 
 void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
-                       const float* alibi_slopes, const AttentionDims& d) {
-  forward_impl(out, lse, q, k, v, alibi_slopes, d);
+                       const float* alibi_slopes, const AttentionDims& d, const AttentionDropout& drop) {
+  forward_impl(out, lse, q, k, v, alibi_slopes, d, drop);
 }
 
 void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* q,
                         const float* k, const float* v, const float* out, const float* lse,
-                        const float* alibi_slopes, const AttentionDims& d) {
-  backward_impl(dq, dk, dv, dout, q, k, v, out, lse, alibi_slopes, d);
+                        const float* alibi_slopes, const AttentionDims& d, const AttentionDropout& drop) {
+  backward_impl(dq, dk, dv, dout, q, k, v, out, lse, alibi_slopes, d, drop);
 }
 
 void attention_forward_bf16(uint16_t* out, float* lse, const uint16_t* q, const uint16_t* k,
-                            const uint16_t* v, const float* alibi_slopes, const AttentionDims& d) {
-  forward_impl(out, lse, q, k, v, alibi_slopes, d);
+                            const uint16_t* v, const float* alibi_slopes, const AttentionDims& d,
+                            const AttentionDropout& drop) {
+  forward_impl(out, lse, q, k, v, alibi_slopes, d, drop);
 }
 
 void attention_backward_bf16(uint16_t* dq, uint16_t* dk, uint16_t* dv, const uint16_t* dout,
                              const uint16_t* q, const uint16_t* k, const uint16_t* v, const uint16_t* out,
-                             const float* lse, const float* alibi_slopes, const AttentionDims& d) {
-  backward_impl(dq, dk, dv, dout, q, k, v, out, lse, alibi_slopes, d);
+                             const float* lse, const float* alibi_slopes, const AttentionDims& d,
+                             const AttentionDropout& drop) {
+  backward_impl(dq, dk, dv, dout, q, k, v, out, lse, alibi_slopes, d, drop);
 }
 
 }  // namespace neox

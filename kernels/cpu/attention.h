@@ -18,6 +18,16 @@
 // convention: flash-attn window_size=(w, -1) and the dense mask triu(tril(1), -w), so a query
 // sees w + 1 keys including itself (megatron/model/transformer.py, megatron/utils.py). HF Mistral
 // counts the window as w keys; pass w - 1 to get that. window < 0 means no window.
+//
+// Dropout on the probabilities (GPT-NeoX attention_dropout, torch's dropout(softmax(s)) @ v):
+// out = (P ∘ M / (1-p))·V with P the softmax and M a keep mask that is never stored. M is the
+// counter-based mask of dropout.h (hash in attention-dropout.h), element (b, h, i, j) taking
+//   counter = offset + ((b·NH + h)·Tq + i)·Tk + j       (i the query row in [0, Tq), j the key),
+// so the mask equals dropout_forward's on the dense (B, NH, Tq, Tk) probability tensor with the
+// same (seed, offset), on every ISA and at any thread count, and the backward regenerates it.
+// lse stays that of the undropped softmax. The backward keeps D = rowsum(dO∘O) (O = P_M·V, so
+// Σ_j P_ij·dP'_ij = dO_i·O_i still holds): dV = P_Mᵀ·dO, dP' = (dO·Vᵀ) ∘ M/(1-p), dS = P∘(dP' − D).
+// p = 0 skips every dropout step, so the kernels then do exactly what they do without it.
 #pragma once
 
 #include <cstdint>
@@ -33,16 +43,26 @@ struct AttentionDims {
   float scale;     // usually 1/sqrt(HS)
 };
 
+// p in [0, 1): drop probability (0 = no dropout). A call uses counters offset ..
+// offset + B·NH·Tq·Tk - 1; forward and backward of one call take the same three numbers.
+struct AttentionDropout {
+  float p = 0.0f;
+  uint64_t seed = 0;
+  uint64_t offset = 0;
+};
+
 // Throws std::invalid_argument naming the bad size when dims are inconsistent.
 void attention_check_dims(const AttentionDims& d);
+// Throws std::invalid_argument unless 0 <= p < 1.
+void attention_check_dropout(const AttentionDropout& drop);
 
 // alibi_slopes: NH floats, or nullptr for no ALiBi.
 void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
-                       const float* alibi_slopes, const AttentionDims& d);
+                       const float* alibi_slopes, const AttentionDims& d, const AttentionDropout& drop = {});
 
 void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* q,
                         const float* k, const float* v, const float* out, const float* lse,
-                        const float* alibi_slopes, const AttentionDims& d);
+                        const float* alibi_slopes, const AttentionDims& d, const AttentionDropout& drop = {});
 
 // bf16 storage (raw bits, round to nearest even on store) for q, k, v, out, dout, dq, dk, dv;
 // lse, slopes and all arithmetic stay fp32. Each output is rounded to bf16 once. (A vdpbf16ps
@@ -50,10 +70,12 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
 // quarter of the FMA rate, so it ran at 45-66 GFLOP/s against 90-120 for this path, and rounding
 // P to bf16 cost accuracy. Worth revisiting on Zen 4, where vdpbf16ps runs at twice the FMA rate.)
 void attention_forward_bf16(uint16_t* out, float* lse, const uint16_t* q, const uint16_t* k,
-                            const uint16_t* v, const float* alibi_slopes, const AttentionDims& d);
+                            const uint16_t* v, const float* alibi_slopes, const AttentionDims& d,
+                            const AttentionDropout& drop = {});
 
 void attention_backward_bf16(uint16_t* dq, uint16_t* dk, uint16_t* dv, const uint16_t* dout,
                              const uint16_t* q, const uint16_t* k, const uint16_t* v, const uint16_t* out,
-                             const float* lse, const float* alibi_slopes, const AttentionDims& d);
+                             const float* lse, const float* alibi_slopes, const AttentionDims& d,
+                             const AttentionDropout& drop = {});
 
 }  // namespace neox

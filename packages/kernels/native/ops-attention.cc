@@ -41,25 +41,38 @@ neox::AttentionDims attention_dims(const Args& a, size_t i) {
   return d;
 }
 
+// Dropout p, seed, offset from argument `i` (attention.h: p = 0 for none; seed and offset are
+// integers below 2^53, as the dropout kernels take them).
+neox::AttentionDropout attention_dropout(const Args& a, size_t i) {
+  neox::AttentionDropout drop{};
+  const double p = a.f64(i);
+  if (!(p >= 0.0 && p < 1.0)) a.fail(i, "(dropout p) must be in [0, 1), got " + std::to_string(p));
+  drop.p = static_cast<float>(p);
+  drop.seed = static_cast<uint64_t>(a.size(i + 1));
+  drop.offset = static_cast<uint64_t>(a.size(i + 2));
+  return drop;
+}
+
 // attentionForward(out, lse, q, k, v, slopes|0, B, Tq, Tk, NH, NKV, HS, q_sb, q_st, q_sh,
-//                  k_sb, k_st, k_sh, v_sb, v_st, v_sh, window, scale)
+//                  k_sb, k_st, k_sh, v_sb, v_st, v_sh, window, scale, dropout_p, seed, offset)
 napi_value attentionForward(napi_env env, napi_callback_info info) {
-  return call(env, info, "attentionForward", 23, [&](const Args& a) {
+  return call(env, info, "attentionForward", 26, [&](const Args& a) {
     neox::attention_forward(required<float>(a, 0), required<float>(a, 1), required<const float>(a, 2),
                             required<const float>(a, 3), required<const float>(a, 4), a.ptr<const float>(5),
-                            attention_dims(a, 6));
+                            attention_dims(a, 6), attention_dropout(a, 23));
   });
 }
 NEOX_REGISTER("attentionForward", attentionForward);
 
-// attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, slopes|0, <sizes, strides, window, scale>)
+// attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, slopes|0, <sizes, strides, window, scale>,
+//                   dropout_p, seed, offset)
 napi_value attentionBackward(napi_env env, napi_callback_info info) {
-  return call(env, info, "attentionBackward", 27, [&](const Args& a) {
+  return call(env, info, "attentionBackward", 30, [&](const Args& a) {
     neox::attention_backward(required<float>(a, 0), required<float>(a, 1), required<float>(a, 2),
                              required<const float>(a, 3), required<const float>(a, 4),
                              required<const float>(a, 5), required<const float>(a, 6),
                              required<const float>(a, 7), required<const float>(a, 8), a.ptr<const float>(9),
-                             attention_dims(a, 10));
+                             attention_dims(a, 10), attention_dropout(a, 27));
   });
 }
 NEOX_REGISTER("attentionBackward", attentionBackward);
@@ -67,21 +80,21 @@ NEOX_REGISTER("attentionBackward", attentionBackward);
 // attentionForwardBf16 / attentionBackwardBf16: the same arguments, with bf16 (raw bits) q, k, v,
 // out, dout, dq, dk, dv; lse and slopes stay fp32.
 napi_value attentionForwardBf16(napi_env env, napi_callback_info info) {
-  return call(env, info, "attentionForwardBf16", 23, [&](const Args& a) {
+  return call(env, info, "attentionForwardBf16", 26, [&](const Args& a) {
     neox::attention_forward_bf16(required<uint16_t>(a, 0), required<float>(a, 1), required<const uint16_t>(a, 2),
                                  required<const uint16_t>(a, 3), required<const uint16_t>(a, 4),
-                                 a.ptr<const float>(5), attention_dims(a, 6));
+                                 a.ptr<const float>(5), attention_dims(a, 6), attention_dropout(a, 23));
   });
 }
 NEOX_REGISTER("attentionForwardBf16", attentionForwardBf16);
 
 napi_value attentionBackwardBf16(napi_env env, napi_callback_info info) {
-  return call(env, info, "attentionBackwardBf16", 27, [&](const Args& a) {
+  return call(env, info, "attentionBackwardBf16", 30, [&](const Args& a) {
     neox::attention_backward_bf16(required<uint16_t>(a, 0), required<uint16_t>(a, 1), required<uint16_t>(a, 2),
                                   required<const uint16_t>(a, 3), required<const uint16_t>(a, 4),
                                   required<const uint16_t>(a, 5), required<const uint16_t>(a, 6),
                                   required<const uint16_t>(a, 7), required<const float>(a, 8),
-                                  a.ptr<const float>(9), attention_dims(a, 10));
+                                  a.ptr<const float>(9), attention_dims(a, 10), attention_dropout(a, 27));
   });
 }
 NEOX_REGISTER("attentionBackwardBf16", attentionBackwardBf16);

@@ -19,7 +19,13 @@ import {
 import type { HeadStrides } from "../src/ops/attention";
 import { alibiSlopes } from "../src/reference/alibi";
 import * as ref from "../src/reference/attention";
-import { type AttentionCase, attentionBf16Cases, attentionCases } from "./cases/attention";
+import {
+  type AttentionCase,
+  attentionBf16Cases,
+  attentionCases,
+  attentionDropoutBf16Cases,
+  attentionDropoutCases,
+} from "./cases/attention";
 import { describeNative, expectClose, fromNative, isas, Rng, roundTo, toNative } from "./helpers/native";
 
 const SENTINEL = 12345;
@@ -106,6 +112,7 @@ function runCase(c: AttentionCase, seed: number): void {
   const dtype: Dtype = c.op.endsWith("Bf16") ? "bf16" : "f32";
   const L = layoutOf(c);
   const dims: ref.AttentionDims = { ...c, scale: 1 / Math.sqrt(c.HS) };
+  const drop = c.dropout ?? null;
   const shape = {
     B: c.B,
     Tq: c.Tq,
@@ -146,7 +153,7 @@ function runCase(c: AttentionCase, seed: number): void {
     const nOut = c.B * c.Tq * c.NH * c.HS;
     const refOut = new Float64Array(nOut);
     const refLse = new Float64Array(c.B * c.NH * c.Tq);
-    ref.attentionForward(refOut, refLse, q, k, v, slopes, dims);
+    ref.attentionForward(refOut, refLse, q, k, v, slopes, dims, drop);
 
     if (c.op === "attentionForward" || c.op === "attentionForwardBf16") {
       const out = nat(new Float64Array(nOut));
@@ -160,6 +167,7 @@ function runCase(c: AttentionCase, seed: number): void {
         addr(L.v, inputs),
         slopesAddr,
         shape,
+        c.dropout,
       );
       expectClose(fromNative(out), refOut, c.tol!, "out");
       // lse is fp32 on both paths, computed from the same inputs
@@ -188,11 +196,12 @@ function runCase(c: AttentionCase, seed: number): void {
       lseB.address,
       slopesAddr,
       shape,
+      c.dropout,
     );
     const dq = new Float64Array(q.length);
     const dk = new Float64Array(k.length);
     const dv = new Float64Array(v.length);
-    ref.attentionBackward(dq, dk, dv, dout, q, k, v, outR, lseR, slopes, dims);
+    ref.attentionBackward(dq, dk, dv, dout, q, k, v, outR, lseR, slopes, dims, drop);
     const got = grads.map((g) => fromNative(g));
     expectClose(gather(got[L.q.buf]!, L.q, c.B, c.Tq, c.NH, c.HS), dq, c.tol!, "dq");
     expectClose(gather(got[L.k.buf]!, L.k, c.B, c.Tk, c.NKV, c.HS), dk, c.tol!, "dk");
@@ -221,7 +230,13 @@ function runCase(c: AttentionCase, seed: number): void {
 
 describeNative("fused attention parity (float64 reference)", () => {
   for (const isa of isas()) {
-    [...attentionCases, ...attentionBf16Cases].forEach((c, i) => {
+    const cases = [
+      ...attentionCases,
+      ...attentionBf16Cases,
+      ...attentionDropoutCases,
+      ...attentionDropoutBf16Cases,
+    ];
+    cases.forEach((c, i) => {
       it(`${isa} ${c.op} ${c.name}`, () => withIsa(isa, () => runCase(c, 1000 + i)));
     });
   }

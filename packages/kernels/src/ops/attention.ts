@@ -5,6 +5,10 @@
 // dimension; out/dout are dense (B, Tq, NH, HS); lse is (B, NH, Tq) fp32; dq/dk/dv are written at
 // the strides of q/k/v. Addresses are native pointers (numbers) to fp32 data, or bf16 data for
 // the *Bf16 variants (fp32 arithmetic, each output rounded to bf16 once).
+// An optional dropout on the probabilities (GPT-NeoX attention_dropout) takes (p, seed, offset):
+// element (b, h, i, j) keeps when the dropout kernel's uniform(seed, offset + ((b·NH + h)·Tq + i)·Tk
+// + j) >= p, so the mask is dropoutForward's on the dense (B, NH, Tq, Tk) probabilities; the
+// backward takes the same three numbers and regenerates it.
 import { nativeFunction } from "../loader";
 
 /** Element strides of a (B, T, H, HS) view whose head dimension is contiguous. */
@@ -65,7 +69,24 @@ export function qkvViews(T: number, NH: number, NKV: number, HS: number): QkvVie
   return { width, offsets: { q: 0, k: NH * HS, v: (NH + NKV) * HS }, q: s, k: s, v: s };
 }
 
+/** Dropout on the attention probabilities; the call uses counters offset .. offset + B·NH·Tq·Tk - 1. */
+export interface AttentionDropout {
+  /** Drop probability in [0, 1); 0 runs the kernels exactly as without dropout. */
+  p: number;
+  /** Integer in [0, 2^53). */
+  seed: number;
+  /** Integer in [0, 2^53): the counter of element (0, 0, 0, 0). */
+  offset: number;
+}
+
+const NO_DROPOUT: AttentionDropout = { p: 0, seed: 0, offset: 0 };
+
 type Native = (...args: number[]) => void;
+
+function dropoutArgs(d: AttentionDropout | undefined): number[] {
+  const { p, seed, offset } = d ?? NO_DROPOUT;
+  return [p, seed, offset];
+}
 
 function shapeArgs(s: AttentionShape): number[] {
   const Tk = s.Tk ?? s.Tq;
@@ -103,11 +124,24 @@ export function attentionForward(
   v: number,
   slopes: number,
   shape: AttentionShape,
+  dropout?: AttentionDropout,
 ): void {
-  nativeFunction<Native>("attentionForward")(out, lse, q, k, v, slopes, ...shapeArgs(shape));
+  nativeFunction<Native>("attentionForward")(
+    out,
+    lse,
+    q,
+    k,
+    v,
+    slopes,
+    ...shapeArgs(shape),
+    ...dropoutArgs(dropout),
+  );
 }
 
-/** Gradients of attentionForward (overwrites dq, dk, dv), from the forward's out and lse. */
+/**
+ * Gradients of attentionForward (overwrites dq, dk, dv), from the forward's out and lse; with
+ * dropout, the forward's (p, seed, offset).
+ */
 export function attentionBackward(
   dq: number,
   dk: number,
@@ -120,6 +154,7 @@ export function attentionBackward(
   lse: number,
   slopes: number,
   shape: AttentionShape,
+  dropout?: AttentionDropout,
 ): void {
   nativeFunction<Native>("attentionBackward")(
     dq,
@@ -133,6 +168,7 @@ export function attentionBackward(
     lse,
     slopes,
     ...shapeArgs(shape),
+    ...dropoutArgs(dropout),
   );
 }
 
@@ -145,8 +181,18 @@ export function attentionForwardBf16(
   v: number,
   slopes: number,
   shape: AttentionShape,
+  dropout?: AttentionDropout,
 ): void {
-  nativeFunction<Native>("attentionForwardBf16")(out, lse, q, k, v, slopes, ...shapeArgs(shape));
+  nativeFunction<Native>("attentionForwardBf16")(
+    out,
+    lse,
+    q,
+    k,
+    v,
+    slopes,
+    ...shapeArgs(shape),
+    ...dropoutArgs(dropout),
+  );
 }
 
 /** attentionBackward with bf16 dq, dk, dv, dout, q, k, v, out; lse and slopes fp32. */
@@ -162,6 +208,7 @@ export function attentionBackwardBf16(
   lse: number,
   slopes: number,
   shape: AttentionShape,
+  dropout?: AttentionDropout,
 ): void {
   nativeFunction<Native>("attentionBackwardBf16")(
     dq,
@@ -175,5 +222,6 @@ export function attentionBackwardBf16(
     lse,
     slopes,
     ...shapeArgs(shape),
+    ...dropoutArgs(dropout),
   );
 }

@@ -5,6 +5,10 @@
 // Layouts are dense: q, out, dout, dq (B, Tq, NH, HS); k, v, dk, dv (B, Tk, NKV, HS);
 // lse (B, NH, Tq). Key j is visible to the query at absolute position i iff j <= i and, with
 // window >= 0, j >= i - window (GPT-NeoX sliding_window_width).
+// Dropout on the probabilities (kernels/cpu/attention.h): out = (P∘M/(1-p))·V with the keep mask
+// of the dropout kernel at counter offset + ((b·NH + h)·Tq + i)·Tk + j (reference/dropout.ts).
+
+import { dropoutKeep } from "./dropout";
 
 export interface AttentionDims {
   B: number;
@@ -17,6 +21,27 @@ export interface AttentionDims {
   window: number;
   /** Score scale, normally 1 / sqrt(HS). */
   scale: number;
+}
+
+export interface AttentionDropout {
+  /** Drop probability in [0, 1). */
+  p: number;
+  seed: number;
+  offset: number;
+}
+
+/** M/(1-p) for element (b, h, i, j): 1/(1-p) where kept, 0 where dropped; 1 without dropout. */
+export function attentionDropoutWeight(
+  drop: AttentionDropout | null,
+  d: AttentionDims,
+  b: number,
+  h: number,
+  i: number,
+  j: number,
+): number {
+  if (!drop || drop.p === 0) return 1;
+  const at = ((b * d.NH + h) * d.Tq + i) * d.Tk + j;
+  return dropoutKeep(drop.p, drop.seed, drop.offset, at) ? 1 / (1 - drop.p) : 0;
 }
 
 /** Scores of the visible keys [first, pos] of one query row (−∞ elsewhere). */
@@ -52,6 +77,7 @@ export function attentionForward(
   v: Float64Array,
   slopes: Float64Array | null,
   d: AttentionDims,
+  drop: AttentionDropout | null = null,
 ): void {
   const G = d.NH / d.NKV;
   for (let b = 0; b < d.B; b++) {
@@ -66,7 +92,7 @@ export function attentionForward(
         for (let e = 0; e < d.HS; e++) out[oo + e] = 0;
         for (let j = 0; j < d.Tk; j++) {
           if (s[j] === Number.NEGATIVE_INFINITY) continue;
-          const pj = Math.exp(s[j]! - max) / sum;
+          const pj = (Math.exp(s[j]! - max) / sum) * attentionDropoutWeight(drop, d, b, h, i, j);
           const vo = ((b * d.Tk + j) * d.NKV + kvh) * d.HS;
           for (let e = 0; e < d.HS; e++) out[oo + e]! += pj * v[vo + e]!;
         }
@@ -78,7 +104,8 @@ export function attentionForward(
 /**
  * dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P∘(dP − rowsum(dO∘O)), dQ = scale·dS·K, dK = scale·dSᵀ·Q, with
  * dK/dV summed over the query heads sharing a kv head. `out` and `lse` are taken as given (the
- * forward's), like the native kernel; outputs are overwritten.
+ * forward's), like the native kernel; outputs are overwritten. With dropout (weights W = M/(1-p)):
+ * dV = (P∘W)ᵀ·dO and dP = (dO·Vᵀ)∘W; D = rowsum(dO∘O) is unchanged because O = (P∘W)·V.
  */
 export function attentionBackward(
   dq: Float64Array,
@@ -92,6 +119,7 @@ export function attentionBackward(
   lse: Float64Array,
   slopes: Float64Array | null,
   d: AttentionDims,
+  drop: AttentionDropout | null = null,
 ): void {
   const G = d.NH / d.NKV;
   dq.fill(0);
@@ -112,11 +140,12 @@ export function attentionBackward(
           const ko = ((b * d.Tk + j) * d.NKV + kvh) * d.HS;
           let dp = 0;
           for (let e = 0; e < d.HS; e++) dp += dout[qo + e]! * v[ko + e]!;
-          const ds = pj * (dp - D) * d.scale;
+          const w = attentionDropoutWeight(drop, d, b, h, i, j);
+          const ds = pj * (dp * w - D) * d.scale;
           for (let e = 0; e < d.HS; e++) {
             dq[qo + e]! += ds * k[ko + e]!;
             dk[ko + e]! += ds * q[qo + e]!;
-            dv[ko + e]! += pj * dout[qo + e]!;
+            dv[ko + e]! += pj * w * dout[qo + e]!;
           }
         }
       }

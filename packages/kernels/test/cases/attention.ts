@@ -8,6 +8,8 @@
 //              GQA/MQA blocked (src/ops/attention.ts qkvViews); needs Tq == Tk
 //   headMajor  transposed (B, H, T, HS) buffers read through strides
 //   padded     dense with gaps between heads and tokens (gaps must stay untouched)
+// A case with `dropout` runs attention_dropout on the probabilities with that (p, seed, offset),
+// native and reference drawing the same mask (src/reference/attention.ts).
 import { type ParityCase, TOL } from "../helpers/parity";
 
 export type AttentionLayout = "dense" | "fused" | "headMajor" | "padded";
@@ -23,6 +25,7 @@ export interface AttentionCase extends ParityCase {
   window: number;
   alibi: boolean;
   layout: AttentionLayout;
+  dropout?: { p: number; seed: number; offset: number };
 }
 
 type Shape = Omit<AttentionCase, "op" | "name" | "tol">;
@@ -58,6 +61,32 @@ export const attentionBf16Cases: AttentionCase[] = [shapes[2]!, shapes[3]!, shap
   (s) => [
     { op: "attentionForwardBf16", name: label(s), tol: BF16, ...s },
     { op: "attentionBackwardBf16", name: label(s), tol: BF16, ...s },
+  ],
+);
+
+// Dropout on the probabilities: odd sizes, a KV-cache step (Tq < Tk), GQA with a window and ALiBi,
+// tiles past 64 keys, and seeds/offsets above 2^32 (the counter's high word changes inside a row
+// when offset + counter crosses a multiple of 2^32: the last case starts 100 counters below one).
+const dropoutShapes: Shape[] = [
+  { ...shapes[1]!, dropout: { p: 0.5, seed: 1, offset: 0 } },
+  { ...shapes[2]!, dropout: { p: 0.1, seed: 42, offset: 12345 } },
+  { ...shapes[3]!, dropout: { p: 0.2, seed: 2 ** 40 + 3, offset: 7 } },
+  { ...shapes[4]!, dropout: { p: 0.3, seed: 9, offset: 2 ** 33 } },
+  { ...shapes[5]!, dropout: { p: 0.1, seed: 5, offset: 2 ** 34 - 100 } },
+  { ...shapes[9]!, dropout: { p: 0.15, seed: 77, offset: 3 } },
+];
+const dropLabel = (s: Shape) => {
+  const d = s.dropout!;
+  return `${label(s)} dropout p=${d.p} seed=${d.seed} offset=${d.offset}`;
+};
+export const attentionDropoutCases: AttentionCase[] = dropoutShapes.flatMap((s) => [
+  { op: "attentionForward", name: dropLabel(s), tol: { atol: 1e-5, rtol: 1e-5 }, ...s },
+  { op: "attentionBackward", name: dropLabel(s), tol: { atol: 5e-5, rtol: 5e-5 }, ...s },
+]);
+export const attentionDropoutBf16Cases: AttentionCase[] = [dropoutShapes[1]!, dropoutShapes[4]!].flatMap(
+  (s) => [
+    { op: "attentionForwardBf16", name: dropLabel(s), tol: BF16, ...s },
+    { op: "attentionBackwardBf16", name: dropLabel(s), tol: BF16, ...s },
   ],
 );
 
