@@ -32,6 +32,7 @@ export class TensorBoardWriter implements MetricSink {
   private readonly now: () => number;
   private unsynced = 0;
   private lastSync: number;
+  private syncCount = 0;
 
   constructor(dir: string, options: TensorBoardWriterOptions = {}) {
     this.flushEvents = positive(options.flushEvents ?? 10, "flushEvents");
@@ -85,9 +86,15 @@ export class TensorBoardWriter implements MetricSink {
     );
   }
 
+  /** How many times the file was fsynced (the flush policy, observable). */
+  get syncs(): number {
+    return this.syncCount;
+  }
+
   /** fsync the file so what was written survives a machine crash. */
   flush(): void {
     fsyncSync(this.openFd());
+    this.syncCount++;
     this.unsynced = 0;
     this.lastSync = this.now();
   }

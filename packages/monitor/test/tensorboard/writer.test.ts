@@ -121,6 +121,25 @@ describe("TensorBoardWriter", () => {
     expect(() => w.addScalar("x", 1, 1)).toThrow(/tfevents\.\d+\.h: TensorBoard writer is closed/);
   });
 
+  it("fsyncs every flushEvents events and after flushSecs, as well as on open and close", () => {
+    let nowMs = 0;
+    const w = new TensorBoardWriter(dir, { hostname: "h", flushEvents: 3, flushSecs: 10, now: () => nowMs });
+    expect(w.syncs).toBe(1); // the file_version event is synced when the file is created
+    w.log(1, { x: 1 });
+    w.log(2, { x: 1 });
+    expect(w.syncs).toBe(1);
+    w.log(3, { x: 1 }); // third event since the last sync
+    expect(w.syncs).toBe(2);
+    nowMs = 9_999;
+    w.log(4, { x: 1 });
+    expect(w.syncs).toBe(2);
+    nowMs = 10_000; // 10 s since the sync at 0 ms
+    w.log(5, { x: 1 });
+    expect(w.syncs).toBe(3);
+    w.close();
+    expect(w.syncs).toBe(4);
+  });
+
   it("rejects a flush policy that could never fire", () => {
     expect(() => new TensorBoardWriter(dir, { flushEvents: 0 })).toThrow(/flushEvents/);
     expect(() => new TensorBoardWriter(dir, { flushSecs: Number.NaN })).toThrow(/flushSecs/);
