@@ -30,6 +30,7 @@ export {
   setLaunchObserver,
 } from "./kernels/kernel";
 export {
+  type AttentionDropout,
   type AttentionPositions,
   type AttentionShape,
   alibiSlopes,

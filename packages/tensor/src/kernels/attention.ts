@@ -2,6 +2,7 @@
 // alibi.h). B batch, Tq queries (the last Tq of Tk positions), Tk keys, NH query heads, NKV kv
 // heads, HS head size. q is (B, Tq, NH, HS) and k, v (B, Tk, NKV, HS) at any element strides
 // (b, t, h) with a contiguous head dimension; out is dense (B, Tq, NH, HS), lse (B, NH, Tq).
+// Dropout on the probabilities (attention.h) takes p, seed and offset last; p = 0 for none.
 
 import { declareKernels, type Signature } from "./kernel";
 
@@ -27,6 +28,18 @@ export const ATTENTION_DIMS = {
   scale: "scalar",
 } as const satisfies Signature;
 
+/**
+ * Dropout on the attention probabilities: element (b, h, i, j) keeps when the dropout kernel's
+ * uniform(seed, offset + ((b·NH + h)·Tq + i)·Tk + j) >= p; backward regenerates the same mask.
+ * Scalars, so a plan re-reads the seed and offset on every replay.
+ */
+export const ATTENTION_DROPOUT = {
+  /** drop probability in [0, 1); 0 runs the kernel exactly as without dropout */
+  dropoutP: "scalar",
+  seed: "scalar",
+  offset: "scalar",
+} as const satisfies Signature;
+
 /** Rotary sizes: the table holds rows posOffset .. posOffset + T - 1 at least. */
 const ROTARY_DIMS = {
   B: "size",
@@ -47,6 +60,7 @@ export const ATTENTION = declareKernels({
     v: "in f32",
     slopes: "in? f32",
     ...ATTENTION_DIMS,
+    ...ATTENTION_DROPOUT,
   },
   /** dq, dk, dv at the strides of q, k, v, overwritten (dk/dv summed over a kv head's queries) */
   attentionBackward: {
@@ -61,6 +75,7 @@ export const ATTENTION = declareKernels({
     lse: "in f32",
     slopes: "in? f32",
     ...ATTENTION_DIMS,
+    ...ATTENTION_DROPOUT,
   },
   /** cos/sin (nPos, rotDim/2), angles built in fp32 as GPT-NeoX builds them */
   rotaryTable: { cos: "out f32", sin: "out f32", nPos: "size", rotDim: "size", base: "scalar" },

@@ -11,14 +11,20 @@
 // Saves the rotated q/k, the input (for v), the output and the softmax log-sum-exp (B, NH, T); the
 // backward kernel writes dq/dk/dv straight into one dQKV buffer of the same layout, then the
 // rotary backward runs in place on dq and dk.
+// Dropout on the probabilities (GPT-NeoX attention_dropout, torch's dropout(softmax(s)) @ v) is
+// inside the kernel: the mask is the dropout op's counter-based one (ops/dropout.ts), element
+// (b, h, i, j) at counter offset + ((b·NH + h)·T + i)·T + j, so a call uses B·NH·T² counters. Seed
+// and offset may be Scalars: they stay Scalars on the tape, so a planned step re-reads them in
+// the forward and backward of every replay and draws a fresh mask per step.
 // Kernels: kernels/cpu/rotary.cc, attention.cc (flash-style, never materialises T×T), alibi.cc.
 
 import { record } from "../autograd/tape";
 import { k } from "../kernels";
-import type { ATTENTION_DIMS } from "../kernels/attention";
+import type { ATTENTION_DIMS, ATTENTION_DROPOUT } from "../kernels/attention";
 import type { KernelArgs } from "../kernels/kernel";
 import { Tensor } from "../tensor";
 import { dense } from "./basic";
+import type { DropoutRng } from "./dropout";
 
 export type QkvLayout = "interleaved" | "blocked";
 
@@ -37,6 +43,18 @@ export interface AttentionShape {
   window?: number;
   /** Score scale; default 1/sqrt(HS). */
   scale?: number;
+}
+
+/** Dropout on the attention probabilities: p in [0, 1) and the mask's seed and offset. */
+export interface AttentionDropout extends DropoutRng {
+  p: number;
+}
+
+/** The kernels' dropout arguments for no dropout. */
+export const NO_ATTENTION_DROPOUT: KernelArgs<typeof ATTENTION_DROPOUT> = { dropoutP: 0, seed: 0, offset: 0 };
+
+function dropoutArgs(d: AttentionDropout | null): KernelArgs<typeof ATTENTION_DROPOUT> {
+  return d ? { dropoutP: d.p, seed: d.seed, offset: d.offset } : NO_ATTENTION_DROPOUT;
 }
 
 /** Position information beside the shape: rotary tables (when rotDim > 0) and ALiBi slopes. */
@@ -212,8 +230,20 @@ function checkPositions(r: ResolvedShape, pos: AttentionPositions): void {
     throw new Error(`attention: ALiBi slopes ${a} must be (${r.NH}) f32, one per query head`);
 }
 
-export function causalSelfAttention(qkv: Tensor, s: AttentionShape, pos: AttentionPositions = {}): Tensor {
+/**
+ * qkv (B·T, W) -> (B·T, NH·HS). `dropout` drops attention probabilities (training); omitted or
+ * p = 0: none, and the kernels run exactly as without it.
+ */
+export function causalSelfAttention(
+  qkv: Tensor,
+  s: AttentionShape,
+  pos: AttentionPositions = {},
+  dropout?: AttentionDropout,
+): Tensor {
   const r = resolveShape(s);
+  if (dropout && !(dropout.p >= 0 && dropout.p < 1))
+    throw new Error(`attention: dropout p ${dropout.p} must be in [0, 1)`);
+  const drop = dropout && dropout.p > 0 ? { p: dropout.p, seed: dropout.seed, offset: dropout.offset } : null;
   if (qkv.numel !== r.B * r.T * r.width)
     throw new Error(`attention: qkv ${qkv} is not (B·T, (NH + 2·NKV)·HS) = (${r.B * r.T}, ${r.width})`);
   checkPositions(r, pos);
@@ -239,6 +269,7 @@ export function causalSelfAttention(qkv: Tensor, s: AttentionShape, pos: Attenti
     v: orig.v,
     slopes,
     ...attentionDims(q, kk, orig.v, r),
+    ...dropoutArgs(drop),
   });
   const saved = [
     rotated,
@@ -248,7 +279,12 @@ export function causalSelfAttention(qkv: Tensor, s: AttentionShape, pos: Attenti
     ...(tables ? [tables.cos, tables.sin] : []),
     ...(slopes ? [slopes] : []),
   ];
-  record("attention", [qkv], [out], saved, { ...r, rotary: tables !== null, alibi: slopes !== null });
+  record("attention", [qkv], [out], saved, {
+    ...r,
+    rotary: tables !== null,
+    alibi: slopes !== null,
+    dropout: drop,
+  });
   for (const t of [q, kk, orig.q, orig.k, orig.v, lse]) t.dispose();
   return out;
 }
@@ -257,7 +293,7 @@ export function causalSelfAttention(qkv: Tensor, s: AttentionShape, pos: Attenti
 export function causalSelfAttentionBackward(
   dout: Tensor,
   saved: readonly Tensor[],
-  attrs: ResolvedShape & { rotary: boolean; alibi: boolean },
+  attrs: ResolvedShape & { rotary: boolean; alibi: boolean; dropout?: AttentionDropout | null },
 ): Tensor {
   const [rotated, src, out, lse] = saved as [Tensor, Tensor, Tensor, Tensor];
   const tables = attrs.rotary ? { cos: saved[4]!, sin: saved[5]! } : null;
@@ -280,6 +316,7 @@ export function causalSelfAttentionBackward(
     lse,
     slopes,
     ...attentionDims(q, kk, v, r),
+    ...dropoutArgs(attrs.dropout ?? null),
   });
   if (tables) {
     rotate("backward", d.q, d.q, tables, r.rotDim, 0);

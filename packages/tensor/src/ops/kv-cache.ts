@@ -16,6 +16,7 @@ import {
   type AttentionPositions,
   type AttentionShape,
   attentionDims,
+  NO_ATTENTION_DROPOUT,
   qkvHeads,
   type ResolvedShape,
   resolveShape,
@@ -135,6 +136,7 @@ export function cachedSelfAttention(
     v: vAll,
     slopes,
     ...attentionDims(q, kAll, vAll, r),
+    ...NO_ATTENTION_DROPOUT,
   });
   for (const t of new Set([q, orig.q, orig.k, orig.v, kAll, vAll, lse])) t.dispose();
   if (src !== qkv) src.dispose();
