@@ -20,6 +20,14 @@ export {
 } from "./cadence";
 export { ScheduleConfigError } from "./config-value";
 export {
+  LossScaleError,
+  LossScaler,
+  type LossScalerOptions,
+  type LossScalerState,
+  lossScalerFromConfig,
+  MAX_CONSECUTIVE_OVERFLOWS,
+} from "./loss-scale";
+export {
   AnnealingLR,
   type AnnealingLROptions,
   type AnnealingLRState,
