@@ -135,12 +135,13 @@ function benchModel(shape: Shape, precision: "fp32" | "bf16"): Run {
   const y = Tensor.fromArray(ids(B * T, VOCAB, 8), [B, T], { dtype: "i32" });
   try {
     model.prepare(B, T);
-    opt.t.value = 1;
+    opt.scalars.set({ step: 1 });
     const { plan, result } = Plan.record(() =>
       scope(() => {
         flat.zeroGrad();
         const loss = model.loss(x, y);
         backward(loss);
+        opt.prepareGrads();
         opt.update(); // also refreshes the bf16 working copy
         return loss;
       }),
@@ -148,12 +149,12 @@ function benchModel(shape: Shape, precision: "fp32" | "bf16"): Run {
     const firstLoss = result.item();
     const loss = plan.tensor(result);
     result.dispose();
-    opt.t.value = 2;
+    opt.scalars.set({ step: 2 });
     plan.run(); // warm-up
     const times: number[] = [];
     const before = allocStats();
     for (let i = 0; i < STEPS; i++) {
-      opt.t.value = 3 + i;
+      opt.scalars.set({ step: 3 + i });
       const t0 = performance.now();
       plan.run();
       times.push((performance.now() - t0) / 1000);

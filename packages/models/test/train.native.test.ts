@@ -19,12 +19,13 @@ describe("training a tiny model on one batch", () => {
       const losses: number[] = [];
       try {
         for (let t = 1; t <= 40; t++) {
-          opt.t.value = t;
+          opt.scalars.set({ step: t });
           losses.push(
             scope(() => {
               model.registry.flat.zeroGrad();
               const loss = model.loss(x, y);
               backward(loss);
+              opt.prepareGrads();
               opt.update();
               return loss.item();
             }),
@@ -54,6 +55,7 @@ describe("training a tiny model on one batch", () => {
           model.registry.flat.zeroGrad();
           const loss = model.loss(x, y);
           backward(loss);
+          opt.prepareGrads();
           opt.update();
           return loss;
         });
@@ -61,7 +63,7 @@ describe("training a tiny model on one batch", () => {
       try {
         if (!planned) {
           for (let t = 1; t <= 5; t++) {
-            opt.t.value = t;
+            opt.scalars.set({ step: t });
             model.dropout.seed.value = t;
             const loss = step();
             losses.push(loss.item());
@@ -69,7 +71,7 @@ describe("training a tiny model on one batch", () => {
           }
           return losses;
         }
-        opt.t.value = 1;
+        opt.scalars.set({ step: 1 });
         model.dropout.seed.value = 1;
         model.prepare(2, 8);
         const { plan, result } = Plan.record(step);
@@ -77,7 +79,7 @@ describe("training a tiny model on one batch", () => {
         const loss = plan.tensor(result);
         result.dispose();
         for (let t = 2; t <= 5; t++) {
-          opt.t.value = t;
+          opt.scalars.set({ step: t });
           model.dropout.seed.value = t;
           const before = allocStats().calls;
           plan.run();
@@ -160,12 +162,13 @@ describe("bf16 working copy", () => {
     const losses: number[] = [];
     try {
       for (let t = 1; t <= 40; t++) {
-        opt.t.value = t;
+        opt.scalars.set({ step: t });
         losses.push(
           scope(() => {
             flat.zeroGrad();
             const loss = model.loss(x, y);
             backward(loss);
+            opt.prepareGrads();
             opt.update();
             flat.refreshLowp(); // the GEMMs read the bf16 copy, not the fp32 masters
             return loss.item();

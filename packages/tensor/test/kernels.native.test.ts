@@ -138,11 +138,22 @@ export function misuseDoesNotCompile(b: ReturnType<typeof getBackend>, t: Tensor
     v: [t],
     sizes: [1],
     weightDecays: [0],
-    lr: 1,
     beta1: 0,
     beta2: 0,
     eps: 0,
-    step: 1,
-    gradScale: 1,
+    scalars: t,
+  });
+  k.adamwStep(b, {
+    params: [t],
+    grads: [t],
+    m: [t],
+    v: [t],
+    sizes: [1],
+    weightDecays: [0],
+    beta1: 0,
+    beta2: 0,
+    eps: 0,
+    // @ts-expect-error a host number where the step-scalars tensor goes (lr, t never come from the host)
+    scalars: 1,
   });
 }

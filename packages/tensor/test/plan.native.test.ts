@@ -45,6 +45,7 @@ function toy() {
       const logits = linear(gelu(linear(x, params.get("w1"), params.get("b1"))), params.get("w2"));
       const loss = crossEntropy(logits, y);
       backward(loss);
+      opt.prepareGrads();
       opt.update();
       return loss;
     });
@@ -96,6 +97,7 @@ function gqaToy() {
       const out = add(h, dropout(mlp, 0.1, { seed, offset: B * T * C }));
       const loss = crossEntropy(linear(rmsNorm(out, p("final_norm"), 1e-6), p("out")), y);
       backward(loss);
+      opt.prepareGrads();
       opt.update();
       return loss;
     });
@@ -175,6 +177,7 @@ function decoder(precision: "fp32" | "bf16") {
       }
       const loss = crossEntropy(dense(norm(x, "lnf"), "head", false), targets);
       backward(loss);
+      opt.prepareGrads();
       opt.update();
       return loss;
     });
@@ -194,7 +197,7 @@ describe("Plan", () => {
     const eager = gqaToy();
     const eagerLosses: number[] = [];
     for (let t = 1; t <= 6; t++) {
-      eager.opt.t.value = t;
+      eager.opt.scalars.set({ step: t });
       eager.seed.value = 1000 + t;
       const loss = eager.step();
       eagerLosses.push(loss.item());
@@ -203,20 +206,20 @@ describe("Plan", () => {
     eager.dispose();
 
     const planned = gqaToy();
-    planned.opt.t.value = 1;
+    planned.opt.scalars.set({ step: 1 });
     planned.seed.value = 1001;
     const { plan, result } = Plan.record(planned.step);
     const losses = [result.item()];
     const loss = plan.tensor(result);
     result.dispose();
     // Step 2 replays through the diagnostics: no kernel allocates per call.
-    planned.opt.t.value = 2;
+    planned.opt.scalars.set({ step: 2 });
     planned.seed.value = 1002;
     expect([...plan.allocationsByKernel().keys()]).toEqual([]);
     losses.push(loss.item());
     const before = allocStats();
     for (let t = 3; t <= 6; t++) {
-      planned.opt.t.value = t;
+      planned.opt.scalars.set({ step: t });
       planned.seed.value = 1000 + t; // a new dropout mask each step, forward and backward
       plan.run();
       losses.push(loss.item());
@@ -235,7 +238,7 @@ describe("Plan", () => {
     const eager = toy();
     const eagerLosses: number[] = [];
     for (let t = 1; t <= 6; t++) {
-      eager.opt.t.value = t;
+      eager.opt.scalars.set({ step: t });
       const loss = eager.step();
       eagerLosses.push(loss.item());
       loss.dispose();
@@ -243,14 +246,14 @@ describe("Plan", () => {
     eager.dispose();
 
     const planned = toy();
-    planned.opt.t.value = 1;
+    planned.opt.scalars.set({ step: 1 });
     const { plan, result } = Plan.record(planned.step);
     const losses = [result.item()];
     const loss = plan.tensor(result);
     result.dispose();
     const before = allocStats();
     for (let t = 2; t <= 6; t++) {
-      planned.opt.t.value = t;
+      planned.opt.scalars.set({ step: t });
       plan.run();
       losses.push(loss.item());
     }
@@ -268,17 +271,17 @@ describe("Plan", () => {
   for (const precision of ["fp32", "bf16"] as const) {
     it(`replays a GPT-NeoX-style decoder step (${precision} GEMMs) without allocating`, () => {
       const d = decoder(precision);
-      d.opt.t.value = 1;
+      d.opt.scalars.set({ step: 1 });
       const { plan, result } = Plan.record(d.step);
       const loss = plan.tensor(result);
       const start = result.item();
       result.dispose();
-      d.opt.t.value = 2;
+      d.opt.scalars.set({ step: 2 });
       // No kernel may allocate per call either (scratch comes from persistent workspaces).
       expect([...plan.allocationsByKernel().keys()]).toEqual([]);
       const before = allocStats();
       for (let t = 3; t <= 8; t++) {
-        d.opt.t.value = t;
+        d.opt.scalars.set({ step: t });
         plan.run();
       }
       const after = allocStats();
