@@ -1,0 +1,33 @@
+// `neox train --dry-run`: what a run would hold and do, from the config alone (no weights allocated):
+// parameters, memory by component, FLOPs per token and per step.
+import type { ResolvedConfig } from "@neox/config";
+import { modelInfo } from "@neox/models";
+
+const GiB = 2 ** 30;
+
+export function dryRunReport(r: ResolvedConfig): string {
+  const { info } = modelInfo(r);
+  const batch = r.derived.train_batch_size ?? 0;
+  const seq = Number(r.values.seq_length);
+  const tokensPerStep = batch * seq;
+  const lines = [
+    `model: ${info.architecture}, ${info.layers} layers, hidden ${info.hidden_size}, padded vocabulary ${info.padded_vocab_size}`,
+    `parameters: ${info.parameters.toLocaleString("en-US")} (non-embedding ${info.non_embedding_parameters.toLocaleString("en-US")})`,
+    `tokens per step: ${tokensPerStep.toLocaleString("en-US")} (train_batch_size ${batch} × seq_length ${seq})`,
+    `FLOPs per token: ${info.flops_per_token.toExponential(3)} (model), ${info.hardware_flops_per_token.toExponential(3)} (hardware)`,
+    `FLOPs per step: ${(info.flops_per_token * tokensPerStep).toExponential(3)} (model)`,
+    "memory estimate:",
+  ];
+  const m = info.memory_bytes;
+  const ckpt = r.values.checkpoint_activations === true;
+  const rows: [string, number][] = [
+    ["weights", m.weights],
+    ["gradients", m.gradients],
+    ["optimizer state", m.optimizer_state],
+    [ckpt ? "activations (checkpointed)" : "activations", ckpt ? m.activations_checkpointed : m.activations],
+  ];
+  for (const [k, bytes] of rows) lines.push(`  ${k.padEnd(28)} ${(bytes / GiB).toFixed(3)} GiB`);
+  const total = rows.reduce((a, [, b]) => a + b, 0);
+  lines.push(`  ${"total".padEnd(28)} ${(total / GiB).toFixed(3)} GiB`);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,76 @@
+// `neox train`: resolve the configs, load the tokenizer (vocabulary and end-of-document id), build
+// GPT-NeoX's datasets, and run @neox/trainer with the console, metrics.jsonl and TensorBoard sinks.
+// The non-default config is printed first, with where each value came from.
+import { formatProblem, renderShow, resolveConfig, withVocabSize } from "@neox/config";
+import { ConsoleSink, JsonlSink, type MetricSink, Monitor, TensorBoardWriter } from "@neox/monitor";
+import { loadTokenizer } from "@neox/tokenize";
+import { Trainer } from "@neox/trainer";
+import { HELP, parseArgs } from "./args";
+import { buildTrainData } from "./data";
+import { dryRunReport } from "./dry-run";
+
+const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): Promise<number> {
+  const parsed = parseArgs(argv);
+  if (parsed === "help") {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const err = process.stderr;
+  const unsized = resolveConfig(parsed.configs, { overrides: parsed.overrides });
+  if (unsized.problems.length > 0) {
+    for (const p of unsized.problems) err.write(`${formatProblem(p)}\n`);
+    err.write(`neox train: ${unsized.problems.length} problem(s) in the config\n`);
+    return 1;
+  }
+  const v = unsized.values;
+  const tokenizer = await loadTokenizer({
+    tokenizerType: String(v.tokenizer_type ?? "GPT2BPETokenizer"),
+    vocabFile: typeof v.vocab_file === "string" ? v.vocab_file : undefined,
+    mergeFile: typeof v.merge_file === "string" ? v.merge_file : undefined,
+  });
+  const resolved = withVocabSize(unsized, tokenizer.vocabSize);
+  err.write(`${renderShow(resolved)}\n`);
+  if (parsed.dryRun) {
+    process.stdout.write(dryRunReport(resolved));
+    return 0;
+  }
+
+  const data = buildTrainData(resolved, tokenizer.eod, (line) => err.write(`${line}\n`));
+  const sinks: MetricSink[] = [];
+  let trainer: Trainer | null = null;
+  try {
+    const iters = Number(resolved.values.train_iters);
+    const logInterval = Number(resolved.values.log_interval ?? 100);
+    sinks.push(new ConsoleSink({ train_iters: iters, log_interval: logInterval, stream: process.stdout }));
+    if (typeof v.log_dir === "string") sinks.push(new JsonlSink(v.log_dir));
+    if (typeof v.tensorboard_dir === "string") sinks.push(new TensorBoardWriter(v.tensorboard_dir));
+    const monitor = new Monitor(sinks);
+    let stop = false;
+    ctx.signal?.addEventListener("abort", () => {
+      stop = true;
+    });
+    trainer = new Trainer(resolved, data, monitor, {
+      shouldStop: () => stop,
+      log: (line) => err.write(`${line}\n`),
+    });
+    trainer.resume();
+    const result = await trainer.run();
+    monitor.close();
+    const where = result.checkpoint ? `; checkpoint ${result.checkpoint}` : "";
+    if (result.reason === "interrupted") {
+      // the neox command prints the interrupted line itself and exits 128 + the signal number
+      const sig = (ctx.signal?.reason as { signal?: string } | undefined)?.signal ?? "SIGINT";
+      err.write(`neox train: stopped after iteration ${result.iteration}${where}\n`);
+      return SIGNAL_EXIT[sig] ?? 130;
+    }
+    err.write(
+      `neox train: ${result.reason === "exit_interval" ? "exit_interval reached" : "done"} at iteration ${result.iteration}${where}\n`,
+    );
+    return 0;
+  } finally {
+    trainer?.dispose();
+    data.close();
+  }
+}

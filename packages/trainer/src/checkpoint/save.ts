@@ -1,0 +1,188 @@
+// Writing a checkpoint so that a crash at any moment leaves the previous one loadable: every file is
+// written into a temporary directory and fsynced, the index last; the directory is fsynced and
+// renamed to `global_step{N}`; then `latest` is replaced (temporary file, fsync, rename, fsync of the
+// save directory). Everything is synchronous: a signal handler cannot run in the middle.
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { fsyncDir } from "@neox/data-mmap";
+import { type SafetensorsInput, writeSafetensors } from "@neox/tensor";
+import { checkpointsToDelete } from "../schedule/cadence";
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type CheckpointIndex,
+  CONFIG_FILE,
+  INDEX_FILE,
+  type IndexedTensor,
+  LATEST_FILE,
+  MODEL_FILE,
+  OPTIM_FILE,
+  STATE_FILE,
+  sha256File,
+  TAG_PATTERN,
+  TEMP_PREFIX,
+  TRASH_PREFIX,
+  type TrainerState,
+  tagOf,
+} from "./layout";
+
+export interface CheckpointContents {
+  iteration: number;
+  /** Parameters by name (fp32 host copies). */
+  params: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>;
+  /** Optimizer state tensors by `<state>.<param>` name, or null (no_save_optim). */
+  optimizer: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }> | null;
+  state: Omit<TrainerState, "format" | "version" | "iteration">;
+  /** The resolved config values. */
+  config: Record<string, unknown>;
+  /** The config files as given: basename -> text. */
+  configFiles: Readonly<Record<string, string>>;
+}
+
+/** Writes `<save>/global_step{N}` and points `latest` at it. Returns the checkpoint directory. */
+export function saveCheckpoint(save: string, c: CheckpointContents): string {
+  mkdirSync(save, { recursive: true });
+  const tag = tagOf(c.iteration);
+  const tmp = join(
+    save,
+    `${TEMP_PREFIX}${c.iteration}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+  );
+  mkdirSync(tmp);
+  try {
+    const tensors: Record<string, IndexedTensor> = {};
+    const asInputs = (
+      m: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>,
+      file: string,
+    ): Record<string, SafetensorsInput> => {
+      const out: Record<string, SafetensorsInput> = {};
+      for (const [name, t] of m) {
+        out[name] = { dtype: "f32", shape: t.shape, data: t.data };
+        tensors[name] = { file, shape: [...t.shape], dtype: "F32" };
+      }
+      return out;
+    };
+    const meta = { format: CHECKPOINT_FORMAT, iteration: String(c.iteration) };
+    writeSafetensors(join(tmp, MODEL_FILE), asInputs(c.params, MODEL_FILE), meta);
+    if (c.optimizer) {
+      mkdirSync(join(tmp, dirname(OPTIM_FILE)));
+      writeSafetensors(join(tmp, OPTIM_FILE), asInputs(c.optimizer, OPTIM_FILE), meta);
+    }
+    const state: TrainerState = {
+      format: CHECKPOINT_FORMAT,
+      version: CHECKPOINT_VERSION,
+      iteration: c.iteration,
+      ...c.state,
+    };
+    writeFileSynced(join(tmp, STATE_FILE), `${JSON.stringify(state, null, 1)}\n`);
+    writeFileSynced(join(tmp, CONFIG_FILE), `${JSON.stringify(c.config, null, 1)}\n`);
+    const files = [MODEL_FILE, ...(c.optimizer ? [OPTIM_FILE] : []), STATE_FILE, CONFIG_FILE];
+    if (Object.keys(c.configFiles).length > 0) {
+      mkdirSync(join(tmp, "configs"));
+      for (const [name, text] of Object.entries(c.configFiles)) {
+        const rel = `configs/${basename(name)}`;
+        writeFileSynced(join(tmp, rel), text);
+        files.push(rel);
+      }
+      fsyncDir(join(tmp, "configs"));
+    }
+    if (c.optimizer) fsyncDir(join(tmp, dirname(OPTIM_FILE)));
+    const index: CheckpointIndex = {
+      format: CHECKPOINT_FORMAT,
+      version: CHECKPOINT_VERSION,
+      iteration: c.iteration,
+      files: files.map((path) => ({
+        path,
+        bytes: statSync(join(tmp, path)).size,
+        sha256: sha256File(join(tmp, path)),
+      })),
+      tensors,
+    };
+    writeFileSynced(join(tmp, INDEX_FILE), `${JSON.stringify(index, null, 1)}\n`);
+    fsyncDir(tmp);
+
+    const dest = join(save, tag);
+    // Saving an iteration again (a resumed run that stops where it started): the old directory is
+    // moved aside first, so `dest` is either the old checkpoint or the new one, never neither.
+    let trash: string | null = null;
+    if (existsSync(dest)) {
+      trash = join(save, `${TRASH_PREFIX}${c.iteration}-${process.pid}`);
+      renameSync(dest, trash);
+    }
+    renameSync(tmp, dest);
+    fsyncDir(save);
+    writeLatest(save, tag);
+    if (trash) rmSync(trash, { recursive: true, force: true });
+    return dest;
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Replaces `<save>/latest` atomically with `tag`. */
+export function writeLatest(save: string, tag: string): void {
+  const tmp = join(save, `.${LATEST_FILE}.tmp-${process.pid}`);
+  writeFileSynced(tmp, `${tag}\n`);
+  renameSync(tmp, join(save, LATEST_FILE));
+  fsyncDir(save);
+}
+
+function writeFileSynced(path: string, text: string): void {
+  const fd = openSync(path, "w");
+  try {
+    const bytes = Buffer.from(text, "utf8");
+    let done = 0;
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Removes temporaries a crashed or killed writer left in `save` (`.neox-tmp-global_step*`,
+ * `.neox-old-global_step*`, `.latest.tmp-*`) whose process is gone. Returns the names removed.
+ */
+export function removeStaleCheckpointTemps(save: string): string[] {
+  if (!existsSync(save)) return [];
+  const removed: string[] = [];
+  for (const name of readdirSync(save)) {
+    const m = /^(?:\.neox-tmp-global_step\d+-|\.neox-old-global_step\d+-|\.latest\.tmp-)(\d+)/.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    rmSync(join(save, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return false; // ours from an earlier save in this process: stale too
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * keep_last_n_checkpoints: deletes all but the newest `keep` `global_stepN` directories (by N),
+ * never the one `latest` names. Returns the tags removed.
+ */
+export function pruneCheckpoints(save: string, keep: number, latestTag: string): string[] {
+  const dirs = readdirSync(save).filter((n) => TAG_PATTERN.test(n) && statSync(join(save, n)).isDirectory());
+  const doomed = checkpointsToDelete(dirs, keep).filter((t) => t !== latestTag);
+  for (const t of doomed) rmSync(join(save, t), { recursive: true, force: true });
+  return doomed;
+}

@@ -1,0 +1,130 @@
+// One optimizer step: `gas` micro-batches forward and backward into the flat gradient (summed), then
+// the optimizer's gradient preparation (global norm, clipping coefficient, inf/NaN check) and update.
+// The gradient of each micro-batch's mean loss is summed; the optimizer's `unscale` = 1/gas (times
+// 1/loss_scale) turns the sum into GPT-NeoX's mean over micro-batches before the norm is measured.
+//
+// The whole step is recorded once as a Plan (packages/tensor/src/plan) and replayed: zero allocations
+// after the first step. Inputs are device buffers written from the host between runs; the numbers
+// that change per step (lr, Adam's t, unscale) live in the optimizer's StepScalars, a device buffer
+// the kernels read, so nothing inside the replayed step reads the host.
+import type { GptNeoXModel } from "@neox/models";
+import { backward, copyInto, keep, type Optimizer, Plan, scope, Tensor } from "@neox/tensor";
+import type { MicroBatchHost } from "./batches";
+
+export interface StepOutcome {
+  /** Mean of the micro-batches' losses (GPT-NeoX's train/lm_loss for one rank). */
+  loss: number;
+  /** Each micro-batch's loss. */
+  losses: number[];
+  /** Global gradient L2 norm before clipping (of the mean gradient). */
+  gradNorm: number;
+  /** A NaN/Inf gradient: the update was skipped (fp16 overflow). */
+  skipped: boolean;
+}
+
+interface DeviceBatch {
+  tokens: Tensor;
+  labels: Tensor;
+  mask: Tensor;
+}
+
+export interface TrainStepOptions {
+  micro: number;
+  T: number;
+  gas: number;
+  /** Record a Plan on the first run and replay it (default true). */
+  planned?: boolean;
+}
+
+export class TrainStep {
+  readonly micro: number;
+  readonly T: number;
+  readonly gas: number;
+  private readonly batches: DeviceBatch[] = [];
+  /** (gas) the micro-batches' losses, written inside the step. */
+  private readonly lossBuf: Tensor;
+  private readonly lossViews: Tensor[] = [];
+  private plan: Plan | null = null;
+  private readonly planned: boolean;
+
+  constructor(
+    readonly model: GptNeoXModel,
+    readonly optimizer: Optimizer,
+    opts: TrainStepOptions,
+  ) {
+    this.micro = opts.micro;
+    this.T = opts.T;
+    this.gas = opts.gas;
+    this.planned = opts.planned ?? true;
+    for (let m = 0; m < this.gas; m++)
+      this.batches.push({
+        tokens: keep(
+          Tensor.fromArray(new Int32Array(this.micro * this.T), [this.micro, this.T], { dtype: "i32" }),
+        ),
+        labels: keep(
+          Tensor.fromArray(new Int32Array(this.micro * this.T), [this.micro, this.T], { dtype: "i32" }),
+        ),
+        mask: keep(Tensor.fromArray(new Float32Array(this.micro * this.T), [this.micro, this.T])),
+      });
+    this.lossBuf = keep(Tensor.fromArray(new Float32Array(this.gas), [this.gas]));
+    for (let m = 0; m < this.gas; m++)
+      this.lossViews.push(keep(new Tensor(this.lossBuf.storage, [1], "f32", undefined, m)));
+    model.prepare(this.micro, this.T);
+  }
+
+  /** Copies micro-batch `m` of the next step to the device (before `run`). */
+  write(m: number, host: MicroBatchHost): void {
+    const b = this.batches[m]!;
+    b.tokens.write(host.tokens);
+    b.labels.write(host.labels);
+    b.mask.write(host.mask);
+  }
+
+  /**
+   * Runs the step on the written micro-batches. The optimizer's step scalars (lr, t, unscale,
+   * max_norm) must be set before. The first planned run records; later runs replay.
+   */
+  run(): StepOutcome {
+    if (!this.planned) this.body();
+    else if (!this.plan) {
+      const { plan } = Plan.record(() => this.body());
+      this.plan = plan;
+    } else this.plan.run();
+    const losses = Array.from(this.lossBuf.toFloat32Array());
+    const s = this.optimizer.scalars.read();
+    return {
+      loss: losses.reduce((a, b) => a + b, 0) / losses.length,
+      losses,
+      gradNorm: s.gradNorm,
+      skipped: s.foundInf,
+    };
+  }
+
+  private body(): void {
+    const flat = this.model.registry.flat;
+    scope(() => {
+      flat.zeroGrad();
+      for (let m = 0; m < this.gas; m++) {
+        const b = this.batches[m]!;
+        scope(() => {
+          const loss = this.model.loss(b.tokens, b.labels, b.mask);
+          backward(loss);
+          copyInto(this.lossViews[m]!, loss);
+        });
+      }
+      this.optimizer.prepareGrads();
+      this.optimizer.update();
+    });
+  }
+
+  dispose(): void {
+    this.plan?.dispose();
+    for (const b of this.batches) {
+      b.tokens.dispose();
+      b.labels.dispose();
+      b.mask.dispose();
+    }
+    for (const v of this.lossViews) v.dispose();
+    this.lossBuf.dispose();
+  }
+}

@@ -1,0 +1,211 @@
+// GPT-NeoX's training loop (megatron/training.py `train`) for one process: per iteration `gas`
+// micro-batches, one optimizer step, the scheduler stepped after each successful step, metrics every
+// log_interval, evaluation every eval_interval, checkpoints by the configured cadence, and a stop
+// (exit_interval, an interrupt, the last iteration) that always leaves a checkpoint behind when
+// `save` is set. Iterations count from 1: the first step trained is iteration 1.
+import type { ResolvedConfig } from "@neox/config";
+import type { SampleSource } from "@neox/data-mmap";
+import { type BuildOptions, GptNeoXModel } from "@neox/models";
+import { METRIC, type Monitor, runtimeMetrics } from "@neox/monitor";
+import type { Optimizer } from "@neox/tensor";
+import { allocMicroBatch, MicroBatchStream } from "./batches";
+import { loadCheckpoint, saveTrainerCheckpoint } from "./checkpointing";
+import { evaluate } from "./evaluate";
+import { buildOptimizer } from "./optimizer";
+import { type Cadence, cadenceFromConfig, isEvalIteration, isExitIteration } from "./schedule/cadence";
+import { type AnnealingLR, annealingLRFromConfig } from "./schedule/lr";
+import { type TrainSettings, trainSettings } from "./settings";
+import { TrainStep } from "./step";
+
+export interface TrainData {
+  train: SampleSource;
+  valid: SampleSource | null;
+  test: SampleSource | null;
+  /** End-of-document id masked out of the loss with eod_mask_loss. */
+  eod: number | null;
+}
+
+export interface TrainerOptions {
+  /** Polled between iterations; true finishes the iteration, saves and stops ("interrupted"). */
+  shouldStop?: () => boolean;
+  /** Lines for the user (resume notes, checkpoint paths). */
+  log?: (line: string) => void;
+  /** Record the step as a plan (default true); false runs every step eagerly. */
+  planned?: boolean;
+}
+
+export type StopReason = "done" | "exit_interval" | "interrupted";
+
+export interface TrainResult {
+  iteration: number;
+  reason: StopReason;
+  /** The last checkpoint written, or null. */
+  checkpoint: string | null;
+  /** Every iteration's mean loss, by iteration - first. */
+  losses: number[];
+  lastValidation: number | null;
+}
+
+export class Trainer {
+  readonly settings: TrainSettings;
+  readonly model: GptNeoXModel;
+  readonly optimizer: Optimizer;
+  readonly scheduler: AnnealingLR;
+  readonly cadence: Cadence;
+  readonly step: TrainStep;
+  readonly train: MicroBatchStream;
+  readonly valid: MicroBatchStream | null;
+  readonly test: MicroBatchStream | null;
+  iteration = 0;
+  optimizerStep = 0;
+  skipped = 0;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    readonly resolved: ResolvedConfig,
+    readonly data: TrainData,
+    readonly monitor: Monitor,
+    readonly opts: TrainerOptions = {},
+  ) {
+    this.settings = trainSettings(resolved);
+    const s = this.settings;
+    this.log = opts.log ?? (() => {});
+    const build: BuildOptions = { lowp: s.precision === "bf16" };
+    this.model = GptNeoXModel.fromConfig(resolved, build);
+    this.optimizer = buildOptimizer(this.model, s.optimizer);
+    this.scheduler = annealingLRFromConfig(resolved);
+    this.cadence = cadenceFromConfig(resolved);
+    const stream = (src: SampleSource | null) =>
+      src ? new MicroBatchStream(src, { micro: s.micro, maskEod: s.eodMaskLoss ? data.eod : null }) : null;
+    this.train = stream(data.train)!;
+    this.valid = stream(data.valid);
+    this.test = stream(data.test);
+    this.step = new TrainStep(this.model, this.optimizer, {
+      micro: s.micro,
+      T: s.seqLength,
+      gas: s.gas,
+      planned: opts.planned ?? true,
+    });
+  }
+
+  /** Resumes from `load` when it holds a checkpoint; returns the line saying what happened. */
+  resume(): string | null {
+    const s = this.settings;
+    if (!s.load) return null;
+    const r = loadCheckpoint(this);
+    if (r) this.log(r);
+    return r;
+  }
+
+  async run(): Promise<TrainResult> {
+    const s = this.settings;
+    const host = allocMicroBatch(s.micro, s.seqLength);
+    const losses: number[] = [];
+    let checkpoint: string | null = null;
+    let lastValidation: number | null = null;
+    let reason: StopReason = "done";
+    let interval = { time: 0, iters: 0, loss: 0 };
+
+    while (this.iteration < s.trainIters) {
+      const t0 = performance.now();
+      for (let m = 0; m < s.gas; m++) {
+        this.train.next(host);
+        this.step.write(m, host);
+      }
+      this.optimizer.scalars.set({
+        lr: this.scheduler.lr(),
+        step: this.optimizerStep + 1,
+        unscale: 1 / s.gas,
+        maxNorm: s.clip,
+      });
+      this.model.dropout.seed.value = dropoutSeed(s.seed, this.iteration + 1);
+      const out = this.step.run();
+      this.iteration++;
+      if (out.skipped) this.skipped++;
+      else {
+        this.optimizerStep++;
+        this.scheduler.step();
+      }
+      if (!Number.isFinite(out.loss))
+        throw new Error(
+          `iteration ${this.iteration}: the loss is ${out.loss} (micro-batch losses ${out.losses.join(", ")}); stopping`,
+        );
+      const dt = (performance.now() - t0) / 1000;
+      losses.push(out.loss);
+      interval = { time: interval.time + dt, iters: interval.iters + 1, loss: interval.loss + out.loss };
+
+      const metrics: Record<string, number> = {
+        [METRIC.lmLoss]: out.loss,
+        [METRIC.learningRate]: this.scheduler.lr(),
+        [METRIC.gradNorm]: out.gradNorm,
+      };
+      if (this.iteration % s.logInterval === 0 || this.iteration === s.trainIters) {
+        Object.assign(
+          metrics,
+          runtimeMetrics({
+            train_batch_size: s.globalBatch,
+            seq_length: s.seqLength,
+            num_layers: this.model.spec.L,
+            hidden_size: this.model.spec.C,
+            padded_vocab_size: this.model.spec.V,
+            iteration_time: interval.time / interval.iters,
+            world_size: s.dataParallel,
+            checkpoint_activations: s.checkpointActivations,
+            peak_theoretical_tflops: s.peakTflops,
+          }),
+        );
+        interval = { time: 0, iters: 0, loss: 0 };
+      }
+      this.monitor.log(this.iteration, metrics);
+
+      // Evaluation before the save (GPT-NeoX saves first): the checkpoint then holds the validation
+      // stream's position after this evaluation, so a resumed run evaluates the same batches.
+      if (this.valid && isEvalIteration(this.iteration, this.cadence.eval)) {
+        lastValidation = this.evaluate("validation");
+      }
+      const last = this.iteration >= s.trainIters;
+      const exit = isExitIteration(this.iteration, this.cadence.exitInterval);
+      await new Promise((resolve) => setImmediate(resolve)); // let signal handlers run
+      const stop = this.opts.shouldStop?.() === true;
+      if (s.save && (last || exit || stop || this.cadence.saveIters.has(this.iteration))) {
+        checkpoint = saveTrainerCheckpoint(this);
+        this.monitor.event("checkpoint", `saved ${checkpoint}`, this.iteration);
+        this.monitor.flush();
+      }
+      if (stop) {
+        reason = "interrupted";
+        break;
+      }
+      if (exit && !last) {
+        reason = "exit_interval";
+        break;
+      }
+    }
+    if (reason === "done" && this.test && this.cadence.eval.iters > 0) this.evaluate("test");
+    this.monitor.flush();
+    return { iteration: this.iteration, reason, checkpoint, losses, lastValidation };
+  }
+
+  /** Runs eval_iters × gas micro-batches of a split without gradients; logs and returns the mean loss. */
+  evaluate(which: "validation" | "test"): number {
+    const stream = which === "validation" ? this.valid! : this.test!;
+    const loss = evaluate(this.model, stream, this.cadence.eval.iters * this.settings.gas);
+    const [lossKey, pplKey] =
+      which === "validation"
+        ? [METRIC.validationLmLoss, METRIC.validationLmLossPpl]
+        : [METRIC.testLmLoss, METRIC.testLmLossPpl];
+    this.monitor.log(this.iteration, { [lossKey]: loss, [pplKey]: Math.exp(loss) });
+    return loss;
+  }
+
+  dispose(): void {
+    this.step.dispose();
+    this.optimizer.dispose();
+    this.model.dispose();
+  }
+}
+
+/** The dropout seed of an iteration: a pure function of (seed, iteration), so a resumed run draws the same masks. */
+export function dropoutSeed(seed: number, iteration: number): number {
+  return ((seed >>> 0) * 1_000_003 + iteration) % 2 ** 52;
+}
