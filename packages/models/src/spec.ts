@@ -41,6 +41,8 @@ export interface ModelSpec {
   outputInitMethod: InitMethod;
   initStd: number;
   hiddenDropout: number;
+  /** attention_dropout: drop probability of the attention probabilities in training. */
+  attentionDropout: number;
   seed: number;
 }
 
@@ -90,8 +92,6 @@ export function modelSpec(r: ResolvedConfig): ModelSpec {
   if (v.num_unique_layers != null && v.num_unique_layers !== v.num_layers)
     fail("num_unique_layers", "parameter sharing across layers is not built by the models");
   if (num("opt_pos_emb_offset") !== 0) fail("opt_pos_emb_offset", "OPT's position offset is not built yet");
-  if (num("attention_dropout") !== 0)
-    fail("attention_dropout", "dropout on attention probabilities has no kernel yet (set 0)");
 
   const L = int("num_layers");
   const C = int("hidden_size");
@@ -185,6 +185,7 @@ export function modelSpec(r: ResolvedConfig): ModelSpec {
     outputInitMethod: outInit,
     initStd: num("init_method_std"),
     hiddenDropout: num("hidden_dropout"),
+    attentionDropout: num("attention_dropout"),
     seed: typeof v.seed === "number" ? v.seed : 1234,
   };
 }

@@ -26,7 +26,6 @@ describe("configs the models refuse", () => {
     ["norm: scalenorm\n", "norm", "scalenorm"],
     ["activation: mish\n", "activation", "mish"],
     ["use_qk_layernorm: true\n", "use_qk_layernorm", "QK-norm"],
-    ["attention_dropout: 0.1\n", "attention_dropout", "no kernel"],
     ["init_method: orthogonal\n", "init_method", "orthogonal"],
     ["num_kv_heads: 3\n", "num_kv_heads", "divide"],
     ["pos_emb: rotary\nrotary_pct: 0.25\n", "rotary_pct", "even"], // head size 4 -> 1 channel
@@ -48,6 +47,11 @@ describe("configs the models refuse", () => {
 });
 
 describe("model specs from configs", () => {
+  it("reads attention_dropout (built by the fused attention kernel, no longer refused)", () => {
+    expect(modelSpec(tinyConfig(TINY_NEOX)).attentionDropout).toBe(0);
+    expect(modelSpec(tinyConfig(`${TINY_NEOX}attention_dropout: 0.1\n`)).attentionDropout).toBe(0.1);
+  });
+
   it("reads GPT-NeoX's keys into the variant choices", () => {
     const neox = modelSpec(tinyConfig(TINY_NEOX));
     expect(neox).toMatchObject({

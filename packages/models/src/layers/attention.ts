@@ -3,6 +3,9 @@
 // layout: per-head interleaved [q_h | k_h | v_h] for MHA, blocked [Q | K | V] when
 // num_kv_heads < num_attention_heads (GQA/MQA, neox-spec §1.1). Positions (rotary tables on the
 // first rotDim channels of each head, ALiBi slopes) and the sliding window are fixed at build.
+// GPT-NeoX's attention_dropout drops attention probabilities (torch: dropout(softmax(s)) @ v)
+// inside the fused kernel, through a site of the model's DropoutState: on in training, off in
+// evaluation and in `decode`.
 // B batch, T time, C channels, NH query heads, NKV kv heads, HS head size.
 import {
   type AttentionPositions,
@@ -14,6 +17,7 @@ import {
 } from "@neox/tensor";
 import type { Init } from "../init";
 import type { ParamCollector } from "../params";
+import type { Dropout } from "./dropout";
 import { Linear } from "./linear";
 
 export interface AttentionDims {
@@ -29,15 +33,18 @@ export interface AttentionDims {
 export class Attention {
   readonly queryKeyValue: Linear;
   readonly dense: Linear;
+  /** attention_dropout's site (a site of the model's DropoutState); null for none. */
+  dropout: Dropout | null;
 
   constructor(
     pc: ParamCollector,
     C: number,
     readonly dims: AttentionDims,
     readonly positions: AttentionPositions,
-    opts: { bias: boolean; init: Init; outputInit: Init },
+    opts: { bias: boolean; init: Init; outputInit: Init; dropout?: Dropout },
   ) {
     const { NH, NKV, HS } = dims;
+    this.dropout = opts.dropout ?? null;
     this.queryKeyValue = new Linear(pc.child("query_key_value"), C, (NH + 2 * NKV) * HS, {
       bias: opts.bias,
       init: opts.init,
@@ -53,11 +60,12 @@ export class Attention {
   /** x (B·T, C) -> (B·T, C), causal over each sequence of T. The dense bias is included. */
   forward(x: Tensor, B: number, T: number): Tensor {
     const qkv = this.queryKeyValue.forward(x); // (B·T, (NH + 2·NKV)·HS)
-    const ctx = causalSelfAttention(qkv, this.shape(B, T), this.positions); // (B·T, NH·HS)
+    const drop = this.dropout?.rng(B * this.dims.NH * T * T); // over the (B, NH, T, T) probabilities
+    const ctx = causalSelfAttention(qkv, this.shape(B, T), this.positions, drop); // (B·T, NH·HS)
     return this.dense.forward(ctx); // (B·T, C)
   }
 
-  /** The T new tokens after cache.length cached ones; appends their k, v. Inference only. */
+  /** The T new tokens after cache.length cached ones; appends their k, v. Inference only: no dropout. */
   decode(x: Tensor, B: number, T: number, cache: KvCache): Tensor {
     const qkv = this.queryKeyValue.forward(x); // (B·T, (NH + 2·NKV)·HS)
     const ctx = cachedSelfAttention(qkv, this.shape(B, T), cache, this.positions); // (B·T, NH·HS)

@@ -1,9 +1,10 @@
-// Hidden dropout (GPT-NeoX's hidden_dropout, applied to the embedding output and inside each
-// bias-dropout-add). Every call site gets its own counter range of the counter-based mask
+// Dropout sites of a model: GPT-NeoX's hidden_dropout (the embedding output and each
+// bias-dropout-add) and attention_dropout (the attention probabilities, dropped inside the fused
+// attention kernel). Every call site gets its own counter range of the counter-based mask
 // (offset = site · 2^36, so a site may drop up to 2^36 elements per step before ranges overlap);
 // the seed is a Scalar the trainer bumps each step, so a plan draws a new mask per replay.
 // `training = false` (evaluation, generation) makes every site the identity.
-import { dropout, Scalar, type Tensor } from "@neox/tensor";
+import { type AttentionDropout, dropout, Scalar, type Tensor } from "@neox/tensor";
 
 const SITE_STRIDE = 2 ** 36;
 
@@ -29,5 +30,16 @@ export class Dropout {
   forward(x: Tensor): Tensor {
     // p = 0 returns x itself and launches nothing.
     return dropout(x, this.state.training ? this.p : 0, { seed: this.state.seed, offset: this.offset });
+  }
+
+  /**
+   * The arguments of an op that drops `count` elements itself (the attention's B·NH·T²
+   * probabilities), or undefined when this site drops nothing now (p = 0 or not training).
+   */
+  rng(count: number): AttentionDropout | undefined {
+    if (!this.state.training || this.p === 0) return undefined;
+    if (count > SITE_STRIDE)
+      throw new Error(`dropout: one call drops ${count} elements, more than a site's range of 2^36 counters`);
+    return { p: this.p, seed: this.state.seed, offset: this.offset };
   }
 }
