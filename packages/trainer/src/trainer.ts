@@ -9,6 +9,7 @@ import { type BuildOptions, GptNeoXModel } from "@neox/models";
 import { METRIC, type Monitor, runtimeMetrics } from "@neox/monitor";
 import type { Optimizer } from "@neox/tensor";
 import { allocMicroBatch, MicroBatchStream } from "./batches";
+import { removeStaleCheckpointTemps } from "./checkpoint/save";
 import { loadCheckpoint, saveTrainerCheckpoint } from "./checkpointing";
 import { evaluate } from "./evaluate";
 import { buildOptimizer } from "./optimizer";
@@ -91,6 +92,11 @@ export class Trainer {
   /** Resumes from `load` when it holds a checkpoint; returns the line saying what happened. */
   resume(): string | null {
     const s = this.settings;
+    if (s.save) {
+      const stale = removeStaleCheckpointTemps(s.save);
+      if (stale.length > 0)
+        this.log(`removed ${stale.length} unfinished checkpoint(s) of an earlier run: ${stale.join(", ")}`);
+    }
     if (!s.load) return null;
     const r = loadCheckpoint(this);
     if (r) this.log(r);

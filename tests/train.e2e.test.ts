@@ -1,0 +1,155 @@
+// `neox train` as a user runs it, in its own process: a run stopped by SIGINT saves a checkpoint,
+// says where and exits 130, and the next run resumes it; a run killed with SIGKILL while a
+// checkpoint is being written leaves the previous checkpoint loadable and named by `latest`, and the
+// next run removes the half-written directory and resumes. Data: random byte-level documents written
+// with @neox/data-mmap's writer; tokenizer: GPT-NeoX's CharLevelTokenizer (vocabulary 512, no files).
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { IndexedDatasetWriter } from "@neox/data-mmap";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnNeox } from "./helpers/spawn-neox";
+
+const dir = mkdtempSync(join(tmpdir(), "neox-train-e2e-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(() => {
+  // 400 documents of 20-200 random bytes in 1..255 (0 is the end-of-document id).
+  const w = IndexedDatasetWriter.create(join(dir, "corpus"), { vocabSize: 512 });
+  let x = 7;
+  for (let d = 0; d < 400; d++) {
+    const n = 20 + (d % 181);
+    const doc = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      doc[i] = 1 + ((x >>> 16) % 255);
+    }
+    doc.push(0);
+    w.addDocument(doc);
+  }
+  w.finalize();
+  writeFileSync(
+    join(dir, "model.yml"),
+    [
+      "num_layers: 2",
+      "hidden_size: 64",
+      "num_attention_heads: 4",
+      "seq_length: 32",
+      "max_position_embeddings: 32",
+      "pos_emb: rotary",
+      "gpt_j_residual: true",
+      "tokenizer_type: CharLevelTokenizer",
+      "train_micro_batch_size_per_gpu: 2",
+      "gradient_accumulation_steps: 2",
+      "optimizer: {type: Adam, params: {lr: 0.003}}",
+      "train_iters: 100000",
+      "lr_decay_iters: 1000",
+      "checkpoint_factor: 1000",
+      "eval_interval: 1000",
+      "eval_iters: 2",
+      "log_interval: 1",
+      `data_path: ${join(dir, "corpus")}`,
+      'split: "900,100,0"',
+      "",
+    ].join("\n"),
+  );
+});
+
+const latestOf = (save: string) => readFileSync(join(save, "latest"), "utf8").trim();
+
+/** Lines of metrics.jsonl written so far. */
+function metricLines(logDir: string): number {
+  const f = join(logDir, "metrics.jsonl");
+  return existsSync(f)
+    ? readFileSync(f, "utf8")
+        .split("\n")
+        .filter((l) => l.includes("train/lm_loss")).length
+    : 0;
+}
+
+describe("neox train in its own process", () => {
+  it("SIGINT finishes the iteration, saves, says where, exits 130; the next run resumes", async () => {
+    const save = join(dir, "sigint");
+    const logs = join(dir, "sigint-logs");
+    const args = ["train", join(dir, "model.yml"), "--set", `save=${save}`, "--set", `load=${save}`];
+    const run = spawnNeox([...args, "--set", `log_dir=${logs}`]);
+    const deadline = Date.now() + 60_000;
+    while (metricLines(logs) < 3 && Date.now() < deadline) await sleep(20);
+    run.child.kill("SIGINT");
+    const f = await run.done;
+    expect(f.code, f.stderr).toBe(130);
+    const m = /stopped after iteration (\d+); checkpoint (\S+)/.exec(f.stderr);
+    expect(m, f.stderr).not.toBeNull();
+    const stoppedAt = Number(m![1]);
+    expect(stoppedAt).toBeGreaterThanOrEqual(3);
+    expect(m![2]).toBe(join(save, `global_step${stoppedAt}`));
+    expect(latestOf(save)).toBe(`global_step${stoppedAt}`);
+    expect(f.stderr).toMatch(/interrupted \(SIGINT\)/);
+
+    const again = await spawnNeox([...args, "--set", `train_iters=${stoppedAt + 2}`]).done;
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(
+      `resumed from ${join(save, "latest")} -> global_step${stoppedAt} at iteration ${stoppedAt}`,
+    );
+    expect(again.stderr).toContain(`done at iteration ${stoppedAt + 2}`);
+    expect(latestOf(save)).toBe(`global_step${stoppedAt + 2}`);
+  });
+
+  it("SIGKILL while a checkpoint is written leaves the previous one named by latest and loadable", async () => {
+    const save = join(dir, "sigkill");
+    // Wider model (about 3.4M parameters: 40 MB of weights and Adam state per checkpoint) saved
+    // every iteration, so a write is in progress most of the time.
+    const args = [
+      "train",
+      join(dir, "model.yml"),
+      "--set",
+      `save=${save}`,
+      "--set",
+      `load=${save}`,
+      "--set",
+      "hidden_size=256",
+      "--set",
+      "num_layers=4",
+      "--set",
+      "checkpoint_factor=1",
+    ];
+    const run = spawnNeox(args);
+    const deadline = Date.now() + 90_000;
+    let killedDuring: string | null = null;
+    while (Date.now() < deadline && killedDuring === null) {
+      if (existsSync(join(save, "latest"))) {
+        const tmp = readdirSync(save).find((n) => n.startsWith(".neox-tmp-global_step"));
+        if (tmp) {
+          run.child.kill("SIGKILL");
+          killedDuring = tmp;
+        }
+      }
+      await sleep(1);
+    }
+    const f = await run.done;
+    expect(killedDuring, f.stderr).not.toBeNull();
+    expect(f.signal).toBe("SIGKILL");
+    const tag = latestOf(save);
+    const killedStep = Number(/global_step(\d+)/.exec(killedDuring!)![1]);
+    const savedStep = Number(/global_step(\d+)/.exec(tag)![1]);
+    expect(savedStep).toBeLessThan(killedStep);
+    expect(existsSync(join(save, tag, "index.json"))).toBe(true);
+
+    // The next run loads it (every file's size and SHA-256 checked), removes the half-written
+    // directory of the killed process, and trains on.
+    const again = await spawnNeox([
+      ...args,
+      "--set",
+      `train_iters=${savedStep + 1}`,
+      "--set",
+      "checkpoint_factor=1000",
+    ]).done;
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(
+      `resumed from ${join(save, "latest")} -> ${tag} at iteration ${savedStep}`,
+    );
+    expect(readdirSync(save).filter((n) => n.startsWith(".neox-tmp"))).toEqual([]);
+  });
+});
