@@ -2,7 +2,13 @@
 // interval, as GPT-NeoX averages its `total_loss_dict`), and on a terminal a progress bar redrawn
 // in place between lines. When stdout is not a TTY (a log file, a pipe, CI) only the lines appear.
 
-import { formatConsoleLine, formatProgressBar, type MemoryReport, TRAIN_NON_LOSS } from "./console-format";
+import {
+  formatConsoleLine,
+  formatExponent,
+  formatProgressBar,
+  type MemoryReport,
+  TRAIN_NON_LOSS,
+} from "./console-format";
 import { METRIC } from "./names";
 import type { MetricSink } from "./sink";
 
@@ -62,6 +68,11 @@ export class ConsoleSink implements MetricSink {
   }
 
   log(iteration: number, metrics: Readonly<Record<string, number>>): void {
+    const evalLine = formatEvalLine(iteration, metrics);
+    if (evalLine !== null) {
+      this.line(evalLine);
+      return;
+    }
     this.accumulate(metrics);
     this.trackSpeed(iteration, metrics);
     const due = iteration % this.logInterval === 0 || iteration === this.trainIters;
@@ -153,4 +164,21 @@ export class ConsoleSink implements MetricSink {
     );
     this.barShown = true;
   }
+}
+
+/**
+ * GPT-NeoX's evaluation report (training.py evaluate_and_print_results) for a call holding only
+ * `validation/*` or `test/*` metrics, framed by dashes; null for any other call.
+ *   " validation results at iteration 10 | lm_loss value: 4.123457E+00 | lm_loss_ppl value: ... | "
+ */
+export function formatEvalLine(iteration: number, metrics: Readonly<Record<string, number>>): string | null {
+  const keys = Object.keys(metrics);
+  if (keys.length === 0) return null;
+  const chart = keys[0]!.split("/")[0]!;
+  if ((chart !== "validation" && chart !== "test") || keys.some((k) => !k.startsWith(`${chart}/`)))
+    return null;
+  let text = ` ${chart} results at iteration ${iteration} | `;
+  for (const k of keys) text += `${k.slice(chart.length + 1)} value: ${formatExponent(metrics[k]!, 6)} | `;
+  const rule = "-".repeat(text.length + 1);
+  return `${rule}\n${text}\n${rule}`;
 }

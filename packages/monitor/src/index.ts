@@ -1,6 +1,6 @@
 // @neox/monitor: training metrics with GPT-NeoX's names, to the console, `<log_dir>/metrics.jsonl`
 // and TensorBoard event files. Imports no other @neox package (DESIGN §2).
-export { ConsoleSink, type ConsoleSinkOptions, type ConsoleStream } from "./console";
+export { ConsoleSink, type ConsoleSinkOptions, type ConsoleStream, formatEvalLine } from "./console";
 export {
   type ConsoleLineInput,
   formatConsoleLine,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConsoleSink, type ConsoleStream } from "../src/console";
+import { ConsoleSink, type ConsoleStream, formatEvalLine } from "../src/console";
 import {
   formatConsoleLine,
   formatDuration,
@@ -146,5 +146,42 @@ describe("ConsoleSink", () => {
     expect(() => new ConsoleSink({ train_iters: 2, log_interval: 0 })).toThrow(
       /log_interval must be an integer >= 1/,
     );
+  });
+});
+
+describe("evaluation report", () => {
+  it("prints GPT-NeoX's framed validation line, numbers as {:.6E}", () => {
+    // 4.25 = 4.250000E+00; e^4.25 = 70.105412... = 7.010541E+01
+    const text = formatEvalLine(10, {
+      "validation/lm_loss": 4.25,
+      "validation/lm_loss_ppl": Math.exp(4.25),
+    })!;
+    const [top, line, bottom] = text.split("\n");
+    expect(line).toBe(
+      " validation results at iteration 10 | lm_loss value: 4.250000E+00 | lm_loss_ppl value: 7.010541E+01 | ",
+    );
+    expect(top).toBe("-".repeat(line!.length + 1));
+    expect(bottom).toBe(top);
+  });
+
+  it("is not used for training metrics or a mix", () => {
+    expect(formatEvalLine(3, { "train/lm_loss": 1 })).toBeNull();
+    expect(formatEvalLine(3, { "validation/lm_loss": 1, "train/lm_loss": 1 })).toBeNull();
+    expect(formatEvalLine(3, {})).toBeNull();
+  });
+
+  it("goes through the console sink without touching the training averages", () => {
+    const out: string[] = [];
+    const sink = new ConsoleSink({
+      train_iters: 4,
+      log_interval: 2,
+      stream: { write: (t: string) => out.push(t) },
+    });
+    sink.log(1, { "train/lm_loss": 2 });
+    sink.log(1, { "test/lm_loss": 3, "test/lm_loss_ppl": Math.exp(3) });
+    sink.log(2, { "train/lm_loss": 4 });
+    const all = out.join("");
+    expect(all).toContain(" test results at iteration 1 | lm_loss value: 3.000000E+00 |");
+    expect(all).toContain("lm_loss: 3.000000E+00"); // (2 + 4) / 2
   });
 });
