@@ -13,26 +13,26 @@ namespace neox {
 namespace NEOX_VEC_NS {
 #include "multi-tensor.h"
 
-void adamw_step(const AdamWTensor* tensors, int64_t count, float beta1, float beta2, float eps,
+void adamw_step(const AdamWTensor* tensors, int64_t count, double beta1, double beta2, float eps,
                 const float* scalars) {
   if (scalars[kSlotFoundInf] != 0.0f) return;
   const double step = static_cast<double>(scalars[kSlotStep]);
   if (!(step >= 1.0)) return;
   const float lr = scalars[kSlotLr];
   std::vector<TensorBlock> blocks = split_blocks(count, [&](int64_t t) { return tensors[t].n; });
-  double bc1 = 1.0 - std::pow(static_cast<double>(beta1), step);
-  double bc2 = 1.0 - std::pow(static_cast<double>(beta2), step);
+  double bc1 = 1.0 - std::pow(beta1, step);
+  double bc2 = 1.0 - std::pow(beta2, step);
   const VecF step_size = VecF::set1(static_cast<float>(static_cast<double>(lr) / bc1));
   const VecF inv_bc2_sqrt = VecF::set1(static_cast<float>(1.0 / std::sqrt(bc2)));
-  const VecF one_minus_b1 = VecF::set1(static_cast<float>(1.0 - static_cast<double>(beta1)));
-  const VecF one_minus_b2 = VecF::set1(static_cast<float>(1.0 - static_cast<double>(beta2)));
-  const VecF b2 = VecF::set1(beta2), ev = VecF::set1(eps), gs = VecF::set1(scalars[kSlotGradScale]);
+  const VecF one_minus_b1 = VecF::set1(static_cast<float>(1.0 - beta1));
+  const VecF one_minus_b2 = VecF::set1(static_cast<float>(1.0 - beta2));
+  const VecF b2 = VecF::set1(static_cast<float>(beta2)), ev = VecF::set1(eps), gs = VecF::set1(scalars[kSlotGradScale]);
   parallel_for(static_cast<int64_t>(blocks.size()), 1, [&](int64_t bb, int64_t be) {
     for (int64_t i = bb; i < be; ++i) {
       const TensorBlock& blk = blocks[static_cast<size_t>(i)];
       const AdamWTensor& t = tensors[blk.tensor];
       VecF decay = VecF::set1(
-          static_cast<float>(1.0 - static_cast<double>(lr) * static_cast<double>(t.weight_decay)));
+          static_cast<float>(1.0 - static_cast<double>(lr) * t.weight_decay));
       for (int64_t j = blk.begin; j < blk.end; j += VecF::W) {
         int k = lanes(j, blk.end);
         VecF p = VecF::load(t.param + j, k) * decay;
@@ -55,7 +55,7 @@ void adamw_step(const AdamWTensor* tensors, int64_t count, float beta1, float be
 
 #ifndef NEOX_ISA_VARIANT
 namespace neox {
-void adamw_step(const AdamWTensor* tensors, int64_t count, float beta1, float beta2, float eps,
+void adamw_step(const AdamWTensor* tensors, int64_t count, double beta1, double beta2, float eps,
                 const float* scalars) {
   NEOX_DISPATCH(adamw_step, tensors, count, beta1, beta2, eps, scalars);
 }

@@ -5,6 +5,8 @@
 // lr, t, grad_scale and found_inf come from the step-scalars buffer (step-scalars.h), never from
 // host arguments, so a recorded step replays with the numbers the host wrote before the run.
 // grad_scale folds the loss-scale / accumulation divisor and the clipping coefficient together.
+// The betas are doubles, as PyTorch's Python floats: 1-β and the bias corrections are formed in
+// double and rounded once to fp32.
 #pragma once
 
 #include <cstdint>
@@ -20,12 +22,12 @@ struct AdamWTensor {
   float* m;
   float* v;
   int64_t n;
-  float weight_decay;
+  double weight_decay;
 };
 
 NEOX_DECLARE_FOR_ALL_ISAS(
     // Does nothing when found_inf is set (a skipped step) or when t < 1 (the host never wrote a
     // step; the TypeScript side refuses to launch then).
-    void adamw_step(const AdamWTensor* tensors, int64_t count, float beta1, float beta2, float eps,
+    void adamw_step(const AdamWTensor* tensors, int64_t count, double beta1, double beta2, float eps,
                     const float* scalars);)
 }  // namespace neox

@@ -1,6 +1,6 @@
-// Multi-tensor Lion (formula in lion.h). Like adamw.cc: per-tensor scalars formed in double and
-// rounded once, an fp32 element update, blocks independent of each other (thread-count
-// independent results).
+// Multi-tensor Lion (formula in lion.h). Like adamw.cc: scalars formed in double (the betas and
+// weight decays are doubles, as PyTorch's Python floats) and rounded once, an fp32 element update,
+// blocks independent of each other (thread-count independent results).
 #include "lion.h"
 
 #include <vector>
@@ -12,13 +12,13 @@ namespace neox {
 namespace NEOX_VEC_NS {
 #include "multi-tensor.h"
 
-void lion_step(const LionTensor* tensors, int64_t count, float beta1, float beta2, const float* scalars) {
+void lion_step(const LionTensor* tensors, int64_t count, double beta1, double beta2, const float* scalars) {
   if (scalars[kSlotFoundInf] != 0.0f) return;
   const float lr = scalars[kSlotLr];
   std::vector<TensorBlock> blocks = split_blocks(count, [&](int64_t t) { return tensors[t].n; });
-  const VecF b1 = VecF::set1(beta1), b2 = VecF::set1(beta2);
-  const VecF one_minus_b1 = VecF::set1(static_cast<float>(1.0 - static_cast<double>(beta1)));
-  const VecF one_minus_b2 = VecF::set1(static_cast<float>(1.0 - static_cast<double>(beta2)));
+  const VecF b1 = VecF::set1(static_cast<float>(beta1)), b2 = VecF::set1(static_cast<float>(beta2));
+  const VecF one_minus_b1 = VecF::set1(static_cast<float>(1.0 - beta1));
+  const VecF one_minus_b2 = VecF::set1(static_cast<float>(1.0 - beta2));
   const VecF gs = VecF::set1(scalars[kSlotGradScale]), lrv = VecF::set1(lr);
   const VecF zero = VecF::zero(), one = VecF::set1(1.0f), minus_one = VecF::set1(-1.0f);
   parallel_for(static_cast<int64_t>(blocks.size()), 1, [&](int64_t bb, int64_t be) {
@@ -26,7 +26,7 @@ void lion_step(const LionTensor* tensors, int64_t count, float beta1, float beta
       const TensorBlock& blk = blocks[static_cast<size_t>(i)];
       const LionTensor& t = tensors[blk.tensor];
       VecF decay = VecF::set1(
-          static_cast<float>(1.0 - static_cast<double>(lr) * static_cast<double>(t.weight_decay)));
+          static_cast<float>(1.0 - static_cast<double>(lr) * t.weight_decay));
       for (int64_t j = blk.begin; j < blk.end; j += VecF::W) {
         int k = lanes(j, blk.end);
         VecF p = VecF::load(t.param + j, k) * decay;
@@ -49,7 +49,7 @@ void lion_step(const LionTensor* tensors, int64_t count, float beta1, float beta
 
 #ifndef NEOX_ISA_VARIANT
 namespace neox {
-void lion_step(const LionTensor* tensors, int64_t count, float beta1, float beta2, const float* scalars) {
+void lion_step(const LionTensor* tensors, int64_t count, double beta1, double beta2, const float* scalars) {
   NEOX_DISPATCH(lion_step, tensors, count, beta1, beta2, scalars);
 }
 }  // namespace neox

@@ -16,10 +16,10 @@ struct LionTensor {
   const float* grad;
   float* m;
   int64_t n;
-  float weight_decay;
+  double weight_decay;
 };
 
 NEOX_DECLARE_FOR_ALL_ISAS(
     // Does nothing when found_inf is set (a skipped step).
-    void lion_step(const LionTensor* tensors, int64_t count, float beta1, float beta2, const float* scalars);)
+    void lion_step(const LionTensor* tensors, int64_t count, double beta1, double beta2, const float* scalars);)
 }  // namespace neox

@@ -10,23 +10,23 @@ namespace neox {
 namespace NEOX_VEC_NS {
 #include "multi-tensor.h"
 
-void sgd_step(const SgdTensor* tensors, int64_t count, float momentum, float dampening, bool nesterov,
+void sgd_step(const SgdTensor* tensors, int64_t count, double momentum, double dampening, bool nesterov,
               const float* scalars) {
   if (scalars[kSlotFoundInf] != 0.0f) return;
   const float step = scalars[kSlotStep];
   if (!(step >= 1.0f)) return;
   const bool first = step == 1.0f;
-  const bool use_momentum = momentum != 0.0f;
+  const bool use_momentum = momentum != 0.0;
   std::vector<TensorBlock> blocks = split_blocks(count, [&](int64_t t) { return tensors[t].n; });
   const VecF gs = VecF::set1(scalars[kSlotGradScale]), lr = VecF::set1(scalars[kSlotLr]);
-  const VecF mom = VecF::set1(momentum);
-  const VecF keep = VecF::set1(static_cast<float>(1.0 - static_cast<double>(dampening)));
+  const VecF mom = VecF::set1(static_cast<float>(momentum));
+  const VecF keep = VecF::set1(static_cast<float>(1.0 - dampening));
   parallel_for(static_cast<int64_t>(blocks.size()), 1, [&](int64_t bb, int64_t be) {
     for (int64_t i = bb; i < be; ++i) {
       const TensorBlock& blk = blocks[static_cast<size_t>(i)];
       const SgdTensor& t = tensors[blk.tensor];
-      const bool decay = t.weight_decay != 0.0f;
-      const VecF wd = VecF::set1(t.weight_decay);
+      const bool decay = t.weight_decay != 0.0;
+      const VecF wd = VecF::set1(static_cast<float>(t.weight_decay));
       for (int64_t j = blk.begin; j < blk.end; j += VecF::W) {
         int k = lanes(j, blk.end);
         VecF p = VecF::load(t.param + j, k);
@@ -49,7 +49,7 @@ void sgd_step(const SgdTensor* tensors, int64_t count, float momentum, float dam
 
 #ifndef NEOX_ISA_VARIANT
 namespace neox {
-void sgd_step(const SgdTensor* tensors, int64_t count, float momentum, float dampening, bool nesterov,
+void sgd_step(const SgdTensor* tensors, int64_t count, double momentum, double dampening, bool nesterov,
               const float* scalars) {
   NEOX_DISPATCH(sgd_step, tensors, count, momentum, dampening, nesterov, scalars);
 }

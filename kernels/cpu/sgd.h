@@ -18,11 +18,11 @@ struct SgdTensor {
   const float* grad;
   float* buf;
   int64_t n;
-  float weight_decay;
+  double weight_decay;
 };
 
 NEOX_DECLARE_FOR_ALL_ISAS(
     // Does nothing when found_inf is set (a skipped step) or when t < 1.
-    void sgd_step(const SgdTensor* tensors, int64_t count, float momentum, float dampening, bool nesterov,
+    void sgd_step(const SgdTensor* tensors, int64_t count, double momentum, double dampening, bool nesterov,
                   const float* scalars);)
 }  // namespace neox

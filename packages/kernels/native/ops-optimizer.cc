@@ -68,9 +68,9 @@ napi_value adamwStep(napi_env env, napi_callback_info info) {
     for (size_t k = 0; k < ts.size(); ++k) {
       ts[k] = {address_of<float>(a, 0, l.addresses[0][k], k), address_of<const float>(a, 1, l.addresses[1][k], k),
                address_of<float>(a, 2, l.addresses[2][k], k), address_of<float>(a, 3, l.addresses[3][k], k),
-               size_of(a, 4, l.sizes[k], k),                   static_cast<float>(l.weight_decays[k])};
+               size_of(a, 4, l.sizes[k], k),                   l.weight_decays[k]};
     }
-    neox::adamw_step(ts.data(), static_cast<int64_t>(ts.size()), a.f32(6), a.f32(7), a.f32(8), scalars_at(a, 9));
+    neox::adamw_step(ts.data(), static_cast<int64_t>(ts.size()), a.f64(6), a.f64(7), a.f32(8), scalars_at(a, 9));
   });
 }
 
@@ -81,9 +81,9 @@ napi_value lionStep(napi_env env, napi_callback_info info) {
     for (size_t k = 0; k < ts.size(); ++k) {
       ts[k] = {address_of<float>(a, 0, l.addresses[0][k], k), address_of<const float>(a, 1, l.addresses[1][k], k),
                address_of<float>(a, 2, l.addresses[2][k], k), size_of(a, 3, l.sizes[k], k),
-               static_cast<float>(l.weight_decays[k])};
+               l.weight_decays[k]};
     }
-    neox::lion_step(ts.data(), static_cast<int64_t>(ts.size()), a.f32(5), a.f32(6), scalars_at(a, 7));
+    neox::lion_step(ts.data(), static_cast<int64_t>(ts.size()), a.f64(5), a.f64(6), scalars_at(a, 7));
   });
 }
 
@@ -93,17 +93,17 @@ napi_value sgdStep(napi_env env, napi_callback_info info) {
     std::vector<double> params = number_array(a, 0, "params");
     int64_t n = static_cast<int64_t>(params.size());
     std::vector<double> grads = number_array(a, 1, "grads", n);
-    float momentum = a.f32(5);
-    std::vector<double> bufs = number_array(a, 2, "momentumBuffers", momentum != 0.0f ? n : 0);
+    double momentum = a.f64(5);
+    std::vector<double> bufs = number_array(a, 2, "momentumBuffers", momentum != 0.0 ? n : 0);
     std::vector<double> sizes = number_array(a, 3, "sizes", n);
     std::vector<double> wds = number_array(a, 4, "weightDecays", n);
     std::vector<neox::SgdTensor> ts(params.size());
     for (size_t k = 0; k < ts.size(); ++k) {
       ts[k] = {address_of<float>(a, 0, params[k], k), address_of<const float>(a, 1, grads[k], k),
                bufs.empty() ? nullptr : address_of<float>(a, 2, bufs[k], k), size_of(a, 3, sizes[k], k),
-               static_cast<float>(wds[k])};
+               wds[k]};
     }
-    neox::sgd_step(ts.data(), n, momentum, a.f32(6), a.flag(7), scalars_at(a, 8));
+    neox::sgd_step(ts.data(), n, momentum, a.f64(6), a.flag(7), scalars_at(a, 8));
   });
 }
 
