@@ -25,7 +25,8 @@ inline uint32_t drop_mix32(uint32_t x) {
   return x;
 }
 
-// y[j] = keep(counter + j) ? y[j]·c : 0 for j in [0, n); threshold = floor(p·2^24).
+// y[j] = keep(counter + j) ? y[j]·c : 0 for j in [0, n), y >= 0 and finite; threshold =
+// floor(p·2^24).
 inline void dropout_span(float* y, int n, uint64_t counter, uint64_t seed, uint32_t threshold, float c) {
   int j = 0;
   while (j < n) {
@@ -41,7 +42,9 @@ inline void dropout_span(float* y, int n, uint64_t counter, uint64_t seed, uint3
     const int count = end - j;
     for (int e = 0; e < count; ++e) {
       const uint32_t r = drop_mix32(drop_mix32((lo0 + static_cast<uint32_t>(e)) ^ key) + key);
-      ys[e] = (r >> 8) >= threshold ? ys[e] * c : 0.0f;
+      // A multiply by c or 0 rather than a branch, so AVX2 vectorises it too (y >= 0 here: exp
+      // weights or ones, so a dropped element is +0 exactly as the dropout kernel writes it).
+      ys[e] *= (r >> 8) >= threshold ? c : 0.0f;
     }
     j = end;
   }

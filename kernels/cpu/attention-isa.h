@@ -24,7 +24,7 @@ struct IsaOps {
   float (*dot)(const float* x, const float* y, int n);
   // z[j] = x[j] * y[j] for j in [0, n); z may alias x or y.
   void (*mul)(float* z, const float* x, const float* y, int n);
-  // Attention dropout (attention-dropout.h): y[j] = keep(counter + j) ? y[j] * c : 0.
+  // Attention dropout (attention-dropout.h): y[j] = keep(counter + j) ? y[j] * c : 0, for y >= 0.
   void (*dropout)(float* y, int n, uint64_t counter, uint64_t seed, uint32_t threshold, float c);
 };
 

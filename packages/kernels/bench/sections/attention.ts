@@ -4,7 +4,10 @@
 // causal, backward 2.5× forward. Goal (issue): fwd+bwd ≥ 0.60× the GEMM rate. Best of several calls.
 // Besides wall time, each call's process CPU time gives a per-core rate that time-slicing on a
 // shared machine does not distort; the bf16 column is the bf16-storage path (fp32 arithmetic).
+// One shape also runs with attention dropout p = 0.1 (the mask hashed per element in the forward
+// and again in the backward): its rate by the same FLOP count, and its time relative to p = 0.
 import {
+  type AttentionDropout,
   attentionBackward,
   attentionBackwardBf16,
   attentionForward,
@@ -25,6 +28,9 @@ const SHAPES: [T: number, HS: number][] = [
 ];
 const D_MODEL = 512;
 const B = 1;
+/** The shape that also runs with dropout, and its dropout. */
+const DROPOUT_SHAPE: [T: number, HS: number] = [2048, 64];
+const DROPOUT: AttentionDropout = { p: 0.1, seed: 1234, offset: 0 };
 
 interface Timing {
   /** Best wall seconds per call. */
@@ -81,7 +87,12 @@ function gemmRate(): Rate {
   }
 }
 
-function attentionRates(T: number, HS: number, dtype: Dtype): { fwd: number; bwd: number; both: Rate } {
+function attentionRates(
+  T: number,
+  HS: number,
+  dtype: Dtype,
+  drop?: AttentionDropout,
+): { fwd: number; bwd: number; both: Rate } {
   const NH = D_MODEL / HS;
   const n = B * T * NH * HS;
   const bufs = [1, 2, 3, 4, 5, 6, 7, 8].map((s) => filled(n, s, dtype));
@@ -91,8 +102,8 @@ function attentionRates(T: number, HS: number, dtype: Dtype): { fwd: number; bwd
   const bwdFn = dtype === "bf16" ? attentionBackwardBf16 : attentionBackward;
   try {
     const shape = { B, Tq: T, NH, HS };
-    const tf = bestTime(() => fwdFn(out!, lse.address, q!, k!, v!, 0, shape));
-    const tb = bestTime(() => bwdFn(dq!, dk!, dv!, dout!, q!, k!, v!, out!, lse.address, 0, shape));
+    const tf = bestTime(() => fwdFn(out!, lse.address, q!, k!, v!, 0, shape, drop));
+    const tb = bestTime(() => bwdFn(dq!, dk!, dv!, dout!, q!, k!, v!, out!, lse.address, 0, shape, drop));
     const flopsFwd = (4 * B * NH * T * T * HS) / 2 / 1e9;
     return {
       fwd: flopsFwd / tf.wall,
@@ -114,6 +125,8 @@ export async function run(): Promise<Section> {
       for (const [T, HS] of SHAPES) {
         const r = attentionRates(T, HS, "f32");
         const h = attentionRates(T, HS, "bf16");
+        const withDropout = T === DROPOUT_SHAPE[0] && HS === DROPOUT_SHAPE[1];
+        const d = withDropout ? attentionRates(T, HS, "f32", DROPOUT) : null;
         rows.push({
           T: String(T),
           HS: String(HS),
@@ -130,6 +143,13 @@ export async function run(): Promise<Section> {
           "per core ratio": r.both.perCore / g.perCore,
           "bf16 fwd+bwd": h.both.wall,
           "bf16 per core": h.both.perCore,
+          ...(d
+            ? {
+                "p=0.1 fwd+bwd": d.both.wall,
+                "p=0.1 time ×": r.both.wall / d.both.wall,
+                "p=0.1 per-core time ×": r.both.perCore / d.both.perCore,
+              }
+            : {}),
         });
       }
     }
@@ -155,12 +175,16 @@ export async function run(): Promise<Section> {
       "per core ratio",
       "bf16 fwd+bwd",
       "bf16 per core",
+      "p=0.1 fwd+bwd",
+      "p=0.1 time ×",
+      "p=0.1 per-core time ×",
     ],
     rows,
     notes: [
       `B = ${B}, d_model ${D_MODEL}, no GQA/window/ALiBi; machine peak 117 GFLOP/s fp32 per core`,
       "per core = FLOPs / process CPU seconds (robust to time-slicing on a shared machine)",
       "bf16: bf16 storage of q/k/v/out and gradients, fp32 arithmetic (wall, and per core by CPU time)",
+      `p=0.1: fp32 with attention dropout p ${DROPOUT.p} at T ${DROPOUT_SHAPE[0]}, HS ${DROPOUT_SHAPE[1]}; time × = fwd+bwd time with dropout / without (wall, and by CPU time)`,
     ],
   };
 }
