@@ -18,6 +18,7 @@ export * from "./ops/loss";
 export * from "./ops/norm";
 export * from "./ops/optimizer";
 export * from "./ops/rotary";
+export * from "./peak";
 export * as referenceAdamw from "./reference/adamw";
 export * as referenceAlibi from "./reference/alibi";
 export * as referenceAttention from "./reference/attention";
