@@ -43,6 +43,8 @@ export interface ModelSpec {
   hiddenDropout: number;
   /** attention_dropout: drop probability of the attention probabilities in training. */
   attentionDropout: number;
+  /** Layers per activation-checkpointed chunk (checkpoint_num_layers), 0 without checkpoint_activations. */
+  checkpointLayers: number;
   seed: number;
 }
 
@@ -186,6 +188,7 @@ export function modelSpec(r: ResolvedConfig): ModelSpec {
     initStd: num("init_method_std"),
     hiddenDropout: num("hidden_dropout"),
     attentionDropout: num("attention_dropout"),
+    checkpointLayers: v.checkpoint_activations === true ? int("checkpoint_num_layers") : 0,
     seed: typeof v.seed === "number" ? v.seed : 1234,
   };
 }

@@ -70,6 +70,8 @@ export class TrainStep {
     for (let m = 0; m < this.gas; m++)
       this.lossViews.push(keep(new Tensor(this.lossBuf.storage, [1], "f32", undefined, m)));
     model.prepare(this.micro, this.T);
+    model.dropout.stream(this.gas - 1); // one dropout seed per micro-batch
+    model.dropout.stream(0);
   }
 
   /** Copies micro-batch `m` of the next step to the device (before `run`). */
@@ -106,12 +108,14 @@ export class TrainStep {
       flat.zeroGrad();
       for (let m = 0; m < this.gas; m++) {
         const b = this.batches[m]!;
+        this.model.dropout.stream(m);
         scope(() => {
           const loss = this.model.loss(b.tokens, b.labels, b.mask);
           backward(loss);
           copyInto(this.lossViews[m]!, loss);
         });
       }
+      this.model.dropout.stream(0);
       this.optimizer.prepareGrads();
       this.optimizer.update();
     });

@@ -124,7 +124,8 @@ export class Trainer {
         unscale: 1 / s.gas,
         maxNorm: s.clip,
       });
-      this.model.dropout.seed.value = dropoutSeed(s.seed, this.iteration + 1);
+      for (let m = 0; m < s.gas; m++)
+        this.model.dropout.seeds[m]!.value = dropoutSeed(s.seed, this.iteration + 1, m);
       const out = this.step.run();
       this.iteration++;
       if (out.skipped) this.skipped++;
@@ -211,7 +212,20 @@ export class Trainer {
   }
 }
 
-/** The dropout seed of an iteration: a pure function of (seed, iteration), so a resumed run draws the same masks. */
-export function dropoutSeed(seed: number, iteration: number): number {
-  return ((seed >>> 0) * 1_000_003 + iteration) % 2 ** 52;
+/**
+ * The dropout seed of micro-batch m of an iteration: a pure function of (seed, iteration, m), so a
+ * resumed run draws the same masks. An integer below 2^53 from two rounds of a 32-bit mixer.
+ */
+export function dropoutSeed(seed: number, iteration: number, m = 0): number {
+  const hi = mix32((seed >>> 0) ^ mix32(iteration >>> 0));
+  const lo = mix32(hi ^ Math.imul(m + 1, 0x9e3779b9));
+  return hi * 2 ** 21 + (lo >>> 11);
+}
+
+// murmur3's 32-bit finaliser.
+function mix32(x: number): number {
+  let h = x >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }

@@ -8,7 +8,9 @@
 import type { ResolvedConfig } from "@neox/config";
 import {
   alibiSlopes,
+  checkpoint,
   crossEntropy,
+  isGradEnabled,
   KvCache,
   keep,
   noGrad,
@@ -101,7 +103,12 @@ export class GptNeoXModel {
     const parts = {
       norm,
       attention: (p: ParamCollector) =>
-        new Attention(p, s.C, dims, positions, { bias: s.attnBias, init, outputInit }),
+        new Attention(p, s.C, dims, positions, {
+          bias: s.attnBias,
+          init,
+          outputInit,
+          dropout: this.dropout.site(s.attentionDropout),
+        }),
       mlp: (p: ParamCollector) =>
         new Mlp(p, s.C, { linear1Out: s.linear1Out, linear2In: s.linear2In }, s.activation, {
           bias: s.mlpBias,
@@ -124,7 +131,23 @@ export class GptNeoXModel {
   forward(tokens: Tensor): Tensor {
     const [B, T] = batchShape(tokens);
     let x = this.embedDropout.forward(this.embed.forward(tokens, this.positions(B, T))); // (B·T, C)
-    for (const layer of this.layers) x = layer.forward(x, B, T);
+    const chunk = this.spec.checkpointLayers;
+    if (chunk === 0 || !isGradEnabled()) for (const layer of this.layers) x = layer.forward(x, B, T);
+    else {
+      // Activation checkpointing (checkpoint_activations): each chunk of checkpoint_num_layers
+      // layers keeps only its input; the backward runs the chunk's forward again (same dropout
+      // masks: same seeds and offsets) before its gradient.
+      for (let i = 0; i < this.layers.length; i += chunk) {
+        const run = this.layers.slice(i, i + chunk);
+        x = checkpoint(
+          (h) => {
+            for (const layer of run) h = layer.forward(h, B, T);
+            return h;
+          },
+          [x],
+        );
+      }
+    }
     return this.head.forward(this.norm.forward(x)); // (B·T, V)
   }
 
