@@ -2,7 +2,7 @@
 // GPT-NeoX's datasets, and run @neox/trainer with the console, metrics.jsonl and TensorBoard sinks.
 // The non-default config is printed first, with where each value came from.
 import { formatProblem, renderShow, resolveConfig, withVocabSize } from "@neox/config";
-import { ConsoleSink, JsonlSink, type MetricSink, Monitor, TensorBoardWriter } from "@neox/monitor";
+import { ConsoleSink, JsonlSink, Monitor, TensorBoardWriter } from "@neox/monitor";
 import { loadTokenizer } from "@neox/tokenize";
 import { Trainer } from "@neox/trainer";
 import { HELP, parseArgs } from "./args";
@@ -38,15 +38,10 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
   }
 
   const data = buildTrainData(resolved, tokenizer.eod, (line) => err.write(`${line}\n`));
-  const sinks: MetricSink[] = [];
+  const monitor = new Monitor();
+  let closed = false;
   let trainer: Trainer | null = null;
   try {
-    const iters = Number(resolved.values.train_iters);
-    const logInterval = Number(resolved.values.log_interval ?? 100);
-    sinks.push(new ConsoleSink({ train_iters: iters, log_interval: logInterval, stream: process.stdout }));
-    if (typeof v.log_dir === "string") sinks.push(new JsonlSink(v.log_dir));
-    if (typeof v.tensorboard_dir === "string") sinks.push(new TensorBoardWriter(v.tensorboard_dir));
-    const monitor = new Monitor(sinks);
     let stop = false;
     ctx.signal?.addEventListener("abort", () => {
       stop = true;
@@ -55,9 +50,16 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
       shouldStop: () => stop,
       log: (line) => err.write(`${line}\n`),
     });
+    const logInterval = Number(resolved.values.log_interval ?? 100);
+    monitor.add(
+      new ConsoleSink({ train_iters: trainer.trainIters, log_interval: logInterval, stream: process.stdout }),
+    );
+    if (typeof v.log_dir === "string") monitor.add(new JsonlSink(v.log_dir));
+    if (typeof v.tensorboard_dir === "string") monitor.add(new TensorBoardWriter(v.tensorboard_dir));
     trainer.resume();
     const result = await trainer.run();
     monitor.close();
+    closed = true;
     const where = result.checkpoint ? `; checkpoint ${result.checkpoint}` : "";
     if (result.reason === "interrupted") {
       // the neox command prints the interrupted line itself and exits 128 + the signal number
@@ -70,6 +72,11 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
     );
     return 0;
   } finally {
+    if (!closed) {
+      try {
+        monitor.close(); // what was logged before a failure is kept
+      } catch {}
+    }
     trainer?.dispose();
     data.close();
   }

@@ -15,10 +15,16 @@ export interface MetricSink {
 
 /** Fans every call out to its sinks, in order. */
 export class Monitor implements MetricSink {
-  private readonly sinks: readonly MetricSink[];
+  private readonly sinks: MetricSink[];
 
-  constructor(sinks: readonly MetricSink[]) {
+  constructor(sinks: readonly MetricSink[] = []) {
     this.sinks = [...sinks];
+  }
+
+  /** Adds a sink; it receives the calls made from now on. */
+  add(sink: MetricSink): this {
+    this.sinks.push(sink);
+    return this;
   }
 
   log(iteration: number, metrics: Readonly<Record<string, number>>): void {

@@ -26,7 +26,9 @@ export interface TrainSettings {
   globalBatch: number;
   dataParallel: number;
   seqLength: number;
-  trainIters: number;
+  /** train_iters, or null when the config trains by train_epochs (the Trainer derives it from the data). */
+  trainIters: number | null;
+  trainEpochs: number | null;
   precision: TrainPrecision;
   optimizer: OptimizerSettings;
   /** gradient_clipping (0: none). */
@@ -77,11 +79,16 @@ export function trainSettings(r: ResolvedConfig): TrainSettings {
   const micro = posInt("train_micro_batch_size_per_gpu", d.train_micro_batch_size_per_gpu);
   const gas = posInt("gradient_accumulation_steps", d.gradient_accumulation_steps);
   const globalBatch = posInt("train_batch_size", d.train_batch_size);
-  if (v.train_iters == null && v.train_epochs != null)
-    fail("train_epochs", "training by epochs is not run yet: set train_iters");
-  const trainIters = posInt("train_iters", v.train_iters);
+  const trainEpochs =
+    v.train_iters == null && v.train_epochs != null ? posInt("train_epochs", v.train_epochs) : null;
+  const trainIters = trainEpochs === null ? posInt("train_iters", v.train_iters) : null;
   const precision: TrainPrecision =
     d.precision === "bfloat16" ? "bf16" : d.precision === "fp16" ? "fp16" : "fp32";
+  if (precision === "fp16")
+    fail(
+      r.given.has("precision") ? "precision" : "fp16",
+      "fp16 training needs fp16 kernels, which are not built yet; train in bf16 (--set precision=bfloat16, fp32 master weights as GPT-NeoX's bf16) or fp32",
+    );
 
   const type = d.optimizer_type.toLowerCase();
   const params = (d.optimizer.params ?? {}) as Record<string, unknown>;
@@ -115,6 +122,7 @@ export function trainSettings(r: ResolvedConfig): TrainSettings {
     dataParallel: d.data_parallel_size,
     seqLength: posInt("seq_length", v.seq_length),
     trainIters,
+    trainEpochs,
     precision,
     optimizer: {
       kind: kind as OptimizerKind,

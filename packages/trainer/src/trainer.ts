@@ -13,9 +13,15 @@ import { removeStaleCheckpointTemps } from "./checkpoint/save";
 import { loadCheckpoint, saveTrainerCheckpoint } from "./checkpointing";
 import { evaluate } from "./evaluate";
 import { buildOptimizer } from "./optimizer";
-import { type Cadence, cadenceFromConfig, isEvalIteration, isExitIteration } from "./schedule/cadence";
+import {
+  type Cadence,
+  cadenceFromConfig,
+  isEvalIteration,
+  isExitIteration,
+  trainItersFromEpochs,
+} from "./schedule/cadence";
 import { type AnnealingLR, annealingLRFromConfig } from "./schedule/lr";
-import { type TrainSettings, trainSettings } from "./settings";
+import { TrainConfigError, type TrainSettings, trainSettings } from "./settings";
 import { TrainStep } from "./step";
 
 export interface TrainData {
@@ -57,6 +63,8 @@ export class Trainer {
   readonly train: MicroBatchStream;
   readonly valid: MicroBatchStream | null;
   readonly test: MicroBatchStream | null;
+  /** train_iters, or len(train_loader) · train_epochs // gas for a run by epochs. */
+  readonly trainIters: number;
   iteration = 0;
   optimizerStep = 0;
   skipped = 0;
@@ -74,13 +82,19 @@ export class Trainer {
     const build: BuildOptions = { lowp: s.precision === "bf16" };
     this.model = GptNeoXModel.fromConfig(resolved, build);
     this.optimizer = buildOptimizer(this.model, s.optimizer);
-    this.scheduler = annealingLRFromConfig(resolved);
-    this.cadence = cadenceFromConfig(resolved);
     const stream = (src: SampleSource | null) =>
       src ? new MicroBatchStream(src, { micro: s.micro, maskEod: s.eodMaskLoss ? data.eod : null }) : null;
     this.train = stream(data.train)!;
     this.valid = stream(data.valid);
     this.test = stream(data.test);
+    this.trainIters = s.trainIters ?? trainItersFromEpochs(this.train.length, s.trainEpochs!, s.gas);
+    if (this.trainIters < 1)
+      throw new TrainConfigError(
+        "train_epochs",
+        `train_epochs = ${s.trainEpochs} of ${this.train.length} micro-batches at gradient_accumulation_steps ${s.gas} gives no iteration`,
+      );
+    this.scheduler = annealingLRFromConfig(resolved, { trainIters: this.trainIters });
+    this.cadence = cadenceFromConfig(resolved, { trainIters: this.trainIters });
     this.step = new TrainStep(this.model, this.optimizer, {
       micro: s.micro,
       T: s.seqLength,
@@ -112,7 +126,7 @@ export class Trainer {
     let reason: StopReason = "done";
     let interval = { time: 0, iters: 0, loss: 0 };
 
-    while (this.iteration < s.trainIters) {
+    while (this.iteration < this.trainIters) {
       const t0 = performance.now();
       for (let m = 0; m < s.gas; m++) {
         this.train.next(host);
@@ -146,7 +160,7 @@ export class Trainer {
         [METRIC.learningRate]: this.scheduler.lr(),
         [METRIC.gradNorm]: out.gradNorm,
       };
-      if (this.iteration % s.logInterval === 0 || this.iteration === s.trainIters) {
+      if (this.iteration % s.logInterval === 0 || this.iteration === this.trainIters) {
         Object.assign(
           metrics,
           runtimeMetrics({
@@ -170,7 +184,7 @@ export class Trainer {
       if (this.valid && isEvalIteration(this.iteration, this.cadence.eval)) {
         lastValidation = this.evaluate("validation");
       }
-      const last = this.iteration >= s.trainIters;
+      const last = this.iteration >= this.trainIters;
       const exit = isExitIteration(this.iteration, this.cadence.exitInterval);
       await new Promise((resolve) => setImmediate(resolve)); // let signal handlers run
       const stop = this.opts.shouldStop?.() === true;
