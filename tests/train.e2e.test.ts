@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IndexedDatasetWriter } from "@neox/data-mmap";
+import { readEventFileScalars } from "@neox/monitor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnNeox } from "./helpers/spawn-neox";
 
@@ -70,6 +71,65 @@ function metricLines(logDir: string): number {
 }
 
 describe("neox train in its own process", () => {
+  it("logs GPT-NeoX's metrics to metrics.jsonl and TensorBoard at the iterations they belong to", async () => {
+    const out = join(dir, "logged");
+    const f = await spawnNeox([
+      "train",
+      join(dir, "model.yml"),
+      ...["--set", "train_iters=6", "--set", "eval_interval=3", "--set", "log_interval=2"],
+      ...["--set", `log_dir=${join(out, "logs")}`, "--set", `tensorboard_dir=${join(out, "tb")}`],
+    ]).done;
+    expect(f.code, f.stderr).toBe(0);
+    expect(f.stdout).toMatch(
+      / validation results at iteration 3 \| lm_loss value: \d\.\d{6}E\+00 \| lm_loss_ppl value: /,
+    );
+    expect(f.stdout).toMatch(/iteration +6\/ +6 \|/);
+
+    const rows = readFileSync(join(out, "logs", "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, number>);
+    const at = (key: string) => rows.filter((r) => key in r).map((r) => r.iteration);
+    expect(at("train/lm_loss")).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(at("train/learning_rate")).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(at("runtime/tokens_per_sec")).toEqual([2, 4, 6]);
+    expect(at("validation/lm_loss")).toEqual([3, 6]);
+
+    const files = readdirSync(join(out, "tb"));
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^events\.out\.tfevents\.\d+\.\S+$/);
+    const scalars = readEventFileScalars(join(out, "tb", files[0]!));
+    const steps = (tag: string) => scalars.filter((x) => x.tag === tag).map((x) => x.step);
+    expect(steps("train/lm_loss")).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(steps("validation/lm_loss_ppl")).toEqual([3, 6]);
+    // the same numbers as the jsonl, rounded to float32 (TensorBoard's simple_value)
+    const loss3 = scalars.find((x) => x.tag === "validation/lm_loss" && x.step === 3)!.value;
+    const jsonLoss3 = rows.find((r) => r.iteration === 3 && "validation/lm_loss" in r)![
+      "validation/lm_loss"
+    ]!;
+    expect(loss3).toBe(Math.fround(jsonLoss3));
+  });
+
+  it("--dry-run prints parameters, memory and FLOPs and trains nothing; fp16 is refused with the key", async () => {
+    const f = await spawnNeox(["train", join(dir, "model.yml"), "--dry-run"]).done;
+    expect(f.code, f.stderr).toBe(0);
+    // 2 layers, width 64, vocabulary 512 (a multiple of 128), tied output: 12·L·h² + 13·L·h per
+    // layer stack, the final norm 2h, one 512×64 embedding
+    expect(f.stdout).toContain(
+      `parameters: ${(12 * 2 * 64 * 64 + 13 * 2 * 64 + 2 * 64 + 512 * 64).toLocaleString("en-US")}`,
+    );
+    expect(f.stdout).toMatch(/FLOPs per step: \d\.\d{3}e\+\d+/);
+    // Adam's two fp32 moments of 132,864 parameters: 1,062,912 bytes
+    expect(f.stdout).toMatch(/optimizer state +1\.01 MiB/);
+    expect(f.stdout).toMatch(/total +\d+\.\d{2} MiB/);
+
+    const fp16 = await spawnNeox(["train", join(dir, "model.yml"), "--set", "precision=fp16"]).done;
+    expect(fp16.code).toBe(1);
+    expect(fp16.stderr).toMatch(
+      /precision = "fp16" \(--set precision=fp16 \(command line\)\): fp16 training needs fp16 kernels/,
+    );
+  });
+
   it("SIGINT finishes the iteration, saves, says where, exits 130; the next run resumes", async () => {
     const save = join(dir, "sigint");
     const logs = join(dir, "sigint-logs");

@@ -3,7 +3,16 @@
 import type { ResolvedConfig } from "@neox/config";
 import { modelInfo } from "@neox/models";
 
-const GiB = 2 ** 30;
+/** Bytes in the largest binary unit that keeps the number ≥ 1, two decimals. */
+function bytesText(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (i < units.length - 1 && n >= 1024) {
+    n /= 1024;
+    i++;
+  }
+  return `${n.toFixed(2)} ${units[i]}`;
+}
 
 export function dryRunReport(r: ResolvedConfig): string {
   const { info } = modelInfo(r);
@@ -26,8 +35,8 @@ export function dryRunReport(r: ResolvedConfig): string {
     ["optimizer state", m.optimizer_state],
     [ckpt ? "activations (checkpointed)" : "activations", ckpt ? m.activations_checkpointed : m.activations],
   ];
-  for (const [k, bytes] of rows) lines.push(`  ${k.padEnd(28)} ${(bytes / GiB).toFixed(3)} GiB`);
+  for (const [k, bytes] of rows) lines.push(`  ${k.padEnd(28)} ${bytesText(bytes)}`);
   const total = rows.reduce((a, [, b]) => a + b, 0);
-  lines.push(`  ${"total".padEnd(28)} ${(total / GiB).toFixed(3)} GiB`);
+  lines.push(`  ${"total".padEnd(28)} ${bytesText(total)}`);
   return `${lines.join("\n")}\n`;
 }

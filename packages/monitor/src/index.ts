@@ -29,5 +29,12 @@ export {
   FILE_VERSION,
   type ScalarValue,
 } from "./tensorboard/events";
+export {
+  type DecodedEvent,
+  DecodeError,
+  decodeEventFile,
+  readEventFileScalars,
+  type Scalar as EventScalar,
+} from "./tensorboard/reader";
 export { encodeRecord } from "./tensorboard/tfrecord";
 export { TensorBoardWriter, type TensorBoardWriterOptions } from "./tensorboard/writer";

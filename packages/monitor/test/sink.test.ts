@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConsoleSink } from "../src/console";
 import { JsonlSink } from "../src/jsonl";
 import { type MetricSink, Monitor } from "../src/sink";
+import { decodeEventFile } from "../src/tensorboard/reader";
 import { TensorBoardWriter } from "../src/tensorboard/writer";
-import { decodeEventFile } from "./tensorboard/decoder";
 
 let dir: string;
 beforeEach(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { crc32c, maskCrc, maskedCrc32c } from "../../src/tensorboard/crc32c";
-import { crc32cBitwise, maskedBitwise } from "./decoder";
+import { crc32cBitwise, maskedBitwise } from "../../src/tensorboard/reader";
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 

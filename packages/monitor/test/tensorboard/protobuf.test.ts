@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ProtoWriter } from "../../src/tensorboard/protobuf";
-import { parseMessage } from "./decoder";
+import { parseMessage } from "../../src/tensorboard/reader";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 

@@ -4,8 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DecodeError, decodeEventFile, readRecords } from "../../src/tensorboard/reader";
 import { TensorBoardWriter } from "../../src/tensorboard/writer";
-import { DecodeError, decodeEventFile, readRecords } from "./decoder";
 
 let dir: string;
 beforeEach(() => {

@@ -1,4 +1,7 @@
-// An event-file reader for tests, written from the specifications and sharing no code with src/:
+import { readFileSync } from "node:fs";
+
+// An event-file reader, written from the specifications and sharing no code with the writer (so
+// tests of the writer, and of whatever trains through it, check it against an independent decoder):
 // TFRecord framing (tensorflow/core/lib/io/record_reader.cc), CRC-32C computed bit by bit from the
 // Castagnoli polynomial (RFC 3720 §B.4) rather than from a table, and a general protobuf field parser
 // (protobuf.dev encoding guide) that knows every wire type, not only the ones the writer emits.
@@ -144,4 +147,9 @@ export function decodeEventFile(file: Uint8Array): { events: DecodedEvent[]; sca
   const events = readRecords(file).map(decodeEvent);
   const scalars = events.flatMap((e) => e.values.map((v) => ({ step: e.step, tag: v.tag, value: v.value })));
   return { events, scalars };
+}
+
+/** Every scalar (step, tag, value) of an event file on disk. */
+export function readEventFileScalars(path: string): Scalar[] {
+  return decodeEventFile(new Uint8Array(readFileSync(path))).scalars;
 }
