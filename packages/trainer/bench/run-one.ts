@@ -87,7 +87,8 @@ function main(): void {
       `run-one: expected <shape> <fp32|bf16> <steps> with shape one of ${SHAPES.map((s) => s.name).join(", ")}; got ${process.argv.slice(2).join(" ")}`,
     );
   const steps = Number(stepsArg);
-  if (!Number.isSafeInteger(steps) || steps < 1) throw new Error(`run-one: steps must be ≥ 1, got ${stepsArg}`);
+  if (!Number.isSafeInteger(steps) || steps < 1)
+    throw new Error(`run-one: steps must be ≥ 1, got ${stepsArg}`);
   setNumThreads(Number(process.env.NEOX_NUM_THREADS ?? 2));
   const iters = WARMUP + steps;
   const r = benchConfig(shape, precision as Precision, iters);
@@ -103,9 +104,12 @@ function main(): void {
   const run = trainer.run();
   run
     .then((out) => {
-      if (out.iteration !== iters) throw new Error(`run-one: trained ${out.iteration} iterations, expected ${iters}`);
+      if (out.iteration !== iters)
+        throw new Error(`run-one: trained ${out.iteration} iterations, expected ${iters}`);
       if (sink.tokensPerSec.length !== iters)
-        throw new Error(`run-one: ${sink.tokensPerSec.length} tokens/s values logged, expected one per iteration`);
+        throw new Error(
+          `run-one: ${sink.tokensPerSec.length} tokens/s values logged, expected one per iteration`,
+        );
       if (process.env.NEOX_BENCH_PROFILE === "1") printProfile(trainer, `${shape.name} ${precision}`);
       const timed = sink.tokensPerSec.slice(WARMUP);
       const tps = median(timed);

@@ -1,0 +1,92 @@
+// What `pnpm bench:train` measures beside the trainer: the CPU's FMA and bf16 peaks (the kernels'
+// peakGflops, in a child process: @neox/trainer does not depend on @neox/kernels, DESIGN §2), and
+// PyTorch on the same shape and step (tools/fixtures/trainer/bench_torch.py).
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type BenchShape, CLIP, LR, type Precision, ROOT, VOCAB, WARMUP } from "./shapes";
+
+export interface Peaks {
+  /** GFLOP/s of `threads` threads; bf16 null where the CPU has no vdpbf16ps. */
+  fp32: number;
+  bf16: number | null;
+  isa: string;
+}
+
+// Runs in packages/kernels, where `@neox/kernels` resolves to the package itself (a self-reference).
+const PEAK_SCRIPT = `
+import { isa, peakGflops, peakHasBf16 } from "@neox/kernels";
+const [threads, seconds] = process.argv.slice(1).map(Number);
+const fp32 = peakGflops("fp32", threads, seconds);
+const bf16 = peakHasBf16() ? peakGflops("bf16", threads, seconds) : null;
+console.log(JSON.stringify({ fp32, bf16, isa: isa() }));
+`;
+
+export function measurePeaks(threads: number, seconds = 1): Peaks {
+  const out = execFileSync(
+    process.execPath,
+    [
+      "--conditions=@neox/source",
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      PEAK_SCRIPT,
+      String(threads),
+      String(seconds),
+    ],
+    { cwd: join(ROOT, "packages", "kernels"), encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+  );
+  return JSON.parse(out.trim().split("\n").pop() ?? "") as Peaks;
+}
+
+export interface TorchRun {
+  tokens_per_sec: number;
+  seconds_per_step: number;
+  torch: string;
+}
+
+/** PyTorch's median tokens/s on the same shape and step; null, with the reason printed, when it cannot run. */
+export function benchTorch(
+  shape: BenchShape,
+  precision: Precision,
+  steps: number,
+  threads: number,
+): TorchRun | null {
+  const script = join(ROOT, "tools", "fixtures", "trainer", "bench_torch.py");
+  const args = [script, "--steps", String(steps), "--warmup", String(WARMUP), "--threads", String(threads)];
+  for (const k of ["layers", "d", "heads", "seq", "batch"] as const) args.push(`--${k}`, String(shape[k]));
+  args.push("--vocab", String(VOCAB), "--gelu", shape.gelu, "--precision", precision);
+  args.push("--clip", String(CLIP), "--lr", String(LR));
+  try {
+    const out = execFileSync("/usr/bin/python3", args, {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+    });
+    return JSON.parse(out.trim().split("\n").pop() ?? "") as TorchRun;
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    console.warn(`PyTorch not measured for ${shape.name} ${precision}: ${why}`);
+    return null;
+  }
+}
+
+/** Why PyTorch cannot run here (no /usr/bin/python3, or no torch in it), or null when it can. */
+export function torchMissing(): string | null {
+  try {
+    execFileSync("/usr/bin/python3", ["-c", "import torch"], { stdio: "ignore" });
+    return null;
+  } catch {
+    return "/usr/bin/python3 cannot import torch (install Debian's python3-torch)";
+  }
+}
+
+/** The CPU's model name from /proc/cpuinfo ("model name"), else "unknown CPU". */
+export function cpuModel(): string {
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"));
+    if (m) return m[1]!.trim();
+  } catch {}
+  return "unknown CPU";
+}
