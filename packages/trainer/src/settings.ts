@@ -87,7 +87,7 @@ export function trainSettings(r: ResolvedConfig): TrainSettings {
   if (precision === "fp16")
     fail(
       r.given.has("precision") ? "precision" : "fp16",
-      "fp16 training needs fp16 kernels, which are not built yet; train in bf16 (--set precision=bfloat16, fp32 master weights as GPT-NeoX's bf16) or fp32",
+      "fp16 training needs fp16 kernels, which are not built yet; train in bf16 with fp32 master weights (--set precision=bfloat16, plus --set fp16.enabled=false where the config enables fp16) or in fp32",
     );
 
   const type = d.optimizer_type.toLowerCase();
