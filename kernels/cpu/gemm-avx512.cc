@@ -77,16 +77,15 @@ inline void transpose16(__m512 (&r)[16]) {
   for (int i = 0; i < 16; ++i) r[i] = out[i];
 }
 
-inline __m512 load_row(const void* src, bool bf16, int64_t offset, __mmask16 k) {
-  if (bf16) {
-    const __m256i h = _mm256_maskz_loadu_epi16(k, static_cast<const uint16_t*>(src) + offset);
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));  // bf16 -> fp32 is exact
-  }
-  return _mm512_maskz_loadu_ps(k, static_cast<const float*>(src) + offset);
+inline __m512 load_row(const void* src, Src kind, int64_t offset, __mmask16 k) {
+  if (kind == Src::F32) return _mm512_maskz_loadu_ps(k, static_cast<const float*>(src) + offset);
+  const __m256i h = _mm256_maskz_loadu_epi16(k, static_cast<const uint16_t*>(src) + offset);
+  if (kind == Src::F16) return _mm512_cvtph_ps(h);  // vcvtph2ps: exact, masked-off lanes are +0
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));  // bf16 -> fp32 is exact
 }
 
 // PackRows (gemm-internal.h) by 16 x 16 transposes: 16 source rows x 16 k in, 16 k-vectors out.
-void pack_rows(const void* src, int64_t ld, bool bf16, int64_t row0, int64_t rows, int64_t k0, int64_t kc, int width,
+void pack_rows(const void* src, int64_t ld, Src kind, int64_t row0, int64_t rows, int64_t k0, int64_t kc, int width,
                float* dst) {
   for (int64_t s = 0; s < rows; s += width) {
     float* d = dst + s * kc;
@@ -100,7 +99,7 @@ void pack_rows(const void* src, int64_t ld, bool bf16, int64_t row0, int64_t row
         __m512 r[16];
 #pragma GCC unroll 16
         for (int i = 0; i < 16; ++i)
-          r[i] = i < valid && i < lanes ? load_row(src, bf16, (row0 + s + g + i) * ld + k0 + k, km) : _mm512_setzero_ps();
+          r[i] = i < valid && i < lanes ? load_row(src, kind, (row0 + s + g + i) * ld + k0 + k, km) : _mm512_setzero_ps();
         transpose16(r);
         for (int64_t i = 0; i < nk; ++i) _mm512_mask_storeu_ps(d + (k + i) * width + g, store_mask, r[i]);
       }

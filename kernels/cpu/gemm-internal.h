@@ -4,13 +4,17 @@
 //   A block (mc x kc): strips of MR rows; strip s holds, for each k, MR values (rows padded with 0).
 //   B block (kc x nc): strips of NR columns; strip s holds, for each k, NR values (padded with 0).
 // bf16 kernels pack K in pairs: each packed element is a uint32 holding (k even, k odd) bf16 values,
-// the operand layout of vdpbf16ps; K is padded to even with zeros.
+// the operand layout of vdpbf16ps; K is padded to even with zeros. fp16 sources have no such kernel
+// on x86 (no fp16 FMA before AVX512-FP16): they are widened to fp32 while packing (exact).
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 
 namespace neox::gemm_detail {
+
+// Element type of the A and B sources: fp32, or 16-bit raw bits (bf16 or IEEE fp16).
+enum class Src : uint8_t { F32, Bf16, F16 };
 
 // C tile (m <= MR rows, n <= NR cols at c, row stride ldc):
 //   accumulate: C += alpha * acc; else if beta == 0: C = alpha * acc; else C = alpha * acc + beta * C.
@@ -20,8 +24,8 @@ using MicroKernel = void (*)(int64_t kc, const void* a, const void* b, float* c,
 
 // Packs strips of `width` source rows whose k runs along memory (A not transposed: rows are i;
 // B transposed: rows are j) into fp32 strips: dst[s*kc + k*width + r] = src[(row0+s+r)*ld + k0+k],
-// zero past `rows`. The source is fp32, or bf16 (raw bits) widened exactly when bf16_src.
-using PackRows = void (*)(const void* src, int64_t ld, bool bf16_src, int64_t row0, int64_t rows, int64_t k0,
+// zero past `rows`. The source is fp32, or bf16 / fp16 bits widened exactly.
+using PackRows = void (*)(const void* src, int64_t ld, Src kind, int64_t row0, int64_t rows, int64_t k0,
                           int64_t kc, int width, float* dst);
 
 // bf16 pair packing of strips of `width` source rows or columns, K in [k0, k0 + kc), pair p holding
@@ -44,16 +48,44 @@ struct KernelSpec {
   PackPairs pair_cols = nullptr;
 };
 
-// Source elements as fp32: fp32 as is, bf16 (raw bits) widened exactly.
-inline float to_f32(float v) { return v; }
-inline float to_f32(uint16_t v) {
+// bf16 bits widened to fp32 (exact).
+inline float bf16_to_f32(uint16_t v) {
   uint32_t bits = static_cast<uint32_t>(v) << 16;
   float f;
   std::memcpy(&f, &bits, 4);
   return f;
 }
 
-// One GEMM call as the driver sees it: C = alpha * op(A) op(B) + beta * C, sources fp32 or bf16 bits.
+// fp16 bits widened to fp32 (exact), inline and branch-light so packing loops vectorise: the 15
+// exponent+mantissa bits moved to fp32's mantissa alignment read as 2^-112 times the fp16 value
+// (normals and subnormals alike), so one multiply by 2^112 rebiases; Inf/NaN get fp32's all-ones
+// exponent (NaN made quiet, as F16C's vcvtph2ps does).
+inline float f16_to_f32(uint16_t h) {
+  const uint32_t mag = static_cast<uint32_t>(h & 0x7fff) << 13;
+  float f;
+  std::memcpy(&f, &mag, 4);
+  f *= 0x1p112f;
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  if ((h & 0x7c00) == 0x7c00) bits = 0x7f800000 | mag | ((h & 0x3ff) ? 0x400000u : 0u);
+  bits |= static_cast<uint32_t>(h & 0x8000) << 16;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// Element `i` of a source of type `kind` as fp32 (every widening is exact).
+inline float src_f32(const void* src, Src kind, int64_t i) {
+  switch (kind) {
+    case Src::Bf16:
+      return bf16_to_f32(static_cast<const uint16_t*>(src)[i]);
+    case Src::F16:
+      return f16_to_f32(static_cast<const uint16_t*>(src)[i]);
+    default:
+      return static_cast<const float*>(src)[i];
+  }
+}
+
+// One GEMM call as the driver sees it: C = alpha * op(A) op(B) + beta * C, sources fp32, bf16 or fp16.
 struct Problem {
   const void* A;
   int64_t lda;
@@ -61,7 +93,7 @@ struct Problem {
   const void* B;
   int64_t ldb;
   bool tb;
-  bool bf16_src;
+  Src src;
   int64_t K;
   float alpha, beta;
   float* C;
@@ -79,9 +111,9 @@ const KernelSpec* avx512_bf16_kernel();
 const KernelSpec* avx2_f32_kernel();
 
 // M <= 4 without packing (gemm-skinny-avx512.cc): `a` is op(A) as contiguous fp32 rows (M x K), B
-// fp32 or bf16 bits, transposed or not; C = alpha * a * op(B) + beta * C.
+// fp32, bf16 or fp16 bits, transposed or not; C = alpha * a * op(B) + beta * C.
 constexpr int64_t kSkinnyMaxM = 4;
-void skinny_avx512(int64_t M, int64_t N, int64_t K, const float* a, const void* B, int64_t ldb, bool trans_b, bool bf16,
+void skinny_avx512(int64_t M, int64_t N, int64_t K, const float* a, const void* B, int64_t ldb, bool trans_b, Src kind,
                    float alpha, float beta, float* C, int64_t ldc);
 
 }  // namespace neox::gemm_detail

@@ -1,5 +1,5 @@
 // GEMM packing: copies blocks of op(A) and panels of op(B) into the strip layouts the micro-kernels
-// read (gemm-internal.h), from fp32 or bf16 sources. The ISA files supply vectorised packing for the
+// read (gemm-internal.h), from fp32, bf16 or fp16 sources. The ISA files supply vectorised packing for the
 // common k-contiguous cases; these portable loops cover the rest.
 #include <algorithm>
 #include <cstdint>
@@ -12,10 +12,21 @@ namespace neox::gemm_detail {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// Packing. Sources are fp32 or bf16 (uint16 bits); packed elements are fp32 or bf16 pairs.
+// Packing. Sources are fp32, bf16 or fp16 (uint16 bits); packed elements are fp32 or bf16 pairs.
+
+template <Src S>
+using Elem = std::conditional_t<S == Src::F32, float, uint16_t>;
+
+// One source element as fp32; S fixed at compile time so the packing loops stay branch-free.
+template <Src S>
+inline float widen(Elem<S> v) {
+  if constexpr (S == Src::F32) return v;
+  else if constexpr (S == Src::Bf16) return bf16_to_f32(v);
+  else return f16_to_f32(v);
+}
 
 // A is logical M x K: (i, k) at trans ? A[k*lda + i] : A[i*lda + k].
-template <class T>
+template <Src S, class T = Elem<S>>
 void pack_a_f32(const T* A, int64_t lda, bool trans, int64_t i0, int64_t k0, int64_t mc, int64_t kc, int mr, float* dst) {
   for (int64_t s = 0; s < mc; s += mr) {
     int rows = static_cast<int>(std::min<int64_t>(mr, mc - s));
@@ -23,12 +34,12 @@ void pack_a_f32(const T* A, int64_t lda, bool trans, int64_t i0, int64_t k0, int
     if (!trans) {
       for (int r = 0; r < rows; ++r) {
         const T* src = A + (i0 + s + r) * lda + k0;
-        for (int64_t k = 0; k < kc; ++k) d[k * mr + r] = to_f32(src[k]);
+        for (int64_t k = 0; k < kc; ++k) d[k * mr + r] = widen<S>(src[k]);
       }
     } else {
       for (int64_t k = 0; k < kc; ++k) {
         const T* src = A + (k0 + k) * lda + i0 + s;
-        for (int r = 0; r < rows; ++r) d[k * mr + r] = to_f32(src[r]);
+        for (int r = 0; r < rows; ++r) d[k * mr + r] = widen<S>(src[r]);
       }
     }
     for (int r = rows; r < mr; ++r)
@@ -37,7 +48,7 @@ void pack_a_f32(const T* A, int64_t lda, bool trans, int64_t i0, int64_t k0, int
 }
 
 // B is logical K x N: (k, j) at trans ? B[j*ldb + k] : B[k*ldb + j].
-template <class T>
+template <Src S, class T = Elem<S>>
 void pack_b_f32(const T* B, int64_t ldb, bool trans, int64_t k0, int64_t j0, int64_t kc, int64_t nc, int nr, float* dst) {
   for (int64_t s = 0; s < nc; s += nr) {
     int cols = static_cast<int>(std::min<int64_t>(nr, nc - s));
@@ -52,13 +63,13 @@ void pack_b_f32(const T* B, int64_t ldb, bool trans, int64_t k0, int64_t j0, int
             continue;
           }
         }
-        for (int j = 0; j < cols; ++j) dk[j] = to_f32(src[j]);
+        for (int j = 0; j < cols; ++j) dk[j] = widen<S>(src[j]);
         for (int j = cols; j < nr; ++j) dk[j] = 0.0f;
       }
     } else {
       for (int j = 0; j < cols; ++j) {
         const T* src = B + (j0 + s + j) * ldb + k0;
-        for (int64_t k = 0; k < kc; ++k) d[k * nr + j] = to_f32(src[k]);
+        for (int64_t k = 0; k < kc; ++k) d[k * nr + j] = widen<S>(src[k]);
       }
       for (int j = cols; j < nr; ++j)
         for (int64_t k = 0; k < kc; ++k) d[k * nr + j] = 0.0f;
@@ -140,33 +151,37 @@ void pack_b_pairs(const uint16_t* B, int64_t ldb, bool trans, int64_t k0, int64_
 void pack_a(const KernelSpec& ks, const Problem& p, int64_t i0, int64_t k0, int64_t mc, int64_t kc, void* dst) {
   const uint16_t* a16 = static_cast<const uint16_t*>(p.A);
   if (!ks.bf16_pairs && !p.ta && ks.pack_rows)
-    ks.pack_rows(p.A, p.lda, p.bf16_src, i0, mc, k0, kc, ks.mr, static_cast<float*>(dst));
+    ks.pack_rows(p.A, p.lda, p.src, i0, mc, k0, kc, ks.mr, static_cast<float*>(dst));
   else if (ks.bf16_pairs && !p.ta && ks.pair_rows)
     ks.pair_rows(a16, p.lda, i0, mc, k0, kc, ks.mr, static_cast<uint32_t*>(dst));
   else if (ks.bf16_pairs && p.ta && ks.pair_cols)
     ks.pair_cols(a16, p.lda, i0, mc, k0, kc, ks.mr, static_cast<uint32_t*>(dst));
   else if (ks.bf16_pairs)
     pack_a_pairs(static_cast<const uint16_t*>(p.A), p.lda, p.ta, i0, k0, mc, kc, ks.mr, static_cast<uint32_t*>(dst));
-  else if (p.bf16_src)
-    pack_a_f32(static_cast<const uint16_t*>(p.A), p.lda, p.ta, i0, k0, mc, kc, ks.mr, static_cast<float*>(dst));
+  else if (p.src == Src::Bf16)
+    pack_a_f32<Src::Bf16>(a16, p.lda, p.ta, i0, k0, mc, kc, ks.mr, static_cast<float*>(dst));
+  else if (p.src == Src::F16)
+    pack_a_f32<Src::F16>(a16, p.lda, p.ta, i0, k0, mc, kc, ks.mr, static_cast<float*>(dst));
   else
-    pack_a_f32(static_cast<const float*>(p.A), p.lda, p.ta, i0, k0, mc, kc, ks.mr, static_cast<float*>(dst));
+    pack_a_f32<Src::F32>(static_cast<const float*>(p.A), p.lda, p.ta, i0, k0, mc, kc, ks.mr, static_cast<float*>(dst));
 }
 
 void pack_b(const KernelSpec& ks, const Problem& p, int64_t k0, int64_t j0, int64_t kc, int64_t nc, void* dst) {
   const uint16_t* b16 = static_cast<const uint16_t*>(p.B);
   if (!ks.bf16_pairs && p.tb && ks.pack_rows)
-    ks.pack_rows(p.B, p.ldb, p.bf16_src, j0, nc, k0, kc, ks.nr, static_cast<float*>(dst));
+    ks.pack_rows(p.B, p.ldb, p.src, j0, nc, k0, kc, ks.nr, static_cast<float*>(dst));
   else if (ks.bf16_pairs && p.tb && ks.pair_rows)
     ks.pair_rows(b16, p.ldb, j0, nc, k0, kc, ks.nr, static_cast<uint32_t*>(dst));
   else if (ks.bf16_pairs && !p.tb && ks.pair_cols)
     ks.pair_cols(b16, p.ldb, j0, nc, k0, kc, ks.nr, static_cast<uint32_t*>(dst));
   else if (ks.bf16_pairs)
     pack_b_pairs(static_cast<const uint16_t*>(p.B), p.ldb, p.tb, k0, j0, kc, nc, ks.nr, static_cast<uint32_t*>(dst));
-  else if (p.bf16_src)
-    pack_b_f32(static_cast<const uint16_t*>(p.B), p.ldb, p.tb, k0, j0, kc, nc, ks.nr, static_cast<float*>(dst));
+  else if (p.src == Src::Bf16)
+    pack_b_f32<Src::Bf16>(b16, p.ldb, p.tb, k0, j0, kc, nc, ks.nr, static_cast<float*>(dst));
+  else if (p.src == Src::F16)
+    pack_b_f32<Src::F16>(b16, p.ldb, p.tb, k0, j0, kc, nc, ks.nr, static_cast<float*>(dst));
   else
-    pack_b_f32(static_cast<const float*>(p.B), p.ldb, p.tb, k0, j0, kc, nc, ks.nr, static_cast<float*>(dst));
+    pack_b_f32<Src::F32>(static_cast<const float*>(p.B), p.ldb, p.tb, k0, j0, kc, nc, ks.nr, static_cast<float*>(dst));
 }
 
 }  // namespace neox::gemm_detail

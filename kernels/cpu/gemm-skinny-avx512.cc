@@ -1,6 +1,6 @@
 // AVX-512 GEMM for M <= 4 rows (token-by-token generation: x(1..4, K) times a weight), without
 // packing. With so few rows the GEMM is bound by reading B once; packing B would write and read it
-// again. op(A) arrives as contiguous fp32 rows (gemm.cc copies it); B is fp32 or bf16 (widened on
+// again. op(A) arrives as contiguous fp32 rows (gemm.cc copies it); B is fp32, bf16 or fp16 (widened on
 // load). Two layouts:
 //   B transposed (N x K, the linear layer's weight): C[i][j] = dot(a_i, B[j]) over contiguous rows,
 //     4 columns x M rows of zmm accumulators, reduced at the end;
@@ -13,12 +13,11 @@
 namespace neox::gemm_detail {
 namespace {
 
-inline __m512 load_b(const void* b, bool bf16, int64_t offset, __mmask16 k) {
-  if (bf16) {
-    const __m256i h = _mm256_maskz_loadu_epi16(k, static_cast<const uint16_t*>(b) + offset);
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-  }
-  return _mm512_maskz_loadu_ps(k, static_cast<const float*>(b) + offset);
+inline __m512 load_b(const void* b, Src kind, int64_t offset, __mmask16 k) {
+  if (kind == Src::F32) return _mm512_maskz_loadu_ps(k, static_cast<const float*>(b) + offset);
+  const __m256i h = _mm256_maskz_loadu_epi16(k, static_cast<const uint16_t*>(b) + offset);
+  if (kind == Src::F16) return _mm512_cvtph_ps(h);
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
 }
 
 inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? 0xffff : static_cast<__mmask16>((1u << left) - 1); }
@@ -27,7 +26,7 @@ inline void put(float* c, float v, float alpha, float beta) { *c = beta == 0.0f 
 
 // Columns [j0, j1) of C, B transposed (row j of B is column j of op(B)).
 template <int M>
-void skinny_bt(int64_t K, const float* a, const void* B, int64_t ldb, bool bf16, float alpha, float beta, float* C,
+void skinny_bt(int64_t K, const float* a, const void* B, int64_t ldb, Src kind, float alpha, float beta, float* C,
                int64_t ldc, int64_t j0, int64_t j1) {
   int64_t j = j0;
   for (; j + 4 <= j1; j += 4) {
@@ -40,7 +39,7 @@ void skinny_bt(int64_t K, const float* a, const void* B, int64_t ldb, bool bf16,
       const __mmask16 m = tail_mask(K - k);
       __m512 b[4];
 #pragma GCC unroll 4
-      for (int q = 0; q < 4; ++q) b[q] = load_b(B, bf16, (j + q) * ldb + k, m);
+      for (int q = 0; q < 4; ++q) b[q] = load_b(B, kind, (j + q) * ldb + k, m);
 #pragma GCC unroll 4
       for (int i = 0; i < M; ++i) {
         const __m512 av = _mm512_maskz_loadu_ps(m, a + i * K + k);
@@ -59,7 +58,7 @@ void skinny_bt(int64_t K, const float* a, const void* B, int64_t ldb, bool bf16,
     for (int i = 0; i < M; ++i) acc[i] = _mm512_setzero_ps();
     for (int64_t k = 0; k < K; k += 16) {
       const __mmask16 m = tail_mask(K - k);
-      const __m512 b = load_b(B, bf16, j * ldb + k, m);
+      const __m512 b = load_b(B, kind, j * ldb + k, m);
 #pragma GCC unroll 4
       for (int i = 0; i < M; ++i) acc[i] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i * K + k), b, acc[i]);
     }
@@ -70,7 +69,7 @@ void skinny_bt(int64_t K, const float* a, const void* B, int64_t ldb, bool bf16,
 
 // Columns [j0, j1) of C, B not transposed; 64 columns (4 zmm) per pass over K.
 template <int M>
-void skinny_bn(int64_t K, const float* a, const void* B, int64_t ldb, bool bf16, float alpha, float beta, float* C,
+void skinny_bn(int64_t K, const float* a, const void* B, int64_t ldb, Src kind, float alpha, float beta, float* C,
                int64_t ldc, int64_t j0, int64_t j1) {
   const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
   for (int64_t j = j0; j < j1; j += 64) {
@@ -85,7 +84,7 @@ void skinny_bn(int64_t K, const float* a, const void* B, int64_t ldb, bool bf16,
     for (int64_t k = 0; k < K; ++k) {
       __m512 b[4];
 #pragma GCC unroll 4
-      for (int q = 0; q < 4; ++q) b[q] = load_b(B, bf16, k * ldb + j + 16 * q, m[q]);
+      for (int q = 0; q < 4; ++q) b[q] = load_b(B, kind, k * ldb + j + 16 * q, m[q]);
 #pragma GCC unroll 4
       for (int i = 0; i < M; ++i) {
         const __m512 av = _mm512_set1_ps(a[i * K + k]);
@@ -107,28 +106,28 @@ void skinny_bn(int64_t K, const float* a, const void* B, int64_t ldb, bool bf16,
 }
 
 template <int M>
-void skinny_m(int64_t N, int64_t K, const float* a, const void* B, int64_t ldb, bool trans_b, bool bf16, float alpha,
+void skinny_m(int64_t N, int64_t K, const float* a, const void* B, int64_t ldb, bool trans_b, Src kind, float alpha,
               float beta, float* C, int64_t ldc) {
   // Ranges of columns per thread: multiples of 64 (one B-not-transposed pass) keep the split exact.
   parallel_for(N, 64, [&](int64_t j0, int64_t j1) {
-    if (trans_b) skinny_bt<M>(K, a, B, ldb, bf16, alpha, beta, C, ldc, j0, j1);
-    else skinny_bn<M>(K, a, B, ldb, bf16, alpha, beta, C, ldc, j0, j1);
+    if (trans_b) skinny_bt<M>(K, a, B, ldb, kind, alpha, beta, C, ldc, j0, j1);
+    else skinny_bn<M>(K, a, B, ldb, kind, alpha, beta, C, ldc, j0, j1);
   });
 }
 
 }  // namespace
 
-void skinny_avx512(int64_t M, int64_t N, int64_t K, const float* a, const void* B, int64_t ldb, bool trans_b, bool bf16,
+void skinny_avx512(int64_t M, int64_t N, int64_t K, const float* a, const void* B, int64_t ldb, bool trans_b, Src kind,
                    float alpha, float beta, float* C, int64_t ldc) {
   switch (M) {
     case 1:
-      return skinny_m<1>(N, K, a, B, ldb, trans_b, bf16, alpha, beta, C, ldc);
+      return skinny_m<1>(N, K, a, B, ldb, trans_b, kind, alpha, beta, C, ldc);
     case 2:
-      return skinny_m<2>(N, K, a, B, ldb, trans_b, bf16, alpha, beta, C, ldc);
+      return skinny_m<2>(N, K, a, B, ldb, trans_b, kind, alpha, beta, C, ldc);
     case 3:
-      return skinny_m<3>(N, K, a, B, ldb, trans_b, bf16, alpha, beta, C, ldc);
+      return skinny_m<3>(N, K, a, B, ldb, trans_b, kind, alpha, beta, C, ldc);
     default:
-      return skinny_m<4>(N, K, a, B, ldb, trans_b, bf16, alpha, beta, C, ldc);
+      return skinny_m<4>(N, K, a, B, ldb, trans_b, kind, alpha, beta, C, ldc);
   }
 }
 

@@ -143,9 +143,9 @@ void run(const KernelSpec& ks, const Problem& p, int64_t M, int64_t N, int threa
     for (int64_t i = 0; i < M; ++i)
       for (int64_t k = 0; k < p.K; ++k) {
         const int64_t at = p.ta ? k * p.lda + i : i * p.lda + k;
-        rows[i * p.K + k] = p.bf16_src ? to_f32(static_cast<const uint16_t*>(p.A)[at]) : static_cast<const float*>(p.A)[at];
+        rows[i * p.K + k] = src_f32(p.A, p.src, at);
       }
-    skinny_avx512(M, N, p.K, rows.data(), p.B, p.ldb, p.tb, p.bf16_src, p.alpha, p.beta, p.C, p.ldc);
+    skinny_avx512(M, N, p.K, rows.data(), p.B, p.ldb, p.tb, p.src, p.alpha, p.beta, p.C, p.ldc);
     return;
   }
 #endif
@@ -309,15 +309,24 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
                    in_parallel_region() ? 1 : num_threads());
     return;
   }
-  Problem p{A, lda, trans_a, B, ldb, trans_b, false, K, alpha, beta, C, ldc};
+  Problem p{A, lda, trans_a, B, ldb, trans_b, Src::F32, K, alpha, beta, C, ldc};
   run(f32_kernel(), p, M, N, num_threads());
 }
 
 void gemm_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const uint16_t* A, int64_t lda,
                const uint16_t* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   check("gemmBf16", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
-  Problem p{A, lda, trans_a, B, ldb, trans_b, true, K, alpha, beta, C, ldc};
+  Problem p{A, lda, trans_a, B, ldb, trans_b, Src::Bf16, K, alpha, beta, C, ldc};
   run(bf16_kernel(), p, M, N, num_threads());
+}
+
+// fp16 has no dot-product instruction here (AVX512-FP16 is Sapphire Rapids only): widened to fp32
+// while packing (exact) and run on the fp32 tile, so it runs at about fp32 speed.
+void gemm_f16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const uint16_t* A, int64_t lda,
+              const uint16_t* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  check("gemmF16", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
+  Problem p{A, lda, trans_a, B, ldb, trans_b, Src::F16, K, alpha, beta, C, ldc};
+  run(f32_kernel(), p, M, N, num_threads());
 }
 
 namespace {
@@ -360,6 +369,15 @@ void gemm_bf16_strided_batched(bool ta, bool tb, int64_t M, int64_t N, int64_t K
   batched("gemmStridedBatchedBf16", ta, tb, M, N, K, A, lda, stride_a, B, ldb, stride_b, C, ldc, stride_c, batch,
           [&](const uint16_t* a, const uint16_t* b, float* c) {
             gemm_bf16(ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
+          });
+}
+
+void gemm_f16_strided_batched(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const uint16_t* A,
+                              int64_t lda, const uint16_t* B, int64_t ldb, float beta, float* C, int64_t ldc,
+                              int64_t stride_a, int64_t stride_b, int64_t stride_c, int64_t batch) {
+  batched("gemmStridedBatchedF16", ta, tb, M, N, K, A, lda, stride_a, B, ldb, stride_b, C, ldc, stride_c, batch,
+          [&](const uint16_t* a, const uint16_t* b, float* c) {
+            gemm_f16(ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
           });
 }
 

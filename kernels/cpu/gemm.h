@@ -4,8 +4,8 @@
 // beta == 0 overwrites C without reading it (NaNs in C do not propagate), as in BLAS.
 // Our own blocked kernels (AVX-512 12x32, AVX2 6x16, portable 4x8 tiles; under AVX-512, M <= 4
 // skips packing, since B is then read once either way), multi-threaded by the runtime pool; called from inside a parallel_for range they run single-threaded (so attention
-// tiles may call them per head). bf16 variants take bf16 A and B (raw uint16 bits) and accumulate
-// in fp32 into an fp32 C. Bad sizes/strides throw std::invalid_argument naming the argument.
+// tiles may call them per head). bf16 / f16 variants take bf16 / IEEE fp16 A and B (raw uint16
+// bits) and accumulate in fp32 into an fp32 C. Bad sizes/strides throw std::invalid_argument naming the argument.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +27,15 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, floa
 void gemm_bf16_strided_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                                const uint16_t* A, int64_t lda, const uint16_t* B, int64_t ldb, float beta, float* C,
                                int64_t ldc, int64_t stride_a, int64_t stride_b, int64_t stride_c, int64_t batch);
+
+// fp16 A and B are widened to fp32 while packing (exact; F16C vcvtph2ps under AVX-512) and run on
+// the fp32 tile: x86 before AVX512-FP16 has no fp16 multiply-add. Inf and NaN inputs propagate.
+void gemm_f16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const uint16_t* A, int64_t lda,
+              const uint16_t* B, int64_t ldb, float beta, float* C, int64_t ldc);
+
+void gemm_f16_strided_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                              const uint16_t* A, int64_t lda, const uint16_t* B, int64_t ldb, float beta, float* C,
+                              int64_t ldc, int64_t stride_a, int64_t stride_b, int64_t stride_c, int64_t batch);
 
 // How bf16 GEMMs run under the Avx512 ISA: Dot uses vdpbf16ps (two k per instruction, fp32
 // accumulation); Fp32 widens bf16 to fp32 while packing (exact) and runs the fp32 tile. Auto (the

@@ -1,7 +1,8 @@
 // Node-API glue for GEMM (kernels/cpu/gemm.h). Argument order follows cblas, row-major:
 //   sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
 //   sgemmStridedBatched(<the 13 above>, strideA, strideB, strideC, batch)
-// and the same with bf16 A/B: gemmBf16, gemmBf16StridedBatched. Transpose flags are booleans or 0/1.
+// and the same with bf16 A/B (gemmBf16, gemmBf16StridedBatched) and fp16 A/B (gemmF16,
+// gemmF16StridedBatched). Transpose flags are booleans or 0/1.
 // openblasSgemm (runtime, not an op) runs OpenBLAS loaded at run time, for cross-checks and benchmarks.
 #include <string>
 
@@ -27,6 +28,13 @@ napi_value gemmBf16(napi_env env, napi_callback_info info) {
   });
 }
 
+napi_value gemmF16(napi_env env, napi_callback_info info) {
+  return call(env, info, "gemmF16", 13, [&](const Args& a) {
+    neox::gemm_f16(a.flag(0), a.flag(1), a.size(2), a.size(3), a.size(4), a.f32(5), a.ptr<const uint16_t>(6),
+                   a.i64(7), a.ptr<const uint16_t>(8), a.i64(9), a.f32(10), a.ptr<float>(11), a.i64(12));
+  });
+}
+
 napi_value sgemmStridedBatched(napi_env env, napi_callback_info info) {
   return call(env, info, "sgemmStridedBatched", 17, [&](const Args& a) {
     neox::sgemm_strided_batched(a.flag(0), a.flag(1), a.size(2), a.size(3), a.size(4), a.f32(5),
@@ -41,6 +49,15 @@ napi_value gemmBf16StridedBatched(napi_env env, napi_callback_info info) {
                                     a.ptr<const uint16_t>(6), a.i64(7), a.ptr<const uint16_t>(8), a.i64(9),
                                     a.f32(10), a.ptr<float>(11), a.i64(12), a.i64(13), a.i64(14), a.i64(15),
                                     a.size(16));
+  });
+}
+
+napi_value gemmF16StridedBatched(napi_env env, napi_callback_info info) {
+  return call(env, info, "gemmF16StridedBatched", 17, [&](const Args& a) {
+    neox::gemm_f16_strided_batched(a.flag(0), a.flag(1), a.size(2), a.size(3), a.size(4), a.f32(5),
+                                   a.ptr<const uint16_t>(6), a.i64(7), a.ptr<const uint16_t>(8), a.i64(9),
+                                   a.f32(10), a.ptr<float>(11), a.i64(12), a.i64(13), a.i64(14), a.i64(15),
+                                   a.size(16));
   });
 }
 
@@ -86,6 +103,8 @@ NEOX_REGISTER("sgemm", sgemm);
 NEOX_REGISTER("gemmBf16", gemmBf16);
 NEOX_REGISTER("sgemmStridedBatched", sgemmStridedBatched);
 NEOX_REGISTER("gemmBf16StridedBatched", gemmBf16StridedBatched);
+NEOX_REGISTER("gemmF16", gemmF16);
+NEOX_REGISTER("gemmF16StridedBatched", gemmF16StridedBatched);
 NEOX_REGISTER_RUNTIME("openblasSgemm", openblasSgemm);
 NEOX_REGISTER_RUNTIME("openblasStatus", openblasStatus);
 NEOX_REGISTER_RUNTIME("openblasCore", openblasCore);

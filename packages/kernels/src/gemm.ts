@@ -1,7 +1,8 @@
 // GEMM on native memory, row-major like cblas: C = alpha * op(A) * op(B) + beta * C, with op(A)
 // M x K and op(B) K x N; A, B, C are addresses from alloc(), lda/ldb/ldc row strides in elements.
 // beta = 0 overwrites C without reading it. Kernels: kernels/cpu/gemm.cc (blocked AVX-512/AVX2/
-// portable, multi-threaded). The bf16 variants take bf16 A and B and accumulate in fp32 into fp32 C.
+// portable, multi-threaded). The bf16 / f16 variants take bf16 / IEEE fp16 A and B (raw bits) and
+// accumulate in fp32 into fp32 C.
 import { lazyNative, nativeFunction } from "./loader";
 
 type Gemm = (
@@ -29,6 +30,8 @@ const sgemmFn = lazyNative<Gemm>("sgemm");
 const bf16Fn = lazyNative<Gemm>("gemmBf16");
 const sgemmBatchedFn = lazyNative<GemmBatched>("sgemmStridedBatched");
 const bf16BatchedFn = lazyNative<GemmBatched>("gemmBf16StridedBatched");
+const f16Fn = lazyNative<Gemm>("gemmF16");
+const f16BatchedFn = lazyNative<GemmBatched>("gemmF16StridedBatched");
 
 /** fp32 GEMM: C = alpha * op(A) * op(B) + beta * C. */
 export function gemm(...args: Parameters<Gemm>): void {
@@ -47,6 +50,18 @@ export function gemmStridedBatched(...args: Parameters<GemmBatched>): void {
 
 export function gemmStridedBatchedBf16(...args: Parameters<GemmBatched>): void {
   bf16BatchedFn()(...args);
+}
+
+/**
+ * IEEE fp16 A and B (raw bits), fp32 accumulation and C. No x86 core here has an fp16 FMA, so the
+ * operands are widened to fp32 while packed (exact) and the fp32 tile runs: about fp32 speed.
+ */
+export function gemmF16(...args: Parameters<Gemm>): void {
+  f16Fn()(...args);
+}
+
+export function gemmStridedBatchedF16(...args: Parameters<GemmBatched>): void {
+  f16BatchedFn()(...args);
 }
 
 export type GemmBf16Path = "dot" | "fp32";

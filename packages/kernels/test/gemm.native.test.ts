@@ -1,14 +1,16 @@
 // GEMM parity against the float64 reference (src/reference/gemm.ts) under every ISA this CPU runs,
 // with the cases of test/cases/gemm.ts (odd sizes 1/3/17/129, every transpose pair, alpha/beta,
-// padded leading dimensions, strided batches, bf16 inputs). Inputs are rounded to the kernel's
+// padded leading dimensions, strided batches, bf16 and fp16 inputs). Inputs are rounded to the kernel's
 // dtype first, so the reference sees exactly what the kernel sees and only the fp32 accumulation
 // differs. Also: thread counts, argument errors, and an OpenBLAS cross-check when it loads.
 import { expect, it } from "vitest";
 import {
   gemm,
   gemmBf16,
+  gemmF16,
   gemmStridedBatched,
   gemmStridedBatchedBf16,
+  gemmStridedBatchedF16,
   NativeBuffer,
   numThreads,
   openblasGemm,
@@ -22,12 +24,14 @@ import { type GemmCase, gemmCases } from "./cases/gemm";
 import { describeNative, expectClose, fromNative, isas, Rng, roundTo, toNative } from "./helpers/native";
 
 const SENTINEL = 12345.5; // in C's padding: must survive untouched
+const SINGLE = { f32: gemm, bf16: gemmBf16, f16: gemmF16 };
+const BATCHED = { f32: gemmStridedBatched, bf16: gemmStridedBatchedBf16, f16: gemmStridedBatchedF16 };
 
 function runCase(c: GemmCase, isa: string, seed: number): void {
   const rng = new Rng(seed);
-  const bf16 = c.op === "gemmBf16" || c.op === "gemmBf16StridedBatched";
+  const dtype = c.op.includes("Bf16") ? "bf16" : c.op.includes("F16") ? "f16" : "f32";
   const batch = c.batch ?? 1;
-  const batched = c.op === "sgemmStridedBatched" || c.op === "gemmBf16StridedBatched";
+  const batched = c.op.includes("StridedBatched");
   const [aRows, aCols] = c.transA ? [c.K, c.M] : [c.M, c.K];
   const [bRows, bCols] = c.transB ? [c.N, c.K] : [c.K, c.N];
   const lda = Math.max(1, aCols + (c.padA ?? 0));
@@ -36,7 +40,6 @@ function runCase(c: GemmCase, isa: string, seed: number): void {
   const strideA = aRows * lda + 3; // odd gaps between matrices
   const strideB = bRows * ldb + 1;
   const strideC = c.M * ldc + 2;
-  const dtype = bf16 ? "bf16" : "f32";
   const A = roundTo(rng.uniformArray(Math.max(1, batch * strideA)), dtype);
   const B = roundTo(rng.uniformArray(Math.max(1, batch * strideB)), dtype);
   const C0 = roundTo(rng.uniformArray(Math.max(1, batch * strideC)), "f32");
@@ -89,9 +92,8 @@ function runCase(c: GemmCase, isa: string, seed: number): void {
         nC.address,
         ldc,
       ] as const;
-      if (batched)
-        (bf16 ? gemmStridedBatchedBf16 : gemmStridedBatched)(...args, strideA, strideB, strideC, batch);
-      else (bf16 ? gemmBf16 : gemm)(...args);
+      if (batched) BATCHED[dtype](...args, strideA, strideB, strideC, batch);
+      else SINGLE[dtype](...args);
     });
     expectClose(fromNative(nC), expected, c.tol ?? { atol: 1e-5, rtol: 1e-5 }, `${isa} ${c.op} ${c.name}`);
   } finally {
@@ -127,6 +129,17 @@ describeNative("gemm parity", () => {
       { op: "sgemm", name: "tall", transA: false, transB: true, M: 301, N: 45, K: 77, alpha: 1, beta: 0 },
       { op: "sgemm", name: "wide", transA: true, transB: false, M: 20, N: 700, K: 50, alpha: 1, beta: 0.5 },
       {
+        op: "gemmF16",
+        name: "tall f16",
+        transA: true,
+        transB: false,
+        M: 301,
+        N: 45,
+        K: 77,
+        alpha: 1,
+        beta: 0,
+      },
+      {
         op: "gemmBf16",
         name: "wide bf16",
         transA: false,
@@ -146,6 +159,48 @@ describeNative("gemm parity", () => {
       }
     } finally {
       setNumThreads(before);
+    }
+  });
+
+  // What the loss scaler relies on: an fp16 operand at Inf gives Inf (or NaN from Inf - Inf) in C,
+  // never a clamped finite value; the largest finite value and subnormals are widened exactly.
+  it("fp16: Inf propagates, 65504 and subnormals are exact (against the bit-decoding reference)", () => {
+    const K = 3;
+    const N = 5;
+    const rows = [
+      [0x7bff, 0x0001, 0x3c00], // 65504, 2^-24, 1
+      [0x7c00, 0x0000, 0x0000], // +Inf
+      [0x03ff, 0x8001, 0xfbff], // largest subnormal, -2^-24, -65504
+      [0x7c00, 0xfc00, 0x0000], // Inf and -Inf in one row
+      [0x0200, 0x0200, 0x0200],
+    ];
+    for (const M of [2, 5]) {
+      // M <= 4 runs unpacked under AVX-512, M = 5 packs.
+      const A = Uint16Array.from(rows.slice(0, M).flat());
+      const B = Uint16Array.from({ length: K * N }, (_, i) => [0x3c00, 0x4000, 0x3800][i % 3]!); // 1, 2, 0.5
+      const want = new Float64Array(M * N);
+      referenceGemm.gemmF16(false, false, M, N, K, 1, A, K, B, N, 0, want, N);
+      for (const isa of isas()) {
+        const nA = new NativeBuffer(A.length, "f16");
+        const nB = new NativeBuffer(B.length, "f16");
+        const nC = new NativeBuffer(M * N);
+        try {
+          nA.u16().set(A);
+          nB.u16().set(B);
+          withIsa(isa as never, () =>
+            gemmF16(false, false, M, N, K, 1, nA.address, K, nB.address, N, 0, nC.address, N),
+          );
+          const got = fromNative(nC);
+          for (let i = 0; i < M * N; i++) {
+            const w = Math.fround(want[i]!);
+            if (Number.isNaN(w)) expect(got[i], `${isa} M=${M} [${i}]`).toBeNaN();
+            else expect(got[i], `${isa} M=${M} [${i}]`).toBe(w);
+          }
+          if (M > 1) expect(got[N]).toBe(Number.POSITIVE_INFINITY);
+        } finally {
+          for (const b of [nA, nB, nC]) b.free();
+        }
+      }
     }
   });
 

@@ -5,7 +5,13 @@
 import type { ParityCase } from "../helpers/parity";
 
 export interface GemmCase extends ParityCase {
-  op: "sgemm" | "gemmBf16" | "sgemmStridedBatched" | "gemmBf16StridedBatched";
+  op:
+    | "sgemm"
+    | "gemmBf16"
+    | "gemmF16"
+    | "sgemmStridedBatched"
+    | "gemmBf16StridedBatched"
+    | "gemmF16StridedBatched";
   transA: boolean;
   transB: boolean;
   M: number;
@@ -88,9 +94,19 @@ export const gemmCases: GemmCase[] = [
   c("sgemmStridedBatched", "NT", 64, 64, 64, { batch: 1 }),
   c("gemmBf16StridedBatched", "NN", 3, 17, 129, { batch: 3, beta: 1 }),
   c("gemmBf16StridedBatched", "TN", 33, 17, 65, { batch: 4, padA: 3 }),
+  // fp16: widened while packing (vcvtph2ps on the k-contiguous AVX-512 paths, portable loops else).
+  c("gemmF16", "NN", 1, 1, 1),
+  c("gemmF16", "NN", 3, 17, 129, { alpha: 0.5, beta: 2 }),
+  c("gemmF16", "TT", 129, 129, 129, { padA: 1, padB: 2, padC: 3, alpha: -1.5, beta: 0.25 }),
+  c("gemmF16", "NN", 25, 65, 301, { nanC: true }),
+  c("gemmF16", "NT", 150, 70, 1031, { alpha: 2, beta: 1 }),
+  c("gemmF16", "NT", 1, 515, 260, { padB: 2 }),
+  c("gemmF16", "NN", 3, 130, 64, { beta: 1 }),
+  c("gemmF16StridedBatched", "NN", 3, 17, 129, { batch: 3, beta: 1 }),
+  c("gemmF16StridedBatched", "TN", 33, 17, 65, { batch: 4, padA: 3 }),
 ];
 
-// Every transpose pair over the odd sizes, for both dtypes.
+// Every transpose pair over the odd sizes, for every dtype.
 const ODD: [number, number, number][] = [
   [1, 3, 17],
   [17, 1, 3],
@@ -99,7 +115,7 @@ const ODD: [number, number, number][] = [
   [17, 129, 129],
   [13, 33, 257],
 ];
-for (const op of ["sgemm", "gemmBf16"] as const) {
+for (const op of ["sgemm", "gemmBf16", "gemmF16"] as const) {
   for (const trans of ["NN", "TN", "NT", "TT"] as const) {
     for (const [M, N, K] of ODD) gemmCases.push(c(op, trans, M, N, K, { padA: 1, padC: 2 }));
   }
