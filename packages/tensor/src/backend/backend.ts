@@ -33,6 +33,7 @@ export interface AllocStats {
  *   memcpy(dst, src, bytes)   memset0(dst, bytes)   fillF32(dst, value, n)
  *   copyF32(dst, src, n)      copyStridedF32(dst, src, D0, D1, D2, D3, s0, s1, s2, s3)
  *   castF32ToBf16(dst, src, n)   castBf16ToF32(dst, src, n)
+ *   castF32ToF16(dst, src, n)    castF16ToF32(dst, src, n)
  */
 export const REQUIRED_KERNELS = [
   "memcpy",
@@ -42,6 +43,8 @@ export const REQUIRED_KERNELS = [
   "copyStridedF32",
   "castF32ToBf16",
   "castBf16ToF32",
+  "castF32ToF16",
+  "castF16ToF32",
 ] as const;
 
 export interface Backend {

@@ -31,6 +31,8 @@ export const ELEMENTWISE = declareKernels({
   },
   castF32ToBf16: { out: "out bf16", inp: "in f32", n: "size" },
   castBf16ToF32: { out: "out f32", inp: "in bf16", n: "size" },
+  castF32ToF16: { out: "out f16", inp: "in f32", n: "size" },
+  castF16ToF32: { out: "out f32", inp: "in f16", n: "size" },
 
   /** out[n, c] = inp[n, c] + bias[c] (out may be inp) */
   biasAddForward: { out: "out f32", inp: "in f32", bias: "in f32", N: "size", C: "size" },

@@ -3,7 +3,7 @@
 
 import { declareKernels, type Signature } from "./kernel";
 
-const operands = (elem: "f32" | "bf16") =>
+const operands = (elem: "f32" | "bf16" | "f16") =>
   ({
     transA: "flag",
     transB: "flag",
@@ -24,4 +24,6 @@ export const GEMM = declareKernels({
   sgemm: operands("f32"),
   /** bf16 A and B, fp32 accumulation into fp32 C */
   gemmBf16: operands("bf16"),
+  /** IEEE fp16 A and B (widened to fp32 while packed), fp32 accumulation into fp32 C */
+  gemmF16: operands("f16"),
 });

@@ -26,7 +26,7 @@ export class Scalar {
 
 type Access = "in" | "out" | "inout";
 /** Element type a tensor argument must have; `bytes` takes any dtype (memcpy). */
-type Elem = "f32" | "bf16" | "i32" | "bytes";
+type Elem = "f32" | "bf16" | "f16" | "i32" | "bytes";
 
 /**
  * The kind of one kernel argument:
@@ -99,7 +99,7 @@ export function setLaunchObserver(next: LaunchObserver | null): LaunchObserver |
   return previous;
 }
 
-const TENSOR_KIND = /^(in|out|inout)(\?)? (f32|bf16|i32|bytes)(\[\])?$/;
+const TENSOR_KIND = /^(in|out|inout)(\?)? (f32|bf16|f16|i32|bytes)(\[\])?$/;
 
 function specOf(key: string, kind: ArgKind): ArgSpec {
   const m = TENSOR_KIND.exec(kind);

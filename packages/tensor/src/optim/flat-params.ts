@@ -1,9 +1,12 @@
 // Parameters as views of one flat fp32 buffer, gradients as views of one flat gradient buffer
 // (DESIGN §6: flat master weights and flat grads, ready for bucketed all-reduce and ZeRO slices),
-// optionally with a flat bf16 working copy. Parameters are laid out with the weight-decay group
+// optionally with a flat bf16 or fp16 working copy (GPT-NeoX's bf16 / fp16 precision: the GEMMs
+// read it, the optimizer updates the fp32 master). Parameters are laid out with the weight-decay group
 // first, so each group is one contiguous range for the optimizer.
 
+import { k } from "../kernels";
 import { castInto, fill } from "../ops/basic";
+import type { LowpDType } from "../ops/linear";
 import { keep } from "../scope";
 import { numelOf, type Shape, Tensor } from "../tensor";
 
@@ -20,10 +23,15 @@ export interface ParamRange {
   numel: number;
 }
 
+/** The working-copy option: a 16-bit dtype, true for bf16 (the original meaning), false or absent for none. */
+export type LowpOption = boolean | LowpDType;
+
 export class FlatParams {
   readonly data: Tensor;
   readonly grads: Tensor;
   readonly lowp: Tensor | null;
+  /** The working copy's dtype, or null without one. */
+  readonly lowpDtype: LowpDType | null;
   readonly params = new Map<string, Tensor>();
   readonly lowpParams = new Map<string, Tensor>();
   readonly ranges = new Map<string, ParamRange>();
@@ -31,12 +39,16 @@ export class FlatParams {
   readonly decayRange: ParamRange;
   readonly noDecayRange: ParamRange;
 
-  constructor(specs: readonly ParamSpec[], opts: { lowp?: boolean } = {}) {
+  constructor(specs: readonly ParamSpec[], opts: { lowp?: LowpOption } = {}) {
     const ordered = [...specs.filter((s) => s.decay), ...specs.filter((s) => !s.decay)];
     const total = ordered.reduce((n, s) => n + numelOf(s.shape), 0);
     this.data = keep(Tensor.empty([total]));
     this.grads = keep(fill(Tensor.empty([total]), 0));
-    this.lowp = opts.lowp ? keep(Tensor.empty([total], { dtype: "bf16" })) : null;
+    const lowp = opts.lowp ?? false;
+    if (lowp !== true && lowp !== false && lowp !== "bf16" && lowp !== "f16")
+      throw new Error(`FlatParams: lowp must be true, false, "bf16" or "f16", got ${JSON.stringify(lowp)}`);
+    this.lowpDtype = lowp === true ? "bf16" : lowp === false ? null : lowp;
+    this.lowp = this.lowpDtype ? keep(Tensor.empty([total], { dtype: this.lowpDtype })) : null;
     let offset = 0;
     let decayEnd = 0;
     for (const spec of ordered) {
@@ -49,7 +61,7 @@ export class FlatParams {
       if (this.lowp)
         this.lowpParams.set(
           spec.name,
-          keep(new Tensor(this.lowp.storage, spec.shape, "bf16", undefined, offset)),
+          keep(new Tensor(this.lowp.storage, spec.shape, this.lowp.dtype, undefined, offset)),
         );
       this.ranges.set(spec.name, { offset, numel: n });
       offset += n;
@@ -70,7 +82,7 @@ export class FlatParams {
     return p;
   }
 
-  /** The bf16 working copy of a parameter, or null without one. */
+  /** The 16-bit working copy of a parameter, or null without one. */
   getLowp(name: string): Tensor | null {
     return this.lowpParams.get(name) ?? null;
   }
@@ -79,9 +91,14 @@ export class FlatParams {
     fill(this.grads, 0);
   }
 
-  /** Refresh the bf16 working copy from the fp32 master weights (after each optimizer step). */
+  /**
+   * Refresh the working copy from the fp32 master weights (after each optimizer step): round to
+   * nearest even; an fp16 copy of a weight past 65504 holds Inf (the loss scaler then skips steps).
+   */
   refreshLowp(): void {
-    if (this.lowp) castInto(this.lowp, this.data);
+    if (this.lowp?.dtype === "f16")
+      k.castF32ToF16(this.data.backend, { out: this.lowp, inp: this.data, n: this.data.numel });
+    else if (this.lowp) castInto(this.lowp, this.data);
   }
 
   dispose(): void {
