@@ -25,7 +25,7 @@ export class Param {
     return this.bound;
   }
 
-  /** The bf16 working copy, or null when the model runs in fp32. */
+  /** The bf16 or f16 working copy, or null when the model runs in fp32. */
   get lowp(): Tensor | null {
     return this.boundLowp;
   }
@@ -74,7 +74,7 @@ export class ParamRegistry {
 
   constructor(
     readonly params: readonly Param[],
-    opts: { lowp?: boolean } = {},
+    opts: { lowp?: boolean | "bf16" | "f16" } = {},
   ) {
     this.flat = new FlatParams(
       params.map((p) => ({ name: p.name, shape: [...p.shape], decay: p.decay })),

@@ -49,8 +49,12 @@ const BLOCKS: Record<Residual, BlockClass> = {
 export interface BuildOptions {
   /** Overrides the config's `seed` for the initial weights. */
   seed?: number;
-  /** Keep a bf16 working copy of the weights and run the GEMMs in bf16. */
-  lowp?: boolean;
+  /**
+   * Keep a 16-bit working copy of the weights and run the GEMMs on it (fp32 accumulation): "bf16"
+   * (or true) for GPT-NeoX's bf16 precision, "f16" for its fp16 precision (the trainer's dynamic
+   * loss scaler handles the Inf that fp16 overflow gives).
+   */
+  lowp?: boolean | "bf16" | "f16";
 }
 
 export class GptNeoXModel {
