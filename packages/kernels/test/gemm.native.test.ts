@@ -162,6 +162,37 @@ describeNative("gemm parity", () => {
     }
   });
 
+  // Each C element sums its K-blocks in the same order whatever the split of C among threads, so
+  // the bits do not depend on the thread count (a planned step must replay like an eager one).
+  it("fp16: bit-identical results with 1, 2 and 3 threads, packed and unpacked", () => {
+    const before = numThreads();
+    const rng = new Rng(9);
+    try {
+      for (const [ta, tb, M, N, K] of [
+        [false, true, 150, 200, 700],
+        [true, false, 97, 301, 130],
+        [false, false, 3, 900, 260],
+      ] as const) {
+        const A = toNative(rng.uniformArray(M * K), "f16");
+        const B = toNative(rng.uniformArray(K * N), "f16");
+        const C = new NativeBuffer(M * N);
+        try {
+          const results = [1, 2, 3].map((threads) => {
+            setNumThreads(threads);
+            gemmF16(ta, tb, M, N, K, 1, A.address, ta ? M : K, B.address, tb ? K : N, 0, C.address, N);
+            return Float32Array.from(C.f32());
+          });
+          expect(results[1]).toEqual(results[0]);
+          expect(results[2]).toEqual(results[0]);
+        } finally {
+          for (const b of [A, B, C]) b.free();
+        }
+      }
+    } finally {
+      setNumThreads(before);
+    }
+  });
+
   // What the loss scaler relies on: an fp16 operand at Inf gives Inf (or NaN from Inf - Inf) in C,
   // never a clamped finite value; the largest finite value and subnormals are widened exactly.
   it("fp16: Inf propagates, 65504 and subnormals are exact (against the bit-decoding reference)", () => {
