@@ -75,6 +75,8 @@ export interface RunResult {
   /** What `neox train --dry-run` prints as its total: weights, gradients, optimizer state, activations. */
   estimate_bytes: number;
   peak_rss_bytes: number | null;
+  /** The step plan's arena: every activation and temporary of one step (weights and optimizer state are outside it). */
+  arena_bytes: number | null;
   /** GPT-NeoX's model FLOPs per iteration (f = 3). */
   model_flops_per_iteration: number;
 }
@@ -121,6 +123,7 @@ function main(): void {
         last_loss: sink.losses[sink.losses.length - 1]!,
         estimate_bytes: estimate,
         peak_rss_bytes: peakRssBytes(),
+        arena_bytes: stepPlan(trainer)?.stats.arenaBytes ?? null,
         model_flops_per_iteration: info.flops_per_token * shape.batch * shape.seq,
       };
       trainer.dispose();
@@ -133,10 +136,14 @@ function main(): void {
     });
 }
 
-// TrainStep keeps its recorded Plan private (nothing but a benchmark needs it); read it here to time
-// one replay kernel by kernel.
+// TrainStep keeps its recorded Plan private (nothing but a benchmark needs it); the bench reads it for
+// the arena size and to time one replay kernel by kernel.
+function stepPlan(trainer: Trainer): Plan | null {
+  return (trainer.step as unknown as { plan: Plan | null }).plan;
+}
+
 function printProfile(trainer: Trainer, title: string): void {
-  const plan = (trainer.step as unknown as { plan: Plan | null }).plan;
+  const plan = stepPlan(trainer);
   if (!plan) return;
   const prof = [...plan.profile()].sort((a, b) => b[1].ms - a[1].ms);
   const total = prof.reduce((a, [, p]) => a + p.ms, 0);

@@ -85,10 +85,11 @@ function tableLine(r: Row): string {
     r.precision === "bf16"
       ? `${r.mfu === null ? "-" : r.mfu.toFixed(1)} (bf16 peak); ${r.mfuFp32.toFixed(1)} (fp32 peak)`
       : r.mfuFp32.toFixed(1);
+  const arena = ours.arena_bytes === null ? "" : ` (step arena ${(ours.arena_bytes / GiB).toFixed(2)})`;
   const rss =
     ours.peak_rss_bytes === null
       ? "-"
-      : `${(ours.peak_rss_bytes / GiB).toFixed(2)} / ${(ours.estimate_bytes / GiB).toFixed(2)} GiB = ${(ours.peak_rss_bytes / ours.estimate_bytes).toFixed(2)}×`;
+      : `${(ours.peak_rss_bytes / GiB).toFixed(2)} / ${(ours.estimate_bytes / GiB).toFixed(2)} GiB = ${(ours.peak_rss_bytes / ours.estimate_bytes).toFixed(2)}×${arena}`;
   const met = r.met === null ? "-" : r.met ? "yes" : "NO";
   return `| ${r.shape.name} | ${r.precision} | ${ours.tokens_per_sec.toFixed(0)} | ${torch ? torch.tokens_per_sec.toFixed(0) : "-"} | ${ratio} | ${mfu} | ${goalText(r.goal)} | ${met} | ${rss} |`;
 }
