@@ -56,19 +56,21 @@ inline float bf16_to_f32(uint16_t v) {
   return f;
 }
 
-// fp16 bits widened to fp32 (exact), inline and branch-light so packing loops vectorise: the 15
-// exponent+mantissa bits moved to fp32's mantissa alignment read as 2^-112 times the fp16 value
-// (normals and subnormals alike), so one multiply by 2^112 rebiases; Inf/NaN get fp32's all-ones
-// exponent (NaN made quiet, as F16C's vcvtph2ps does).
+// fp16 bits widened to fp32 (exact), inline and branch-light so the packing loops vectorise. Normals
+// rebias the exponent by integer addition; subnormals (m * 2^-24) go through an int -> float
+// conversion, so no fp32 denormal is ever an operand (denormal inputs cost microcode assists on some
+// cores and vanish under DAZ); Inf/NaN get fp32's all-ones exponent, NaN made quiet as F16C does.
 inline float f16_to_f32(uint16_t h) {
-  const uint32_t mag = static_cast<uint32_t>(h & 0x7fff) << 13;
-  float f;
-  std::memcpy(&f, &mag, 4);
-  f *= 0x1p112f;
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  if ((h & 0x7c00) == 0x7c00) bits = 0x7f800000 | mag | ((h & 0x3ff) ? 0x400000u : 0u);
+  const uint32_t exp = h & 0x7c00u, man = h & 0x3ffu;
+  uint32_t bits = (static_cast<uint32_t>(h & 0x7fff) << 13) + ((127u - 15u) << 23);
+  if (exp == 0) {
+    const float sub = static_cast<float>(man) * 0x1p-24f;
+    std::memcpy(&bits, &sub, 4);
+  } else if (exp == 0x7c00u) {
+    bits = 0x7f800000u | (man << 13) | (man ? 0x400000u : 0u);
+  }
   bits |= static_cast<uint32_t>(h & 0x8000) << 16;
+  float f;
   std::memcpy(&f, &bits, 4);
   return f;
 }

@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "cpu/convert.h"
+#include "cpu/gemm-internal.h"
 #include "cpu/gemm.h"
 #include "cpu/runtime.h"
 
@@ -117,6 +118,18 @@ TEST(gemm_matches_float64) {
     }
   }
   neox::set_isa(neox::supported_isas().front());
+}
+
+// The portable packing loops widen fp16 with gemm_detail::f16_to_f32: every one of the 65536 bit
+// patterns must give the IEEE value (NaN stays NaN, the sign of zero kept).
+TEST(gemm_f16_widening_is_exact_for_every_pattern) {
+  for (uint32_t h = 0; h < 65536; ++h) {
+    const double want = from_f16(static_cast<uint16_t>(h));
+    const float got = neox::gemm_detail::f16_to_f32(static_cast<uint16_t>(h));
+    if (std::isnan(want)) CHECK(std::isnan(got)) << "0x" << std::hex << h << " gave " << got;
+    else CHECK(got == static_cast<float>(want) && std::signbit(got) == std::signbit(want))
+        << "0x" << std::hex << h << " gave " << got << ", want " << want;
+  }
 }
 
 // fp16 edge values pass through the GEMM exactly widened: the largest finite value, subnormals, and
