@@ -114,11 +114,11 @@ int64_t cross_entropy_forward(float* loss, float* losses, float* lse, const floa
 }
 
 int64_t cross_entropy_backward(float* dlogits, const float* logits, const float* lse, const int32_t* targets,
-                               const float* mask, float dloss, int64_t N, int64_t V) {
+                               const float* mask, const float* dloss, int64_t N, int64_t V) {
   int64_t bad = first_bad_target(targets, N, V);
   if (bad >= 0) return bad;
   double denom = mask_sum(targets, mask, N);
-  float scale = denom != 0.0 ? static_cast<float>(dloss / denom) : 0.0f;
+  float scale = denom != 0.0 ? static_cast<float>(static_cast<double>(*dloss) / denom) : 0.0f;
   // In place (dlogits == logits) the lines are already cached: streaming would gain nothing.
   const bool nt = dlogits != logits && streaming(N * V * 4);
   parallel_for(N, row_grain(V), [&](int64_t b, int64_t e) {
@@ -145,11 +145,11 @@ int64_t cross_entropy_backward(float* dlogits, const float* logits, const float*
 }
 
 int64_t cross_entropy_fused(float* loss, float* losses, float* dlogits, const float* logits,
-                            const int32_t* targets, const float* mask, float dloss, int64_t N, int64_t V) {
+                            const int32_t* targets, const float* mask, const float* dloss, int64_t N, int64_t V) {
   int64_t bad = first_bad_target(targets, N, V);
   if (bad >= 0) return bad;
   double denom = mask_sum(targets, mask, N);
-  float scale = denom != 0.0 ? static_cast<float>(dloss / denom) : 0.0f;
+  float scale = denom != 0.0 ? static_cast<float>(static_cast<double>(*dloss) / denom) : 0.0f;
   const bool nt = dlogits != logits && streaming(N * V * 4);
   int64_t chunks = reduction_chunks(N, 1);
   int64_t per = (N + chunks - 1) / chunks;
@@ -208,11 +208,11 @@ int64_t cross_entropy_forward(float* loss, float* losses, float* lse, const floa
   NEOX_DISPATCH(cross_entropy_forward, loss, losses, lse, logits, targets, mask, N, V);
 }
 int64_t cross_entropy_backward(float* dlogits, const float* logits, const float* lse, const int32_t* targets,
-                               const float* mask, float dloss, int64_t N, int64_t V) {
+                               const float* mask, const float* dloss, int64_t N, int64_t V) {
   NEOX_DISPATCH(cross_entropy_backward, dlogits, logits, lse, targets, mask, dloss, N, V);
 }
 int64_t cross_entropy_fused(float* loss, float* losses, float* dlogits, const float* logits,
-                            const int32_t* targets, const float* mask, float dloss, int64_t N, int64_t V) {
+                            const int32_t* targets, const float* mask, const float* dloss, int64_t N, int64_t V) {
   NEOX_DISPATCH(cross_entropy_fused, loss, losses, dlogits, logits, targets, mask, dloss, N, V);
 }
 }  // namespace neox

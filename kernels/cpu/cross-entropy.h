@@ -16,13 +16,16 @@ NEOX_DECLARE_FOR_ALL_ISAS(
     int64_t cross_entropy_forward(float* loss, float* losses, float* lse, const float* logits,
                                   const int32_t* targets, const float* mask, int64_t N, int64_t V);
     // dlogits[n,v] = dloss·m_n/Σm · (softmax(logits[n])_v - [v == target_n]) using the forward's lse.
+    // dloss points at the upstream gradient in device memory (one float: 1, or the fp16 loss scale),
+    // so a recorded step reads it afresh on every replay.
     int64_t cross_entropy_backward(float* dlogits, const float* logits, const float* lse,
-                                   const int32_t* targets, const float* mask, float dloss, int64_t N,
+                                   const int32_t* targets, const float* mask, const float* dloss, int64_t N,
                                    int64_t V);
     // Forward and backward in one pass over the logits, for training: writes loss[0] (and losses
     // when given) as the forward does and dlogits as the backward does with upstream gradient
-    // dloss. Each row is read from memory once; dlogits == logits overwrites the logits with their
+    // *dloss. Each row is read from memory once; dlogits == logits overwrites the logits with their
     // gradient (no second N×V buffer).
     int64_t cross_entropy_fused(float* loss, float* losses, float* dlogits, const float* logits,
-                                const int32_t* targets, const float* mask, float dloss, int64_t N, int64_t V);)
+                                const int32_t* targets, const float* mask, const float* dloss, int64_t N,
+                                int64_t V);)
 }  // namespace neox

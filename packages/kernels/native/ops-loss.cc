@@ -37,7 +37,7 @@ napi_value crossEntropyBackward(napi_env env, napi_callback_info info) {
     check_targets("crossEntropyBackward",
                   neox::cross_entropy_backward(required<float>(a, 0, "dlogits"), required<const float>(a, 1, "logits"),
                                                required<const float>(a, 2, "lse"), targets, a.ptr<const float>(4),
-                                               a.f32(5), a.size(6), V),
+                                               required<const float>(a, 5, "dloss"), a.size(6), V),
                   targets, V);
   });
 }
@@ -50,7 +50,8 @@ napi_value crossEntropyFused(napi_env env, napi_callback_info info) {
     check_targets("crossEntropyFused",
                   neox::cross_entropy_fused(required<float>(a, 0, "loss"), a.ptr<float>(1),
                                             required<float>(a, 2, "dlogits"), required<const float>(a, 3, "logits"),
-                                            targets, a.ptr<const float>(5), a.f32(6), a.size(7), V),
+                                            targets, a.ptr<const float>(5), required<const float>(a, 6, "dloss"),
+                                            a.size(7), V),
                   targets, V);
   });
 }

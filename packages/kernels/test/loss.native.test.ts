@@ -57,7 +57,16 @@ const runners: Record<string, (c: LossCase, rng: Rng, s: BufferScope) => void> =
     const nm = mask ? s.f32(mask).address : 0;
     ops.crossEntropyForward(loss.address, 0, lse.address, nl.address, nt.address, nm, N, V);
     const dlogits = c.inPlace ? nl : s.empty(N * V);
-    ops.crossEntropyBackward(dlogits.address, nl.address, lse.address, nt.address, nm, 0.75, N, V);
+    ops.crossEntropyBackward(
+      dlogits.address,
+      nl.address,
+      lse.address,
+      nt.address,
+      nm,
+      s.f32([0.75]).address,
+      N,
+      V,
+    );
     const wlse = new Float64Array(N);
     ref.crossEntropyForward(null, wlse, logits, targets, mask, N, V);
     const want = new Float64Array(N * V);
@@ -78,7 +87,7 @@ const runners: Record<string, (c: LossCase, rng: Rng, s: BufferScope) => void> =
       nl.address,
       s.i32(targets).address,
       mask ? s.f32(mask).address : 0,
-      1.25,
+      s.f32([1.25]).address,
       N,
       V,
     );
@@ -109,7 +118,7 @@ describeNative("cross-entropy kernels match the float64 reference", () => {
             logits.address,
             s.i32(Int32Array.of(3, 5)).address,
             0,
-            1,
+            s.f32([1]).address,
             N,
             V,
           );

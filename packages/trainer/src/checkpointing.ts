@@ -25,7 +25,7 @@ export function saveTrainerCheckpoint(t: Trainer): string {
       optimizerStep: t.optimizerStep,
       optimizer: { kind: s.optimizer.kind, hyper: { ...s.optimizer }, hasState: !s.noSaveOptim },
       scheduler: t.scheduler.stateDict() as unknown as Record<string, unknown>,
-      lossScaler: null,
+      lossScaler: (t.lossScaler?.stateDict() as unknown as Record<string, unknown> | undefined) ?? null,
       data: { train: t.train.position, valid: t.valid?.position ?? 0 },
       seed: s.seed,
       precision: s.precision,
@@ -69,6 +69,7 @@ export function loadCheckpoint(t: Trainer): string {
 
   if (ck.optimizer) loadOptimizerState(t.model, t.optimizer, ck.optimizer);
   t.scheduler.loadStateDict(ck.state.scheduler as never);
+  if (t.lossScaler && ck.state.lossScaler) t.lossScaler.loadStateDict(ck.state.lossScaler as never);
   t.iteration = ck.state.iteration;
   t.optimizerStep = ck.state.optimizerStep;
   t.skipped = ck.state.skipped;

@@ -84,12 +84,6 @@ export function trainSettings(r: ResolvedConfig): TrainSettings {
   const trainIters = trainEpochs === null ? posInt("train_iters", v.train_iters) : null;
   const precision: TrainPrecision =
     d.precision === "bfloat16" ? "bf16" : d.precision === "fp16" ? "fp16" : "fp32";
-  if (precision === "fp16")
-    fail(
-      r.given.has("precision") ? "precision" : "fp16",
-      "fp16 training needs fp16 kernels, which are not built yet; train in bf16 with fp32 master weights (--set precision=bfloat16, plus --set fp16.enabled=false where the config enables fp16) or in fp32",
-    );
-
   const type = d.optimizer_type.toLowerCase();
   const params = (d.optimizer.params ?? {}) as Record<string, unknown>;
   const kind: OptimizerKind | null =

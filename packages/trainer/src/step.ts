@@ -34,6 +34,11 @@ export interface TrainStepOptions {
   gas: number;
   /** Record a Plan on the first run and replay it (default true). */
   planned?: boolean;
+  /**
+   * Seed the backward with a loss scale held in device memory (fp16's dynamic loss scaling): each
+   * micro-batch's gradient is then scaled by it, and the optimizer's `unscale` divides it out.
+   */
+  lossScaled?: boolean;
 }
 
 export class TrainStep {
@@ -46,6 +51,8 @@ export class TrainStep {
   private readonly lossViews: Tensor[] = [];
   private plan: Plan | null = null;
   private readonly planned: boolean;
+  /** (1) the backward's seed: the loss scale, or null to seed with 1. */
+  private readonly lossScale: Tensor | null;
 
   constructor(
     readonly model: GptNeoXModel,
@@ -67,6 +74,7 @@ export class TrainStep {
         mask: keep(Tensor.fromArray(new Float32Array(this.micro * this.T), [this.micro, this.T])),
       });
     this.lossBuf = keep(Tensor.fromArray(new Float32Array(this.gas), [this.gas]));
+    this.lossScale = opts.lossScaled ? keep(Tensor.fromArray(Float32Array.of(1), [1])) : null;
     for (let m = 0; m < this.gas; m++)
       this.lossViews.push(keep(new Tensor(this.lossBuf.storage, [1], "f32", undefined, m)));
     model.prepare(this.micro, this.T);
@@ -80,6 +88,12 @@ export class TrainStep {
     b.tokens.write(host.tokens);
     b.labels.write(host.labels);
     b.mask.write(host.mask);
+  }
+
+  /** The loss scale of the next step (a host write into device memory, before `run`). */
+  setLossScale(scale: number): void {
+    if (!this.lossScale) throw new Error("TrainStep.setLossScale: the step was built without lossScaled");
+    this.lossScale.write(Float32Array.of(scale));
   }
 
   /**
@@ -111,7 +125,7 @@ export class TrainStep {
         this.model.dropout.stream(m);
         scope(() => {
           const loss = this.model.loss(b.tokens, b.labels, b.mask);
-          backward(loss);
+          backward(loss, this.lossScale ?? undefined);
           copyInto(this.lossViews[m]!, loss);
         });
       }
@@ -130,5 +144,6 @@ export class TrainStep {
     }
     for (const v of this.lossViews) v.dispose();
     this.lossBuf.dispose();
+    this.lossScale?.dispose();
   }
 }

@@ -20,6 +20,7 @@ import {
   isExitIteration,
   trainItersFromEpochs,
 } from "./schedule/cadence";
+import { type LossScaler, lossScalerFromConfig } from "./schedule/loss-scale";
 import { type AnnealingLR, annealingLRFromConfig } from "./schedule/lr";
 import { TrainConfigError, type TrainSettings, trainSettings } from "./settings";
 import { TrainStep } from "./step";
@@ -59,6 +60,8 @@ export class Trainer {
   readonly optimizer: Optimizer;
   readonly scheduler: AnnealingLR;
   readonly cadence: Cadence;
+  /** fp16's dynamic (or static) loss scaler; null in fp32 and bf16. */
+  readonly lossScaler: LossScaler | null;
   readonly step: TrainStep;
   readonly train: MicroBatchStream;
   readonly valid: MicroBatchStream | null;
@@ -79,7 +82,9 @@ export class Trainer {
     this.settings = trainSettings(resolved);
     const s = this.settings;
     this.log = opts.log ?? (() => {});
-    const build: BuildOptions = { lowp: s.precision === "bf16" };
+    const build: BuildOptions = {
+      lowp: s.precision === "fp32" ? false : s.precision === "bf16" ? "bf16" : "f16",
+    };
     this.model = GptNeoXModel.fromConfig(resolved, build);
     this.optimizer = buildOptimizer(this.model, s.optimizer);
     const stream = (src: SampleSource | null) =>
@@ -94,12 +99,14 @@ export class Trainer {
         `train_epochs = ${s.trainEpochs} of ${this.train.length} micro-batches at gradient_accumulation_steps ${s.gas} gives no iteration`,
       );
     this.scheduler = annealingLRFromConfig(resolved, { trainIters: this.trainIters });
+    this.lossScaler = lossScalerFromConfig(resolved);
     this.cadence = cadenceFromConfig(resolved, { trainIters: this.trainIters });
     this.step = new TrainStep(this.model, this.optimizer, {
       micro: s.micro,
       T: s.seqLength,
       gas: s.gas,
       planned: opts.planned ?? true,
+      lossScaled: this.lossScaler !== null,
     });
   }
 
@@ -132,10 +139,12 @@ export class Trainer {
         this.train.next(host);
         this.step.write(m, host);
       }
+      const scale = this.lossScaler?.scale ?? 1;
+      if (this.lossScaler) this.step.setLossScale(scale);
       this.optimizer.scalars.set({
         lr: this.scheduler.lr(),
         step: this.optimizerStep + 1,
-        unscale: 1 / s.gas,
+        unscale: 1 / (s.gas * scale),
         maxNorm: s.clip,
       });
       for (let m = 0; m < s.gas; m++)
@@ -145,9 +154,11 @@ export class Trainer {
       if (out.skipped) this.skipped++;
       else {
         this.optimizerStep++;
-        this.scheduler.step();
+        this.scheduler.step(); // DeepSpeed does not step the scheduler on an overflow step
       }
-      if (!Number.isFinite(out.loss))
+      // fp16: an overflow halves the scale (after hysteresis) and the step was skipped; 50 in a row stop.
+      this.lossScaler?.update(out.skipped, this.iteration);
+      if (!Number.isFinite(out.loss) && !(this.lossScaler && out.skipped))
         throw new Error(
           `iteration ${this.iteration}: the loss is ${out.loss} (micro-batch losses ${out.losses.join(", ")}); stopping`,
         );
@@ -160,6 +171,7 @@ export class Trainer {
         [METRIC.learningRate]: this.scheduler.lr(),
         [METRIC.gradNorm]: out.gradNorm,
       };
+      if (this.lossScaler) metrics[METRIC.lossScale] = scale;
       if (this.iteration % s.logInterval === 0 || this.iteration === this.trainIters) {
         Object.assign(
           metrics,

@@ -24,14 +24,23 @@ interface Fixture {
   grad_norms: number[];
 }
 
-function runCase(name: string, precision: "fp32" | "bfloat16") {
+function runCase(name: string, precision: "fp32" | "bfloat16" | "fp16") {
   const fx = JSON.parse(readFileSync(join(DIR, `${name}.json`), "utf8")) as Fixture;
   const file = join(DIR, `${name}.safetensors`);
   const st = SafetensorsFile.open(file);
   const batches = st.readArray("batches") as Int32Array;
   st.close();
   const seq = fx.config.seq_length as number;
-  const r = configOf({ ...fx.config, precision }, fx.vocab_size);
+  // fp16 as Pythia's configs set it: dynamic loss scaling from 2^12
+  const fp16 = {
+    enabled: true,
+    loss_scale: 0,
+    initial_scale_power: 12,
+    loss_scale_window: 1000,
+    hysteresis: 2,
+    min_loss_scale: 1,
+  };
+  const r = configOf({ ...fx.config, precision, ...(precision === "fp16" ? { fp16 } : {}) }, fx.vocab_size);
   const { monitor, sink } = memoryMonitor();
   const trainer = new Trainer(
     r,
@@ -95,6 +104,18 @@ describe("ten iterations match the PyTorch reference", () => {
         } finally {
           st.close();
         }
+      } finally {
+        trainer.dispose();
+      }
+    });
+
+    it(`${name}: fp16 (f16 GEMM inputs, loss scale 4096) losses within fp16 tolerance`, async () => {
+      const { fx, trainer, sink, run } = runCase(name, "fp16");
+      try {
+        const result = await run;
+        close(result.losses, fx.losses, 5e-3, "loss");
+        expect(sink.series("train/loss_scale")).toEqual(new Array(fx.iters).fill(4096));
+        expect(trainer.skipped).toBe(0);
       } finally {
         trainer.dispose();
       }

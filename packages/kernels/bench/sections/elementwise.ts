@@ -104,6 +104,8 @@ export async function run(): Promise<Section> {
     const tView = new Int32Array(view(targets, CE_ROWS * 4));
     for (let i = 0; i < CE_ROWS; i++) tView[i] = (i * 131) % VOCAB;
     const [loss, lse] = [f32(1), f32(CE_ROWS)];
+    const dloss = f32(1); // the upstream gradient lives in memory: 1
+    fillF32(dloss, 1, 1);
     const n = N_ELEMS;
     const NC = ROWS * C;
     const CE = CE_ROWS * VOCAB; // 51 MB of logits (in a)
@@ -179,12 +181,12 @@ export async function run(): Promise<Section> {
       {
         name: `crossEntropyBackward ${CE_ROWS}x${VOCAB}`,
         bytes: 8 * CE,
-        call: () => crossEntropyBackward(c, a, lse, targets, 0, 1, CE_ROWS, VOCAB),
+        call: () => crossEntropyBackward(c, a, lse, targets, 0, dloss, CE_ROWS, VOCAB),
       },
       {
         name: `crossEntropyFused ${CE_ROWS}x${VOCAB}`,
         bytes: 8 * CE,
-        call: () => crossEntropyFused(loss, 0, c, a, targets, 0, 1, CE_ROWS, VOCAB),
+        call: () => crossEntropyFused(loss, 0, c, a, targets, 0, dloss, CE_ROWS, VOCAB),
       },
       { name: "adamwStep 4 tensors", bytes: 28 * n, call: adam },
       { name: "globalL2Norm", bytes: 4 * n, call: () => globalL2Norm([a], [n]) },

@@ -33,12 +33,13 @@ export const crossEntropyFused =
       logits: Address,
       targets: Address,
       mask: Address,
-      dloss: number,
+      /** Address of one f32: the upstream gradient (read from memory at each call). */
+      dloss: Address,
       N: number,
       V: number,
     ) => void
   >("crossEntropyFused");
-/** dlogits = dloss·m/Σm·(softmax - onehot); dlogits may be logits itself (in place). */
+/** dlogits = *dloss·m/Σm·(softmax - onehot); dlogits may be logits itself (in place). */
 export const crossEntropyBackward =
   bindNative<
     (
@@ -47,7 +48,8 @@ export const crossEntropyBackward =
       lse: Address,
       targets: Address,
       mask: Address,
-      dloss: number,
+      /** Address of one f32: the upstream gradient (read from memory at each call). */
+      dloss: Address,
       N: number,
       V: number,
     ) => void

@@ -199,7 +199,7 @@ export const GRAD_RULES: Record<string, GradRule> = {
       lse,
       targets,
       mask: mask ?? null,
-      dloss: d!.item(),
+      dloss: d!, // the upstream gradient stays in device memory (1, or the fp16 loss scale)
       N: n,
       V: v,
     });

@@ -15,14 +15,14 @@ export const LOSS = declareKernels({
     N: "size",
     V: "size",
   },
-  /** dlogits = dloss·m/Σm·(softmax - onehot); dlogits may be logits itself */
+  /** dlogits = dloss[0]·m/Σm·(softmax - onehot), dloss a one-element device tensor; dlogits may be logits itself */
   crossEntropyBackward: {
     dlogits: "out f32",
     logits: "in f32",
     lse: "in f32",
     targets: "in i32",
     mask: "in? f32",
-    dloss: "scalar",
+    dloss: "in f32",
     N: "size",
     V: "size",
   },
