@@ -8,7 +8,7 @@ import { k } from "../kernels";
 import type { Scalar } from "../kernels/kernel";
 import { causalSelfAttentionBackward, type ResolvedShape } from "../ops/attention";
 import { cast, copyInto, dense, fill, scale } from "../ops/basic";
-import { gemm, toBf16 } from "../ops/linear";
+import { gemm, toBf16, toLowp } from "../ops/linear";
 import { type Tensor as T, Tensor } from "../tensor";
 import { backwardMany } from "./backward";
 import { Tape, type TapeEntry, withTape } from "./tape";
@@ -58,8 +58,8 @@ export const GRAD_RULES: Record<string, GradRule> = {
     const [xc, wc] = e.saved as [T, T];
     const { n, k: K, m } = e.attrs as { n: number; k: number; m: number };
     const dy = dense(d!);
-    const lowp = wc.dtype === "bf16";
-    const dyIn = lowp ? toBf16(dy) : dy;
+    // dy rounded once to the working copy's dtype (bf16 or f16), as autocast feeds both GEMMs.
+    const dyIn = wc.dtype === "bf16" || wc.dtype === "f16" ? toLowp(dy, wc.dtype) : dy;
     let dx: T | null = null;
     if (x?.requiresGrad) {
       dx = Tensor.empty(x.shape, { device: x.device });
