@@ -1,7 +1,9 @@
 // `neox train --dry-run`: what a run would hold and do, from the config alone (no weights allocated):
-// parameters, memory by component, FLOPs per token and per step.
+// parameters, FLOPs per token and per step, and this engine's memory by component (@neox/trainer's
+// trainMemory; `neox model info` gives GPT-NeoX's DeepSpeed accounting instead).
 import type { ResolvedConfig } from "@neox/config";
 import { modelInfo } from "@neox/models";
+import { trainMemory, trainSettings } from "@neox/trainer";
 
 /** Bytes in the largest binary unit that keeps the number ≥ 1, two decimals. */
 function bytesText(n: number): string {
@@ -25,18 +27,25 @@ export function dryRunReport(r: ResolvedConfig): string {
     `tokens per step: ${tokensPerStep.toLocaleString("en-US")} (train_batch_size ${batch} × seq_length ${seq})`,
     `FLOPs per token: ${info.flops_per_token.toExponential(3)} (model), ${info.hardware_flops_per_token.toExponential(3)} (hardware)`,
     `FLOPs per step: ${(info.flops_per_token * tokensPerStep).toExponential(3)} (model)`,
-    "memory estimate:",
+    "memory estimate (this process, peak):",
   ];
-  const m = info.memory_bytes;
-  const ckpt = r.values.checkpoint_activations === true;
+  const t = trainSettings(r);
+  const m = trainMemory(r, {
+    precision: t.precision,
+    optimizer: t.optimizer.kind,
+    momentum: t.optimizer.momentum,
+    micro: t.micro,
+    checkpointLayers: t.checkpointActivations ? Number(r.values.checkpoint_num_layers ?? 1) : 0,
+  });
+  const act = t.checkpointActivations ? "activations (checkpointed)" : "activations";
   const rows: [string, number][] = [
-    ["weights", m.weights],
-    ["gradients", m.gradients],
-    ["optimizer state", m.optimizer_state],
-    [ckpt ? "activations (checkpointed)" : "activations", ckpt ? m.activations_checkpointed : m.activations],
+    [t.precision === "fp32" ? "weights (fp32)" : `weights (fp32 + ${t.precision} copy)`, m.weights],
+    ["gradients (fp32)", m.gradients],
+    [`optimizer state (${t.optimizer.kind})`, m.optimizer_state],
+    [`${act}, micro-batch ${t.micro}`, m.activations],
+    ["runtime", m.runtime],
   ];
-  for (const [k, bytes] of rows) lines.push(`  ${k.padEnd(28)} ${bytesText(bytes)}`);
-  const total = rows.reduce((a, [, b]) => a + b, 0);
-  lines.push(`  ${"total".padEnd(28)} ${bytesText(total)}`);
+  for (const [k, bytes] of rows) lines.push(`  ${k.padEnd(36)} ${bytesText(bytes)}`);
+  lines.push(`  ${"total".padEnd(36)} ${bytesText(m.total)}`);
   return `${lines.join("\n")}\n`;
 }

@@ -103,12 +103,16 @@ export class ParamRegistry {
     return this.flat.numel;
   }
 
-  /** Writes every parameter's initial values (see init.ts), then refreshes the bf16 copy. */
+  /**
+   * Writes every parameter's initial values (see init.ts), one parameter at a time (host memory
+   * for the largest tensor only, not for the whole model), then refreshes the working copy.
+   */
   initialize(seed: number): void {
-    const all = new Float32Array(this.flat.numel);
-    for (const e of this.entries())
-      initValues(all.subarray(e.offset, e.offset + e.numel), e.param.init, e.name, seed, e.param.shape);
-    this.flat.data.write(all);
+    for (const e of this.entries()) {
+      const values = new Float32Array(e.numel);
+      initValues(values, e.param.init, e.name, seed, e.param.shape);
+      e.param.t.write(values);
+    }
     this.flat.refreshLowp();
   }
 

@@ -1,9 +1,10 @@
 // What `pnpm bench:train` measures beside the trainer: the CPU's FMA and bf16 peaks (the kernels'
-// peakGflops, in a child process: @neox/trainer does not depend on @neox/kernels, DESIGN §2), and
+// peakGflops through @neox/tensor), and
 // PyTorch on the same shape and step (tools/fixtures/trainer/bench_torch.py).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { isa, peakGflops, peakHasBf16 } from "@neox/tensor";
 import { type BenchShape, CLIP, LR, type Precision, ROOT, VOCAB, WARMUP } from "./shapes";
 
 export interface Peaks {
@@ -13,31 +14,11 @@ export interface Peaks {
   isa: string;
 }
 
-// Runs in packages/kernels, where `@neox/kernels` resolves to the package itself (a self-reference).
-const PEAK_SCRIPT = `
-import { isa, peakGflops, peakHasBf16 } from "@neox/kernels";
-const [threads, seconds] = process.argv.slice(1).map(Number);
-const fp32 = peakGflops("fp32", threads, seconds);
-const bf16 = peakHasBf16() ? peakGflops("bf16", threads, seconds) : null;
-console.log(JSON.stringify({ fp32, bf16, isa: isa() }));
-`;
-
+/** The measured peaks of `threads` threads (the kernels' peakGflops, re-exported by @neox/tensor). */
 export function measurePeaks(threads: number, seconds = 1): Peaks {
-  const out = execFileSync(
-    process.execPath,
-    [
-      "--conditions=@neox/source",
-      "--import",
-      "tsx",
-      "--input-type=module",
-      "-e",
-      PEAK_SCRIPT,
-      String(threads),
-      String(seconds),
-    ],
-    { cwd: join(ROOT, "packages", "kernels"), encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
-  );
-  return JSON.parse(out.trim().split("\n").pop() ?? "") as Peaks;
+  const fp32 = peakGflops("fp32", threads, seconds);
+  const bf16 = peakHasBf16() ? peakGflops("bf16", threads, seconds) : null;
+  return { fp32, bf16, isa: isa() };
 }
 
 export interface TorchRun {
