@@ -8,7 +8,9 @@
 //               Korthikanti et al.'s per-layer terms (report/memory.ts) with fp32 activations and the
 //               flash-style attention this engine always runs (softmax statistics, no s×s tensor),
 //               plus the fp32 logits and their gradient (2·4·sbV bytes, most of it for small models)
-//               and the embedding, final norm and head inputs (3·4·sbh)
+//               and the embedding, final norm and head inputs (3·4·sbh); in bf16/fp16 also the GEMM
+//               inputs the linears keep in the working dtype (2·sb·(3h + w2) per layer, 2·sbh for
+//               the head) and the logits' gradient rounded for the head's backward GEMMs (2·sbV)
 //   runtime     Node, V8's heap and the native addon: 128 MiB, measured on an idle process
 // Checked against measured peak RSS by `pnpm bench:train` (within a few percent on its shapes).
 import type { ResolvedConfig } from "@neox/config";
@@ -41,8 +43,11 @@ export function trainMemory(r: ResolvedConfig, o: TrainMemoryOptions): TrainMemo
   const P = countParameters(parameterTableOf(s), s.layers).total;
   const stateBytes = o.optimizer === "adam" ? 8 : o.optimizer === "lion" ? 4 : o.momentum > 0 ? 4 : 0;
   const sb = s.seqLength * o.micro;
-  const layer = layerActivationBytes(s, o.micro, 4, true);
-  const outside = 2 * 4 * sb * s.paddedVocab + 3 * 4 * sb * s.hidden;
+  const lowp = o.precision !== "fp32";
+  const outside =
+    2 * 4 * sb * s.paddedVocab + 3 * 4 * sb * s.hidden + (lowp ? 2 * sb * (s.paddedVocab + s.hidden) : 0);
+  const layer =
+    layerActivationBytes(s, o.micro, 4, true) + (lowp ? 2 * sb * (3 * s.hidden + s.linear2In) : 0);
   const chunk = Math.min(o.checkpointLayers, s.layers);
   const layers =
     chunk > 0 ? Math.ceil(s.layers / chunk) * 4 * sb * s.hidden + chunk * layer : s.layers * layer;
