@@ -3,8 +3,9 @@
 // with every buffer the step allocated placed at an offset of one arena (arena.ts). `run()` replays
 // that list and allocates nothing. Buffers that existed before recording (weights, gradients,
 // optimizer state, input batches) are used in place and kept alive by the plan; refresh inputs by
-// writing into them between runs. Numbers that change per step (learning rate, Adam step) are
-// passed to kernels as `Scalar`s, which the plan re-reads on each run.
+// writing into them between runs. Numbers that change per step live in device buffers the host
+// writes between runs (the optimizers' StepScalars: lr, step, unscale; a backward seed such as the
+// fp16 loss scale); dropout seeds are `Scalar`s, which the plan re-reads on each run.
 
 import type { Backend, KernelArg, KernelFn } from "../backend/backend";
 import { itemSize } from "../dtype";
