@@ -28,19 +28,27 @@ inline float widen(Elem<S> v) {
 // A is logical M x K: (i, k) at trans ? A[k*lda + i] : A[i*lda + k].
 template <Src S, class T = Elem<S>>
 void pack_a_f32(const T* A, int64_t lda, bool trans, int64_t i0, int64_t k0, int64_t mc, int64_t kc, int mr, float* dst) {
+  if (trans) {
+    // k outermost: row k of the source holds the block's mc values contiguously, so each is read
+    // once and in order (a strip-major loop would walk kc rows per strip of mr values, re-fetching
+    // the same cache lines for every strip: the dW = dyᵀ·x GEMMs of a training step).
+    for (int64_t k = 0; k < kc; ++k) {
+      const T* src = A + (k0 + k) * lda + i0;
+      for (int64_t s = 0; s < mc; s += mr) {
+        const int rows = static_cast<int>(std::min<int64_t>(mr, mc - s));
+        float* d = dst + s * kc + k * mr;
+        for (int r = 0; r < rows; ++r) d[r] = widen<S>(src[s + r]);
+        for (int r = rows; r < mr; ++r) d[r] = 0.0f;
+      }
+    }
+    return;
+  }
   for (int64_t s = 0; s < mc; s += mr) {
     int rows = static_cast<int>(std::min<int64_t>(mr, mc - s));
     float* d = dst + s * kc;
-    if (!trans) {
-      for (int r = 0; r < rows; ++r) {
-        const T* src = A + (i0 + s + r) * lda + k0;
-        for (int64_t k = 0; k < kc; ++k) d[k * mr + r] = widen<S>(src[k]);
-      }
-    } else {
-      for (int64_t k = 0; k < kc; ++k) {
-        const T* src = A + (k0 + k) * lda + i0 + s;
-        for (int r = 0; r < rows; ++r) d[k * mr + r] = widen<S>(src[r]);
-      }
+    for (int r = 0; r < rows; ++r) {
+      const T* src = A + (i0 + s + r) * lda + k0;
+      for (int64_t k = 0; k < kc; ++k) d[k * mr + r] = widen<S>(src[k]);
     }
     for (int r = rows; r < mr; ++r)
       for (int64_t k = 0; k < kc; ++k) d[k * mr + r] = 0.0f;
