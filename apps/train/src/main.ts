@@ -1,8 +1,11 @@
 // `neox train`: resolve the configs, load the tokenizer (vocabulary and end-of-document id), build
 // GPT-NeoX's datasets, and run @neox/trainer with the console, metrics.jsonl and TensorBoard sinks.
 // The non-default config is printed first, with where each value came from.
+
+import { readFileSync } from "node:fs";
 import { formatProblem, renderShow, resolveConfig, withVocabSize } from "@neox/config";
-import { ConsoleSink, JsonlSink, Monitor, TensorBoardWriter } from "@neox/monitor";
+import { ConsoleSink, JsonlSink, type MemoryReport, Monitor, TensorBoardWriter } from "@neox/monitor";
+import { allocStats } from "@neox/tensor";
 import { loadTokenizer } from "@neox/tokenize";
 import { Trainer } from "@neox/trainer";
 import { HELP, parseArgs } from "./args";
@@ -10,6 +13,28 @@ import { buildTrainData } from "./data";
 import { dryRunReport } from "./dry-run";
 
 const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+const MB = 2 ** 20;
+
+/**
+ * GPT-NeoX's memory report for a CPU process: tensors' native memory (allocated), the resident set
+ * (reserved) and its high-water mark (max reserved, Linux's VmHWM).
+ */
+function processMemory(): MemoryReport {
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSafe("/proc/self/status"));
+  return {
+    allocatedMB: allocStats().liveBytes / MB,
+    reservedMB: process.memoryUsage().rss / MB,
+    ...(hwm ? { maxReservedMB: Number(hwm[1]) / 1024 } : {}),
+  };
+}
+
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
 
 export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): Promise<number> {
   const parsed = parseArgs(argv);
@@ -51,8 +76,15 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
       log: (line) => err.write(`${line}\n`),
     });
     const logInterval = Number(resolved.values.log_interval ?? 100);
+    const t = trainer;
     monitor.add(
-      new ConsoleSink({ train_iters: trainer.trainIters, log_interval: logInterval, stream: process.stdout }),
+      new ConsoleSink({
+        train_iters: trainer.trainIters,
+        log_interval: logInterval,
+        stream: process.stdout,
+        skipped: () => t.skipped,
+        memory: processMemory,
+      }),
     );
     if (typeof v.log_dir === "string") monitor.add(new JsonlSink(v.log_dir));
     if (typeof v.tensorboard_dir === "string") monitor.add(new TensorBoardWriter(v.tensorboard_dir));

@@ -8,7 +8,8 @@ import { METRIC } from "./names";
 /** Device or process memory, in MB, as GPT-NeoX's `report_memory` prints it. */
 export interface MemoryReport {
   allocatedMB: number;
-  maxAllocatedMB: number;
+  /** Omitted where the allocator keeps no high-water mark. */
+  maxAllocatedMB?: number;
   reservedMB?: number;
   maxReservedMB?: number;
 }
@@ -69,7 +70,7 @@ export function formatConsoleLine(input: ConsoleLineInput): string {
 /** `memory (MB) | allocated: X | max allocated: X | reserved: X | max reserved: X`, as report_memory. */
 export function formatMemory(mem: MemoryReport): string {
   const parts = [`memory (MB)`, `allocated: ${mem.allocatedMB.toFixed(1)}`];
-  parts.push(`max allocated: ${mem.maxAllocatedMB.toFixed(1)}`);
+  if (mem.maxAllocatedMB !== undefined) parts.push(`max allocated: ${mem.maxAllocatedMB.toFixed(1)}`);
   if (mem.reservedMB !== undefined) parts.push(`reserved: ${mem.reservedMB.toFixed(1)}`);
   if (mem.maxReservedMB !== undefined) parts.push(`max reserved: ${mem.maxReservedMB.toFixed(1)}`);
   return parts.join(" | ");

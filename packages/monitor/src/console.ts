@@ -26,6 +26,8 @@ export interface ConsoleSinkOptions {
   stream?: ConsoleStream;
   /** Draw the progress bar (default: when the stream is a TTY). */
   progress?: boolean;
+  /** Skipped (fp16 overflow) iterations so far, shown on every line when given. */
+  skipped?: () => number;
   /** Memory for the first line only, as GPT-NeoX reports memory once. */
   memory?: () => MemoryReport | undefined;
   /** Clock in milliseconds (default `Date.now`): ETA before `runtime/iteration_time` arrives, bar redraws. */
@@ -41,6 +43,7 @@ export class ConsoleSink implements MetricSink {
   private readonly stream: ConsoleStream;
   private readonly progress: boolean;
   private readonly memory: (() => MemoryReport | undefined) | undefined;
+  private readonly skipped: (() => number) | undefined;
   private readonly now: () => number;
   private lossSums = new Map<string, { sum: number; n: number }>();
   private nanIterations = 0;
@@ -64,6 +67,7 @@ export class ConsoleSink implements MetricSink {
     this.stream = options.stream ?? process.stdout;
     this.progress = options.progress ?? this.stream.isTTY === true;
     this.memory = options.memory;
+    this.skipped = options.skipped;
     this.now = options.now ?? Date.now;
   }
 
@@ -87,6 +91,7 @@ export class ConsoleSink implements MetricSink {
           train_iters: this.trainIters,
           metrics: averaged,
           nanIterations: this.nanIterations,
+          ...(this.skipped ? { skippedIterations: this.skipped() } : {}),
           etaSeconds: this.eta(iteration),
           memory,
         }),

@@ -185,3 +185,32 @@ describe("evaluation report", () => {
     expect(all).toContain("lm_loss: 3.000000E+00"); // (2 + 4) / 2
   });
 });
+
+describe("skipped iterations and memory", () => {
+  it("shows the trainer's skipped count on every line and memory once, without max allocated on CPU", () => {
+    const out: string[] = [];
+    let skipped = 0;
+    const sink = new ConsoleSink({
+      train_iters: 4,
+      log_interval: 2,
+      stream: { write: (t: string) => out.push(t) },
+      skipped: () => skipped,
+      memory: () => ({ allocatedMB: 12.5, reservedMB: 40, maxReservedMB: 48.5 }),
+    });
+    skipped = 1;
+    sink.log(1, { "train/lm_loss": 2 });
+    sink.log(2, { "train/lm_loss": 2 });
+    skipped = 3;
+    sink.log(3, { "train/lm_loss": 2 });
+    sink.log(4, { "train/lm_loss": 2 });
+    const lines = out
+      .join("")
+      .split("\n")
+      .filter((l) => l.includes("iteration"));
+    expect(lines[0]).toContain("number of skipped iterations:   1");
+    expect(lines[0]).toContain("memory (MB) | allocated: 12.5 | reserved: 40.0 | max reserved: 48.5");
+    expect(lines[0]).not.toContain("max allocated");
+    expect(lines[1]).toContain("number of skipped iterations:   3");
+    expect(lines[1]).not.toContain("memory (MB)");
+  });
+});
