@@ -45,7 +45,7 @@ export function dryRunReport(r: ResolvedConfig): string {
     [`${act}, micro-batch ${t.micro}`, m.activations],
     ["runtime", m.runtime],
   ];
-  for (const [k, bytes] of rows) lines.push(`  ${k.padEnd(36)} ${bytesText(bytes)}`);
-  lines.push(`  ${"total".padEnd(36)} ${bytesText(m.total)}`);
+  for (const [k, bytes] of rows) lines.push(`  ${k.padEnd(44)} ${bytesText(bytes)}`);
+  lines.push(`  ${"total".padEnd(44)} ${bytesText(m.total)}`);
   return `${lines.join("\n")}\n`;
 }
