@@ -3,7 +3,15 @@
 
 /** rotary_ndims from rotary_pct (GPT-NeoX: int(head_size · rotary_pct)). */
 /** The CPU the kernels run on: the ISA in use and the measured FMA / bf16 dot-product peaks. */
-export { isa, numThreads, type PeakKind, peakGflops, peakHasBf16, rotaryDim, setNumThreads } from "@neox/kernels";
+export {
+  isa,
+  numThreads,
+  type PeakKind,
+  peakGflops,
+  peakHasBf16,
+  rotaryDim,
+  setNumThreads,
+} from "@neox/kernels";
 export { backward, backwardMany } from "./autograd/backward";
 export { GRAD_RULES, type GradRule } from "./autograd/grad-rules";
 export { activeTape, isGradEnabled, noGrad, record, Tape, type TapeEntry, withTape } from "./autograd/tape";
