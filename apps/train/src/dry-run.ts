@@ -3,7 +3,7 @@
 // trainMemory; `neox model info` gives GPT-NeoX's DeepSpeed accounting instead).
 import type { ResolvedConfig } from "@neox/config";
 import { modelInfo } from "@neox/models";
-import { trainMemory, trainSettings } from "@neox/trainer";
+import { trainMemoryOf, trainSettings } from "@neox/trainer";
 
 /** Bytes in the largest binary unit that keeps the number ≥ 1, two decimals. */
 function bytesText(n: number): string {
@@ -30,13 +30,7 @@ export function dryRunReport(r: ResolvedConfig): string {
     "memory estimate (this process, peak):",
   ];
   const t = trainSettings(r);
-  const m = trainMemory(r, {
-    precision: t.precision,
-    optimizer: t.optimizer.kind,
-    momentum: t.optimizer.momentum,
-    micro: t.micro,
-    checkpointLayers: t.checkpointActivations ? Number(r.values.checkpoint_num_layers ?? 1) : 0,
-  });
+  const m = trainMemoryOf(r);
   const act = t.checkpointActivations ? "activations (checkpointed)" : "activations";
   const rows: [string, number][] = [
     [t.precision === "fp32" ? "weights (fp32)" : `weights (fp32 + ${t.precision} copy)`, m.weights],

@@ -9,7 +9,7 @@ import type { SampleSource } from "@neox/data-mmap";
 import { modelInfo } from "@neox/models";
 import { METRIC, type MetricSink, Monitor } from "@neox/monitor";
 import { type Plan, setNumThreads } from "@neox/tensor";
-import { Trainer, trainMemory, trainSettings } from "../src/index";
+import { Trainer, trainMemoryOf } from "../src/index";
 import { benchConfig, type Precision, SHAPES, VOCAB, WARMUP } from "./shapes";
 
 /** Keeps every logged value of the metrics the bench reads. */
@@ -97,14 +97,7 @@ function main(): void {
 
   // The total `neox train --dry-run` prints (this engine's trainMemory; checkpointing is off here).
   const { info } = modelInfo(r);
-  const t = trainSettings(r);
-  const estimate = trainMemory(r, {
-    precision: t.precision,
-    optimizer: t.optimizer.kind,
-    momentum: t.optimizer.momentum,
-    micro: t.micro,
-    checkpointLayers: 0,
-  }).total;
+  const estimate = trainMemoryOf(r).total;
 
   const sink = new RecordingSink();
   const data = new RandomTokens(iters * shape.batch, shape.seq, VOCAB, 42);

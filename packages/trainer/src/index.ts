@@ -5,7 +5,13 @@ export { CheckpointError, type Located, locateCheckpoint, readCheckpoint } from 
 export { pruneCheckpoints, removeStaleCheckpointTemps, saveCheckpoint, writeLatest } from "./checkpoint/save";
 export { loadCheckpoint, saveTrainerCheckpoint } from "./checkpointing";
 export { evaluate } from "./evaluate";
-export { RUNTIME_BYTES, type TrainMemory, type TrainMemoryOptions, trainMemory } from "./memory";
+export {
+  RUNTIME_BYTES,
+  type TrainMemory,
+  type TrainMemoryOptions,
+  trainMemory,
+  trainMemoryOf,
+} from "./memory";
 export { buildOptimizer, optimizerStateByName } from "./optimizer";
 export * from "./schedule/index";
 export {

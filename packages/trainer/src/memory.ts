@@ -15,7 +15,7 @@
 // Checked against measured peak RSS by `pnpm bench:train` (within a few percent on its shapes).
 import type { ResolvedConfig } from "@neox/config";
 import { countParameters, layerActivationBytes, modelShape, parameterTableOf } from "@neox/models";
-import type { OptimizerKind, TrainPrecision } from "./settings";
+import { type OptimizerKind, type TrainPrecision, trainSettings } from "./settings";
 
 export const RUNTIME_BYTES = 128 * 2 ** 20;
 
@@ -59,4 +59,16 @@ export function trainMemory(r: ResolvedConfig, o: TrainMemoryOptions): TrainMemo
     runtime: RUNTIME_BYTES,
   };
   return { ...m, total: m.weights + m.gradients + m.optimizer_state + m.activations + m.runtime };
+}
+
+/** trainMemory for the run a resolved config describes (its precision, optimizer, micro-batch, checkpointing). */
+export function trainMemoryOf(r: ResolvedConfig): TrainMemory {
+  const t = trainSettings(r);
+  return trainMemory(r, {
+    precision: t.precision,
+    optimizer: t.optimizer.kind,
+    momentum: t.optimizer.momentum,
+    micro: t.micro,
+    checkpointLayers: t.checkpointActivations ? Number(r.values.checkpoint_num_layers ?? 1) : 0,
+  });
 }

@@ -7,20 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CheckpointError, locateCheckpoint, Trainer } from "../src/index";
-import { ArraySource, configOf, memoryMonitor } from "./helpers";
+import { ArraySource, configOf, memoryMonitor, SEQ, TINY_MODEL, VOCAB } from "./helpers";
 
-const VOCAB = 50;
-const SEQ = 8;
 const root = mkdtempSync(join(tmpdir(), "neox-ckpt-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const BASE = {
-  num_layers: 2,
-  hidden_size: 16,
-  num_attention_heads: 4,
-  seq_length: SEQ,
-  max_position_embeddings: SEQ,
-  make_vocab_size_divisible_by: 8,
+  ...TINY_MODEL,
   train_micro_batch_size_per_gpu: 2,
   gradient_accumulation_steps: 1,
   train_iters: 4,

@@ -7,10 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Trainer } from "../src/index";
-import { ArraySource, configOf, memoryMonitor } from "./helpers";
+import { ArraySource, configOf, memoryMonitor, SEQ, TINY_MODEL, VOCAB } from "./helpers";
 
-const VOCAB = 50;
-const SEQ = 8;
 const root = mkdtempSync(join(tmpdir(), "neox-fp16-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -23,12 +21,7 @@ const samples = (() => {
 const config = (extra: Record<string, unknown>) =>
   configOf(
     {
-      num_layers: 2,
-      hidden_size: 16,
-      num_attention_heads: 4,
-      seq_length: SEQ,
-      max_position_embeddings: SEQ,
-      make_vocab_size_divisible_by: 8,
+      ...TINY_MODEL,
       train_micro_batch_size_per_gpu: 2,
       gradient_accumulation_steps: 2,
       train_iters: 16,

@@ -4,6 +4,20 @@ import { parseConfigText, type ResolvedConfig, resolveParsed, withVocabSize } fr
 import type { SampleSource } from "@neox/data-mmap";
 import { type MetricSink, Monitor } from "@neox/monitor";
 
+/** Sequence length and vocabulary of the tiny test models. */
+export const SEQ = 8;
+export const VOCAB = 50;
+
+/** A 2-layer, width-16 GPT-NeoX model (vocabulary 50 padded to 56, 8-token context). */
+export const TINY_MODEL = {
+  num_layers: 2,
+  hidden_size: 16,
+  num_attention_heads: 4,
+  seq_length: SEQ,
+  max_position_embeddings: SEQ,
+  make_vocab_size_divisible_by: 8,
+} as const;
+
 /** A config from GPT-NeoX keys (JSON is YAML), with the vocabulary attached; throws on problems. */
 export function configOf(values: Record<string, unknown>, vocab: number, name = "test.yml"): ResolvedConfig {
   const r = resolveParsed([parseConfigText(JSON.stringify(values), name)], { vocabSize: vocab });

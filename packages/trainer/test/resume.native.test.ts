@@ -8,20 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Trainer } from "../src/index";
-import { ArraySource, configOf, memoryMonitor } from "./helpers";
+import { ArraySource, configOf, memoryMonitor, SEQ, TINY_MODEL, VOCAB } from "./helpers";
 
-const VOCAB = 50;
-const SEQ = 8;
 const root = mkdtempSync(join(tmpdir(), "neox-resume-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const BASE = {
-  num_layers: 2,
-  hidden_size: 16,
-  num_attention_heads: 4,
-  seq_length: SEQ,
-  max_position_embeddings: SEQ,
-  make_vocab_size_divisible_by: 8,
+  ...TINY_MODEL,
   pos_emb: "rotary",
   rotary_pct: 0.5,
   gpt_j_residual: true,

@@ -5,17 +5,11 @@
 import { allocStats } from "@neox/tensor";
 import { describe, expect, it } from "vitest";
 import { MicroBatchStream, Trainer } from "../src/index";
-import { ArraySource, configOf, memoryMonitor } from "./helpers";
+import { ArraySource, configOf, memoryMonitor, SEQ, TINY_MODEL, VOCAB } from "./helpers";
 
-const VOCAB = 50;
-const SEQ = 8;
 const BASE = {
+  ...TINY_MODEL,
   num_layers: 3,
-  hidden_size: 16,
-  num_attention_heads: 4,
-  seq_length: SEQ,
-  max_position_embeddings: SEQ,
-  make_vocab_size_divisible_by: 8,
   pos_emb: "rotary",
   gpt_j_residual: true,
   hidden_dropout: 0.1,
