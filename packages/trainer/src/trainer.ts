@@ -8,7 +8,7 @@ import type { SampleSource } from "@neox/data-mmap";
 import { type BuildOptions, GptNeoXModel } from "@neox/models";
 import { METRIC, type Monitor, runtimeMetrics } from "@neox/monitor";
 import type { Optimizer } from "@neox/tensor";
-import { allocMicroBatch, MicroBatchStream } from "./batches";
+import { allocMicroBatch, type MicroBatchHost, MicroBatchStream } from "./batches";
 import { removeStaleCheckpointTemps } from "./checkpoint/save";
 import { loadCheckpoint, saveTrainerCheckpoint } from "./checkpointing";
 import { evaluate } from "./evaluate";
@@ -23,7 +23,7 @@ import {
 import { type LossScaler, lossScalerFromConfig } from "./schedule/loss-scale";
 import { type AnnealingLR, annealingLRFromConfig } from "./schedule/lr";
 import { TrainConfigError, type TrainSettings, trainSettings } from "./settings";
-import { TrainStep } from "./step";
+import { type StepOutcome, TrainStep } from "./step";
 
 export interface TrainData {
   train: SampleSource;
@@ -131,40 +131,16 @@ export class Trainer {
     let checkpoint: string | null = null;
     let lastValidation: number | null = null;
     let reason: StopReason = "done";
-    let interval = { time: 0, iters: 0, loss: 0 };
+    let interval = { seconds: 0, iterations: 0 };
 
     while (this.iteration < this.trainIters) {
       const t0 = performance.now();
-      for (let m = 0; m < s.gas; m++) {
-        this.train.next(host);
-        this.step.write(m, host);
-      }
-      const scale = this.lossScaler?.scale ?? 1;
-      if (this.lossScaler) this.step.setLossScale(scale);
-      this.optimizer.scalars.set({
-        lr: this.scheduler.lr(),
-        step: this.optimizerStep + 1,
-        unscale: 1 / (s.gas * scale),
-        maxNorm: s.clip,
-      });
-      for (let m = 0; m < s.gas; m++)
-        this.model.dropout.seeds[m]!.value = dropoutSeed(s.seed, this.iteration + 1, m);
-      const out = this.step.run();
-      this.iteration++;
-      if (out.skipped) this.skipped++;
-      else {
-        this.optimizerStep++;
-        this.scheduler.step(); // DeepSpeed does not step the scheduler on an overflow step
-      }
-      // fp16: an overflow halves the scale (after hysteresis) and the step was skipped; 50 in a row stop.
-      this.lossScaler?.update(out.skipped, this.iteration);
-      if (!Number.isFinite(out.loss) && !(this.lossScaler && out.skipped))
-        throw new Error(
-          `iteration ${this.iteration}: the loss is ${out.loss} (micro-batch losses ${out.losses.join(", ")}); stopping`,
-        );
-      const dt = (performance.now() - t0) / 1000;
+      const { out, scale } = this.trainIteration(host);
+      interval = {
+        seconds: interval.seconds + (performance.now() - t0) / 1000,
+        iterations: interval.iterations + 1,
+      };
       losses.push(out.loss);
-      interval = { time: interval.time + dt, iters: interval.iters + 1, loss: interval.loss + out.loss };
 
       const metrics: Record<string, number> = {
         [METRIC.lmLoss]: out.loss,
@@ -173,21 +149,8 @@ export class Trainer {
       };
       if (this.lossScaler) metrics[METRIC.lossScale] = scale;
       if (this.iteration % s.logInterval === 0 || this.iteration === this.trainIters) {
-        Object.assign(
-          metrics,
-          runtimeMetrics({
-            train_batch_size: s.globalBatch,
-            seq_length: s.seqLength,
-            num_layers: this.model.spec.L,
-            hidden_size: this.model.spec.C,
-            padded_vocab_size: this.model.spec.V,
-            iteration_time: interval.time / interval.iters,
-            world_size: s.dataParallel,
-            checkpoint_activations: s.checkpointActivations,
-            peak_theoretical_tflops: s.peakTflops,
-          }),
-        );
-        interval = { time: 0, iters: 0, loss: 0 };
+        Object.assign(metrics, this.runtime(interval.seconds / interval.iterations));
+        interval = { seconds: 0, iterations: 0 };
       }
       this.monitor.log(this.iteration, metrics);
 
@@ -217,6 +180,56 @@ export class Trainer {
     if (reason === "done" && this.test && this.cadence.eval.iters > 0) this.evaluate("test");
     this.monitor.flush();
     return { iteration: this.iteration, reason, checkpoint, losses, lastValidation };
+  }
+
+  // One iteration: the gas micro-batches written, the step numbers set, the planned step run, then
+  // the counters, the scheduler (not on a skipped step, as DeepSpeed) and the loss scaler updated.
+  private trainIteration(host: MicroBatchHost): { out: StepOutcome; scale: number } {
+    const s = this.settings;
+    for (let m = 0; m < s.gas; m++) {
+      this.train.next(host);
+      this.step.write(m, host);
+    }
+    const scale = this.lossScaler?.scale ?? 1;
+    if (this.lossScaler) this.step.setLossScale(scale);
+    this.optimizer.scalars.set({
+      lr: this.scheduler.lr(),
+      step: this.optimizerStep + 1,
+      unscale: 1 / (s.gas * scale),
+      maxNorm: s.clip,
+    });
+    for (let m = 0; m < s.gas; m++)
+      this.model.dropout.seeds[m]!.value = dropoutSeed(s.seed, this.iteration + 1, m);
+    const out = this.step.run();
+    this.iteration++;
+    if (out.skipped) this.skipped++;
+    else {
+      this.optimizerStep++;
+      this.scheduler.step();
+    }
+    // fp16: an overflow halves the scale (after hysteresis); 50 in a row stop the run.
+    this.lossScaler?.update(out.skipped, this.iteration);
+    if (!Number.isFinite(out.loss) && !(this.lossScaler && out.skipped))
+      throw new Error(
+        `iteration ${this.iteration}: the loss is ${out.loss} (micro-batch losses ${out.losses.join(", ")}); stopping`,
+      );
+    return { out, scale };
+  }
+
+  // GPT-NeoX's runtime/* metrics for a mean iteration time.
+  private runtime(iterationSeconds: number): Record<string, number> {
+    const s = this.settings;
+    return runtimeMetrics({
+      train_batch_size: s.globalBatch,
+      seq_length: s.seqLength,
+      num_layers: this.model.spec.L,
+      hidden_size: this.model.spec.C,
+      padded_vocab_size: this.model.spec.V,
+      iteration_time: iterationSeconds,
+      world_size: s.dataParallel,
+      checkpoint_activations: s.checkpointActivations,
+      peak_theoretical_tflops: s.peakTflops,
+    });
   }
 
   /** Runs eval_iters × gas micro-batches of a split without gradients; logs and returns the mean loss. */
