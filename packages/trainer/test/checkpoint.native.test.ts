@@ -164,6 +164,31 @@ describe("checkpoint loading", () => {
     }
   });
 
+  it("no_save_optim saves weights alone; a full resume then asks for no_load_optim, which works", async () => {
+    const d = join(root, "no-optim");
+    await trainTo(d, { no_save_optim: true });
+    expect(readdirSync(join(d, "global_step4")).sort()).toEqual([
+      "config.json",
+      "index.json",
+      "model.safetensors",
+      "trainer_state.json",
+    ]);
+    expect(resumeError(d).message).toBe(
+      `${join(d, "global_step4")}: saved without optimizer state (no_save_optim); set no_load_optim or finetune to load weights only`,
+    );
+    const log: string[] = [];
+    const { t } = trainer({ load: d, no_load_optim: true }, log);
+    try {
+      t.resume();
+      expect(t.iteration).toBe(4);
+      expect(log[0]).toBe(
+        `resumed from ${join(d, "latest")} -> global_step4 at iteration 4 (optimizer state not loaded)`,
+      );
+    } finally {
+      t.dispose();
+    }
+  });
+
   it("keep_last_n_checkpoints keeps the newest", async () => {
     const d = join(root, "keep");
     await trainTo(d, { train_iters: 8, checkpoint_factor: 1, keep_last_n_checkpoints: 2 });
