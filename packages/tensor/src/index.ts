@@ -51,7 +51,7 @@ export {
 export * from "./ops/basic";
 export { biasAdd } from "./ops/bias-add";
 export { checkpoint } from "./ops/checkpoint";
-export { crossEntropy } from "./ops/cross-entropy";
+export { crossEntropy, crossEntropyTrain } from "./ops/cross-entropy";
 export { type DropoutRng, dropout } from "./ops/dropout";
 export { embedding } from "./ops/embedding";
 export { gelu } from "./ops/gelu";

@@ -13,6 +13,7 @@ import {
   causalSelfAttention,
   checkpoint,
   crossEntropy,
+  crossEntropyTrain,
   dropout,
   embedding,
   GRAD_RULES,
@@ -20,6 +21,7 @@ import {
   glu,
   layerNorm,
   linear,
+  noGrad,
   relu,
   rmsNorm,
   rotaryTables,
@@ -214,6 +216,65 @@ describe("linear with a bf16 working copy", () => {
       expect(maxDiff(b[k], f[k])).toBeLessThan(2e-2);
       expect(maxDiff(b[k], f[k])).toBeGreaterThan(0); // really took the bf16 path
     }
+  });
+});
+
+describe("crossEntropyTrain (the gradient written in the loss's own pass)", () => {
+  // Its gradient must be crossEntropy's (checked by finite differences above) times the seed, for
+  // leaf logits (own buffer) and for logits an op made (their buffer overwritten in place).
+  it("gives crossEntropy's gradients times the seed, leaf and intermediate logits alike", () => {
+    const rand = rng(11);
+    const N = 6;
+    const V = 13;
+    const seed = Tensor.fromArray(Float32Array.of(2.5), [1]);
+    const targets = ids(N, V, 3);
+    const mask = Tensor.fromArray(
+      Float32Array.from({ length: N }, (_, i) => (i === 2 ? 0 : 1)),
+      [N],
+    );
+    const x = Tensor.fromArray(randn(N * 8, rand), [N, 8]).requireGrad();
+    const w = Tensor.fromArray(randn(V * 8, rand, 0.5), [V, 8]).requireGrad();
+    const grads = (fused: boolean) => {
+      x.grad = null;
+      w.grad = null;
+      const loss = scope(() => {
+        const logits = linear(x, w); // an intermediate: overwritten in place when fused
+        const l = fused
+          ? crossEntropyTrain(logits, targets, mask, seed)
+          : crossEntropy(logits, targets, mask);
+        if (fused) for (const e of activeTape().entries) covered.add(e.op);
+        backward(l, fused ? seed : Tensor.fromArray(Float32Array.of(2.5), [1]));
+        return l.item();
+      });
+      return { loss, dx: x.grad!.toFloat32Array(), dw: w.grad!.toFloat32Array() };
+    };
+    // The fused kernel forms the softmax in its own pass: equal to rounding (1e-6 of the largest).
+    const near = (a: Float32Array, b: Float32Array) => {
+      const scale = Math.max(...b.map(Math.abs));
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-6 * scale);
+    };
+    const plain = grads(false);
+    const fused = grads(true);
+    expect(Math.abs(fused.loss - plain.loss)).toBeLessThan(1e-6 * plain.loss);
+    near(fused.dx, plain.dx);
+    near(fused.dw, plain.dw);
+
+    // Leaf logits keep their values; without gradients it is plain crossEntropy.
+    const leaf = Tensor.fromArray(randn(N * V, rand), [N, V]).requireGrad();
+    const before = leaf.toFloat32Array();
+    scope(() => backward(crossEntropyTrain(leaf, targets, null, seed), seed));
+    expect(leaf.toFloat32Array()).toEqual(before);
+    const want = scope(() => {
+      const g = leaf.grad!.toFloat32Array();
+      leaf.grad = null;
+      backward(crossEntropy(leaf, targets), Tensor.fromArray(Float32Array.of(2.5), [1]));
+      return g;
+    });
+    near(want, leaf.grad!.toFloat32Array());
+    expect(noGrad(() => scope(() => crossEntropyTrain(leaf, targets, null, seed).item()))).toBe(
+      noGrad(() => scope(() => crossEntropy(leaf, targets).item())),
+    );
+    for (const t of [seed, targets, mask, x, w, leaf]) t.dispose();
   });
 });
 

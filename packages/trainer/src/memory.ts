@@ -7,7 +7,8 @@
 //   activations the planned step's arena for one micro-batch (micro-batches of a step reuse it):
 //               Korthikanti et al.'s per-layer terms (report/memory.ts) with fp32 activations and the
 //               flash-style attention this engine always runs (softmax statistics, no s×s tensor),
-//               plus the fp32 logits and their gradient (2·4·sbV bytes, most of it for small models)
+//               plus the fp32 logits, whose buffer the loss's pass overwrites with their gradient
+//               (4·sbV bytes, most of it for small models)
 //               and the embedding, final norm and head inputs (3·4·sbh); in bf16/fp16 also the GEMM
 //               inputs the linears keep in the working dtype (2·sb·(3h + w2) per layer, 2·sbh for
 //               the head) and the logits' gradient rounded for the head's backward GEMMs (2·sbV)
@@ -45,7 +46,7 @@ export function trainMemory(r: ResolvedConfig, o: TrainMemoryOptions): TrainMemo
   const sb = s.seqLength * o.micro;
   const lowp = o.precision !== "fp32";
   const outside =
-    2 * 4 * sb * s.paddedVocab + 3 * 4 * sb * s.hidden + (lowp ? 2 * sb * (s.paddedVocab + s.hidden) : 0);
+    4 * sb * s.paddedVocab + 3 * 4 * sb * s.hidden + (lowp ? 2 * sb * (s.paddedVocab + s.hidden) : 0);
   const layer =
     layerActivationBytes(s, o.micro, 4, true) + (lowp ? 2 * sb * (3 * s.hidden + s.linear2In) : 0);
   const chunk = Math.min(o.checkpointLayers, s.layers);

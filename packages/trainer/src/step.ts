@@ -35,8 +35,9 @@ export interface TrainStepOptions {
   /** Record a Plan on the first run and replay it (default true). */
   planned?: boolean;
   /**
-   * Seed the backward with a loss scale held in device memory (fp16's dynamic loss scaling): each
-   * micro-batch's gradient is then scaled by it, and the optimizer's `unscale` divides it out.
+   * The backward's seed may change between steps (fp16's dynamic loss scale): each micro-batch's
+   * gradient is then scaled by it, and the optimizer's `unscale` divides it out. Without it the
+   * seed stays 1.
    */
   lossScaled?: boolean;
 }
@@ -51,8 +52,9 @@ export class TrainStep {
   private readonly lossViews: Tensor[] = [];
   private plan: Plan | null = null;
   private readonly planned: boolean;
-  /** (1) the backward's seed: the loss scale, or null to seed with 1. */
-  private readonly lossScale: Tensor | null;
+  /** (1) the backward's seed in device memory: 1, or the fp16 loss scale. */
+  private readonly seed: Tensor;
+  private readonly lossScaled: boolean;
 
   constructor(
     readonly model: GptNeoXModel,
@@ -74,7 +76,8 @@ export class TrainStep {
         mask: keep(Tensor.fromArray(new Float32Array(this.micro * this.T), [this.micro, this.T])),
       });
     this.lossBuf = keep(Tensor.fromArray(new Float32Array(this.gas), [this.gas]));
-    this.lossScale = opts.lossScaled ? keep(Tensor.fromArray(Float32Array.of(1), [1])) : null;
+    this.seed = keep(Tensor.fromArray(Float32Array.of(1), [1]));
+    this.lossScaled = opts.lossScaled ?? false;
     for (let m = 0; m < this.gas; m++)
       this.lossViews.push(keep(new Tensor(this.lossBuf.storage, [1], "f32", undefined, m)));
     model.prepare(this.micro, this.T);
@@ -92,8 +95,8 @@ export class TrainStep {
 
   /** The loss scale of the next step (a host write into device memory, before `run`). */
   setLossScale(scale: number): void {
-    if (!this.lossScale) throw new Error("TrainStep.setLossScale: the step was built without lossScaled");
-    this.lossScale.write(Float32Array.of(scale));
+    if (!this.lossScaled) throw new Error("TrainStep.setLossScale: the step was built without lossScaled");
+    this.seed.write(Float32Array.of(scale));
   }
 
   /**
@@ -124,8 +127,9 @@ export class TrainStep {
         const b = this.batches[m]!;
         this.model.dropout.stream(m);
         scope(() => {
-          const loss = this.model.loss(b.tokens, b.labels, b.mask);
-          backward(loss, this.lossScale ?? undefined);
+          // The loss's own pass writes the logits' gradient (times the seed) over the logits.
+          const loss = this.model.loss(b.tokens, b.labels, b.mask, this.seed);
+          backward(loss, this.seed);
           copyInto(this.lossViews[m]!, loss);
         });
       }
@@ -144,6 +148,6 @@ export class TrainStep {
     }
     for (const v of this.lossViews) v.dispose();
     this.lossBuf.dispose();
-    this.lossScale?.dispose();
+    this.seed.dispose();
   }
 }

@@ -10,6 +10,7 @@ import {
   alibiSlopes,
   checkpoint,
   crossEntropy,
+  crossEntropyTrain,
   isGradEnabled,
   KvCache,
   keep,
@@ -155,9 +156,14 @@ export class GptNeoXModel {
     return this.head.forward(this.norm.forward(x)); // (B·T, V)
   }
 
-  /** Mean cross-entropy of labels (B, T) i32 (negative: ignored) under an optional loss mask (B, T) f32. */
-  loss(tokens: Tensor, labels: Tensor, mask: Tensor | null = null): Tensor {
-    return crossEntropy(this.forward(tokens), labels, mask);
+  /**
+   * Mean cross-entropy of labels (B, T) i32 (negative: ignored) under an optional loss mask (B, T)
+   * f32. With `seed` (training: the one-element gradient the caller then passes to backward) the
+   * logits' gradient is computed in the loss's own pass, over the logits' buffer.
+   */
+  loss(tokens: Tensor, labels: Tensor, mask: Tensor | null = null, seed: Tensor | null = null): Tensor {
+    const logits = this.forward(tokens);
+    return seed ? crossEntropyTrain(logits, labels, mask, seed) : crossEntropy(logits, labels, mask);
   }
 
   /** One key/value cache per layer for B sequences of up to maxT tokens. */

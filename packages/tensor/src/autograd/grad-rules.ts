@@ -206,6 +206,12 @@ export const GRAD_RULES: Record<string, GradRule> = {
     return [dlogits, null, null];
   },
 
+  // The forward already wrote dlogits (scaled by the seed the caller promised to pass as d).
+  crossEntropyFused: (e) => {
+    const [dlogits] = e.saved as [T];
+    return [dlogits.alias(), null, null];
+  },
+
   // Recompute the body with gradients on a private tape, then backpropagate through it: the
   // inputs' gradients are returned, parameters used inside accumulate into their own .grad.
   checkpoint: (e, [d]) => {

@@ -26,6 +26,21 @@ export const LOSS = declareKernels({
     N: "size",
     V: "size",
   },
+  /**
+   * Forward and backward in one pass over the logits: loss as crossEntropyForward, dlogits as
+   * crossEntropyBackward with upstream gradient dloss[0]; dlogits may be logits itself (in place).
+   */
+  crossEntropyFused: {
+    loss: "out f32",
+    losses: "out? f32",
+    dlogits: "out f32",
+    logits: "in f32",
+    targets: "in i32",
+    mask: "in? f32",
+    dloss: "in f32",
+    N: "size",
+    V: "size",
+  },
   /** out[n, :] = weight[ids[n], :] */
   embeddingForward: { out: "out f32", ids: "in i32", weight: "in f32", N: "size", C: "size", V: "size" },
   /** dweight[ids[n], :] += dout[n, :] */
