@@ -110,6 +110,22 @@ describe("neox train in its own process", () => {
     expect(loss3).toBe(Math.fround(jsonLoss3));
   });
 
+  it("trains on blended train_data_paths with weights, and evaluates valid and test paths", async () => {
+    const corpus = join(dir, "corpus");
+    const f = await spawnNeox([
+      "train",
+      join(dir, "model.yml"),
+      ...["--set", "train_iters=4", "--set", "eval_interval=2", "--set", "log_interval=2"],
+      ...["--set", `train_data_paths=[${corpus}, ${corpus}]`, "--set", "train_data_weights=[1, 3]"],
+      ...["--set", `valid_data_paths=[${corpus}]`, "--set", `test_data_paths=[${corpus}]`],
+      ...["--set", "data_path=null"],
+    ]).done;
+    expect(f.code, f.stderr).toBe(0);
+    expect(f.stdout).toContain(" validation results at iteration 2 |");
+    expect(f.stdout).toContain(" test results at iteration 4 |");
+    expect(f.stderr).toContain("done at iteration 4");
+  });
+
   it("--dry-run prints parameters, memory and FLOPs and trains nothing", async () => {
     const f = await spawnNeox(["train", join(dir, "model.yml"), "--dry-run"]).done;
     expect(f.code, f.stderr).toBe(0);
