@@ -33,6 +33,7 @@ export function benchTorch(
   precision: Precision,
   steps: number,
   threads: number,
+  wait: "default" | "passive",
 ): TorchRun | null {
   const script = join(ROOT, "tools", "fixtures", "trainer", "bench_torch.py");
   const args = [script, "--steps", String(steps), "--warmup", String(WARMUP), "--threads", String(threads)];
@@ -43,9 +44,10 @@ export function benchTorch(
     const out = execFileSync("/usr/bin/python3", args, {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
-      // PASSIVE: the perf anchors measured PyTorch 1.13 faster with it at these sizes (idle OpenMP
-      // threads sleep instead of spinning against the other thread); PyTorch gets its best setting.
-      env: { OMP_WAIT_POLICY: "PASSIVE", ...process.env, OMP_NUM_THREADS: String(threads) },
+      // Two settings: PyTorch as a user runs it (OpenMP's default wait policy, what the perf anchors
+      // list), and with OMP_WAIT_POLICY=PASSIVE, which the anchors found faster at these sizes (idle
+      // OpenMP threads sleep instead of spinning against the other thread).
+      env: torchEnv(threads, wait),
     });
     return JSON.parse(out.trim().split("\n").pop() ?? "") as TorchRun;
   } catch (error) {
@@ -53,6 +55,13 @@ export function benchTorch(
     console.warn(`PyTorch not measured for ${shape.name} ${precision}: ${why}`);
     return null;
   }
+}
+
+function torchEnv(threads: number, wait: "default" | "passive"): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads) };
+  if (wait === "passive") env.OMP_WAIT_POLICY = "PASSIVE";
+  else delete env.OMP_WAIT_POLICY;
+  return env;
 }
 
 /** Why PyTorch cannot run here (no /usr/bin/python3, or no torch in it), or null when it can. */

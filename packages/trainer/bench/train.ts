@@ -46,7 +46,10 @@ interface Row {
   shape: BenchShape;
   precision: Precision;
   ours: RunResult;
+  /** PyTorch with OpenMP's default wait policy (as a user runs it; the goals' baseline). */
   torch: { tokens_per_sec: number; torch: string } | null;
+  /** PyTorch with OMP_WAIT_POLICY=PASSIVE, its best setting here: shown beside it. */
+  torchPassive: { tokens_per_sec: number; torch: string } | null;
   /** Model FLOP/s (f = 3) over the peak of the run's precision, in %. */
   mfu: number | null;
   /** The same over the fp32 FMA peak (for bf16 rows: what the fp32 peak alone would allow). */
@@ -60,6 +63,7 @@ function evaluate(
   precision: Precision,
   ours: RunResult,
   torch: Row["torch"],
+  torchPassive: Row["torchPassive"],
   peak: Peaks,
 ): Row {
   const flopsPerSec = ours.model_flops_per_iteration / ours.seconds_per_iteration;
@@ -70,7 +74,7 @@ function evaluate(
   let met: boolean | null = null;
   if (goal?.kind === "ratio" && torch) met = ours.tokens_per_sec >= goal.value * torch.tokens_per_sec;
   if (goal?.kind === "mfu" && mfu !== null) met = mfu >= goal.value;
-  return { shape, precision, ours, torch, mfu, mfuFp32, goal, met };
+  return { shape, precision, ours, torch, torchPassive, mfu, mfuFp32, goal, met };
 }
 
 function goalText(g: Goal | undefined): string {
@@ -79,8 +83,10 @@ function goalText(g: Goal | undefined): string {
 }
 
 function tableLine(r: Row): string {
-  const { ours, torch } = r;
-  const ratio = torch ? `${(ours.tokens_per_sec / torch.tokens_per_sec).toFixed(2)}×` : "-";
+  const { ours, torch, torchPassive } = r;
+  const ratioTo = (t: Row["torch"]) => (t ? `${(ours.tokens_per_sec / t.tokens_per_sec).toFixed(2)}×` : "-");
+  const ratio = `${ratioTo(torch)} / ${ratioTo(torchPassive)}`;
+  const torchText = `${torch ? torch.tokens_per_sec.toFixed(0) : "-"} / ${torchPassive ? torchPassive.tokens_per_sec.toFixed(0) : "-"}`;
   const mfu =
     r.precision === "bf16"
       ? `${r.mfu === null ? "-" : r.mfu.toFixed(1)} (bf16 peak); ${r.mfuFp32.toFixed(1)} (fp32 peak)`
@@ -91,7 +97,7 @@ function tableLine(r: Row): string {
       ? "-"
       : `${(ours.peak_rss_bytes / GiB).toFixed(2)} / ${(ours.estimate_bytes / GiB).toFixed(2)} GiB = ${(ours.peak_rss_bytes / ours.estimate_bytes).toFixed(2)}×${arena}`;
   const met = r.met === null ? "-" : r.met ? "yes" : "NO";
-  return `| ${r.shape.name} | ${r.precision} | ${ours.tokens_per_sec.toFixed(0)} | ${torch ? torch.tokens_per_sec.toFixed(0) : "-"} | ${ratio} | ${mfu} | ${goalText(r.goal)} | ${met} | ${rss} |`;
+  return `| ${r.shape.name} | ${r.precision} | ${ours.tokens_per_sec.toFixed(0)} | ${torchText} | ${ratio} | ${mfu} | ${goalText(r.goal)} | ${met} | ${rss} |`;
 }
 
 function main(): void {
@@ -112,8 +118,9 @@ function main(): void {
     for (const precision of ["fp32", "bf16"] as const) {
       if (!shape.goals[precision]) continue;
       const ours = runOurs(shape, precision);
-      const torch = skipTorch ? null : benchTorch(shape, precision, STEPS, THREADS);
-      rows.push(evaluate(shape, precision, ours, torch, peakBefore));
+      const torch = skipTorch ? null : benchTorch(shape, precision, STEPS, THREADS, "default");
+      const passive = skipTorch ? null : benchTorch(shape, precision, STEPS, THREADS, "passive");
+      rows.push(evaluate(shape, precision, ours, torch, passive, peakBefore));
       console.error(`done ${shape.name} ${precision}: ${ours.tokens_per_sec.toFixed(0)} tokens/s`);
     }
   }
@@ -124,7 +131,7 @@ function main(): void {
       peakBefore.bf16 === null || peakAfter.bf16 === null ? null : Math.max(peakBefore.bf16, peakAfter.bf16),
     isa: peakBefore.isa,
   };
-  const final = rows.map((r) => evaluate(r.shape, r.precision, r.ours, r.torch, peak));
+  const final = rows.map((r) => evaluate(r.shape, r.precision, r.ours, r.torch, r.torchPassive, peak));
   const loadAfter = loadavg()
     .map((l) => l.toFixed(2))
     .join(" ");
@@ -136,7 +143,7 @@ function main(): void {
     `measured peak on ${THREADS} threads: fp32 FMA ${peak.fp32.toFixed(0)} GFLOP/s, bf16 dot ${peak.bf16 === null ? "n/a" : peak.bf16.toFixed(0)} GFLOP/s (higher of before/after: ${peakBefore.fp32.toFixed(0)}/${peakAfter.fp32.toFixed(0)} fp32)`,
   );
   console.log(
-    "| shape | precision | ours tok/s | PyTorch tok/s | ratio | MFU % | goal | met? | peak RSS / dry-run estimate |",
+    "| shape | precision | ours tok/s | PyTorch tok/s (default / PASSIVE) | ratio (default / PASSIVE) | MFU % | goal (vs default) | met? | peak RSS / dry-run estimate |",
   );
   console.log("|---|---|---|---|---|---|---|---|---|");
   for (const r of final) console.log(tableLine(r));
@@ -150,6 +157,8 @@ function main(): void {
       torch_tokens_per_sec: r.torch?.tokens_per_sec ?? null,
       torch_version: r.torch?.torch ?? null,
       ratio_to_torch: r.torch ? r.ours.tokens_per_sec / r.torch.tokens_per_sec : null,
+      torch_passive_tokens_per_sec: r.torchPassive?.tokens_per_sec ?? null,
+      ratio_to_torch_passive: r.torchPassive ? r.ours.tokens_per_sec / r.torchPassive.tokens_per_sec : null,
       mfu_percent: r.mfu,
       mfu_percent_of_fp32_peak: r.mfuFp32,
       goal: r.goal ? goalText(r.goal) : null,
