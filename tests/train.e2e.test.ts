@@ -4,7 +4,7 @@
 // next run removes the half-written directory and resumes. Data: random byte-level documents written
 // with @neox/data-mmap's writer; tokenizer: GPT-NeoX's CharLevelTokenizer (vocabulary 512, no files).
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { IndexedDatasetWriter } from "@neox/data-mmap";
 import { readEventFileScalars } from "@neox/monitor";
@@ -94,6 +94,12 @@ describe("neox train in its own process", () => {
     expect(at("train/learning_rate")).toEqual([1, 2, 3, 4, 5, 6]);
     expect(at("runtime/tokens_per_sec")).toEqual([2, 4, 6]);
     expect(at("validation/lm_loss")).toEqual([3, 6]);
+
+    // GPT-NeoX's console copies: <log_dir>/<hostname>_stdout.txt and _stderr.txt
+    const logs = readdirSync(join(out, "logs")).sort();
+    expect(logs).toEqual(["metrics.jsonl", `${hostname()}_stderr.txt`, `${hostname()}_stdout.txt`].sort());
+    expect(readFileSync(join(out, "logs", `${hostname()}_stdout.txt`), "utf8")).toBe(f.stdout);
+    expect(readFileSync(join(out, "logs", `${hostname()}_stderr.txt`), "utf8")).toContain("set values:");
 
     const files = readdirSync(join(out, "tb"));
     expect(files).toHaveLength(1);

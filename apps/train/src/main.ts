@@ -3,7 +3,7 @@
 // The non-default config is printed first, with where each value came from.
 
 import { readFileSync } from "node:fs";
-import { formatProblem, renderShow, resolveConfig, withVocabSize } from "@neox/config";
+import { formatProblem, type ResolvedConfig, renderShow, resolveConfig, withVocabSize } from "@neox/config";
 import { ConsoleSink, JsonlSink, type MemoryReport, Monitor, TensorBoardWriter } from "@neox/monitor";
 import { allocStats } from "@neox/tensor";
 import { loadTokenizer } from "@neox/tokenize";
@@ -11,6 +11,7 @@ import { Trainer } from "@neox/trainer";
 import { HELP, parseArgs } from "./args";
 import { buildTrainData } from "./data";
 import { dryRunReport } from "./dry-run";
+import { teeToLogDir } from "./tee";
 
 const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 const MB = 2 ** 20;
@@ -56,13 +57,29 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
     mergeFile: typeof v.merge_file === "string" ? v.merge_file : undefined,
   });
   const resolved = withVocabSize(unsized, tokenizer.vocabSize);
+  const untee = !parsed.dryRun && typeof v.log_dir === "string" ? teeToLogDir(v.log_dir) : () => {};
+  try {
+    return await train(resolved, parsed.dryRun, tokenizer.eod, ctx);
+  } finally {
+    untee();
+  }
+}
+
+async function train(
+  resolved: ResolvedConfig,
+  dryRun: boolean,
+  eod: number,
+  ctx: { signal?: AbortSignal },
+): Promise<number> {
+  const err = process.stderr;
+  const v = resolved.values;
   err.write(`${renderShow(resolved)}\n`);
-  if (parsed.dryRun) {
+  if (dryRun) {
     process.stdout.write(dryRunReport(resolved));
     return 0;
   }
 
-  const data = buildTrainData(resolved, tokenizer.eod, (line) => err.write(`${line}\n`));
+  const data = buildTrainData(resolved, eod, (line) => err.write(`${line}\n`));
   const monitor = new Monitor();
   let closed = false;
   let trainer: Trainer | null = null;
