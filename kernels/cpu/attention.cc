@@ -1,4 +1,5 @@
-// Fused causal attention forward and backward (FlashAttention-2, Dao 2023, Algorithms 1 and 2):
+// Fused causal attention, the forward (FlashAttention-2, Dao 2023, Algorithm 1; the backward,
+// Algorithm 2, is attention-backward.cc):
 // query tiles of BR rows stream over key tiles of BC columns with an online softmax, so no T×T
 // matrix is ever stored; the forward saves the log-sum-exp per row, the backward recomputes
 // P = exp(S - lse) per tile and uses D = rowsum(dO∘O), dS = P∘(dP − D). Dropout on P (attention.h)
@@ -7,20 +8,12 @@
 // HSP = HS rounded up to 16 (tiles are zero-padded so the micro-kernels see whole vectors).
 #include "attention.h"
 
-#include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <cstdlib>
-#include <new>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
-#include <vector>
 
-#include "attention-isa.h"
 #include "attention-simd.h"
-#include "runtime.h"
-#include "vec.h"
+#include "attention-tiles.h"
 
 namespace neox {
 namespace attn {
@@ -50,12 +43,9 @@ const IsaOps& ops_scalar() { return make_ops<Scalar>(); }
 
 }  // namespace attn
 
-namespace {
+using namespace attn_tiles;
 
-constexpr int64_t BR = 64;  // query rows per tile
-constexpr int64_t BC = 64;  // keys per tile
-
-const attn::IsaOps& ops_for_active_isa() {
+const attn::IsaOps& attn_tiles::ops_for_active_isa() {
   switch (active_isa()) {
     case Isa::Avx512:
       return attn::ops_avx512();
@@ -65,101 +55,6 @@ const attn::IsaOps& ops_for_active_isa() {
       return attn::ops_scalar();
   }
 }
-
-int64_t round16(int64_t n) { return (n + 15) / 16 * 16; }
-
-// Per-thread float workspaces, grown on demand and kept for the thread's lifetime, as the GEMM
-// keeps its packing buffers (gemm.cc): workspace, not tensors, so not in alloc_stats, and a
-// compiled training step makes no allocation calls once warm. `shared` holds what the calling
-// thread prepares for all workers (packed K/V, dQ partials); `tile` is each worker's scratch.
-struct Workspace {
-  float* p = nullptr;
-  size_t have = 0;
-  Workspace() = default;
-  Workspace(const Workspace&) = delete;
-  Workspace& operator=(const Workspace&) = delete;
-  ~Workspace() { std::free(p); }
-  float* get(int64_t floats) {
-    const size_t want = (static_cast<size_t>(floats) * sizeof(float) + 4095) / 4096 * 4096;
-    if (want > have) {
-      std::free(p);
-      p = nullptr;
-      have = 0;
-      p = static_cast<float*>(std::aligned_alloc(64, want));
-      if (!p) throw std::bad_alloc();
-      have = want;
-    }
-    return p;
-  }
-};
-thread_local Workspace tl_shared;
-thread_local Workspace tl_tile;
-
-// Runs fn(item, scratch) for every item in [0, n) on the pool; threads take items in index
-// order from a shared counter (callers list the costliest items first), each with its own
-// 64-byte aligned scratch of `scratch_floats` floats.
-template <class F>
-void run_items(int64_t n, int64_t scratch_floats, F&& fn) {
-  std::atomic<int64_t> next{0};
-  const int64_t workers = std::max<int64_t>(1, std::min<int64_t>(num_threads(), n));
-  parallel_for(workers, 1, [&](int64_t begin, int64_t end) {
-    float* scratch = tl_tile.get(scratch_floats);
-    for (int64_t w = begin; w < end; ++w) {
-      for (int64_t it = next.fetch_add(1); it < n; it = next.fetch_add(1)) fn(it, scratch);
-    }
-  });
-}
-
-// Keys visible to the query at absolute position p, clipped to the tile [j0, j0 + bc), as
-// offsets into the tile; lo >= hi when none.
-struct Span {
-  int64_t lo, hi;
-};
-Span visible(int64_t p, int64_t j0, int64_t bc, int64_t window) {
-  const int64_t first = window >= 0 ? std::max(j0, p - window) : j0;
-  const int64_t last = std::min(j0 + bc, p + 1);
-  return {first - j0, last - j0};
-}
-
-// Element access for fp32 and bf16 (uint16_t bits) storage; arithmetic is always fp32.
-template <class T>
-inline float ld(const T* p) {
-  if constexpr (std::is_same_v<T, float>) {
-    return *p;
-  } else {
-    return isa_scalar::bf16_to_f32(*p);
-  }
-}
-template <class T>
-inline void st(T* p, float x) {
-  if constexpr (std::is_same_v<T, float>) {
-    *p = x;
-  } else {
-    *p = isa_scalar::f32_to_bf16(x);
-  }
-}
-
-// Packs `rows` rows (row stride st) of HS channels into a zero-padded (rows × HSP) fp32 tile.
-template <class T>
-void pack_rows(float* dst, const T* src, int64_t st, int64_t rows, int64_t hs, int64_t hsp) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const T* s = src + r * st;
-    float* o = dst + r * hsp;
-    for (int64_t e = 0; e < hs; ++e) o[e] = ld(s + e);
-    for (int64_t e = hs; e < hsp; ++e) o[e] = 0.0f;
-  }
-}
-// Packs `cols` rows transposed into a zero-padded (HSP × BC) fp32 tile.
-template <class T>
-void pack_transposed(float* dst, const T* src, int64_t st, int64_t cols, int64_t hs, int64_t hsp) {
-  for (int64_t e = 0; e < hsp * BC; ++e) dst[e] = 0.0f;
-  for (int64_t c = 0; c < cols; ++c) {
-    const T* s = src + c * st;
-    for (int64_t e = 0; e < hs; ++e) dst[e * BC + c] = ld(s + e);
-  }
-}
-
-}  // namespace
 
 void attention_check_dims(const AttentionDims& d) {
   auto fail = [](const std::string& what) { throw std::invalid_argument("attention: " + what); };
@@ -185,28 +80,6 @@ void attention_check_dropout(const AttentionDropout& drop) {
 }
 
 namespace {
-
-// The dropout constants of one call: threshold = floor(p·2^24) and scale 1/(1-p), as dropout.cc
-// computes them, and the counter of element (b, h, i, j) (layout in attention.h).
-struct DropPlan {
-  bool on;
-  uint32_t threshold;
-  float c;
-  uint64_t seed, offset;
-  int64_t NH, Tq, Tk;
-  DropPlan(const AttentionDropout& drop, const AttentionDims& d)
-      : on(drop.p > 0.0f),
-        threshold(static_cast<uint32_t>(drop.p * 16777216.0f)),
-        c(1.0f / (1.0f - drop.p)),
-        seed(drop.seed),
-        offset(drop.offset),
-        NH(d.NH),
-        Tq(d.Tq),
-        Tk(d.Tk) {}
-  uint64_t counter(int64_t b, int64_t h, int64_t i, int64_t j) const {
-    return offset + static_cast<uint64_t>(((b * NH + h) * Tq + i) * Tk + j);
-  }
-};
 
 // T = float or uint16_t (bf16 bits): storage of q, k, v, out; tiles, softmax and accumulators
 // are fp32 either way.
@@ -310,194 +183,6 @@ void forward_impl(T* out, float* lse, const T* q, const T* k, const T* v, const 
   });
 }
 
-// Backward work items are (key-tile chunk, b, kv head): each owns dK/dV of its key tiles (summed
-// over the G query heads that share them) and writes its share of dQ into a private partial
-// buffer; a last pass sums the partials into dq. Chunks split the key tiles when B·NKV alone
-// would leave threads idle, balanced by the count of visible query tiles (causal: triangular).
-template <class T>
-void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, const T* v, const T* out,
-                   const float* lse, const float* alibi_slopes, const AttentionDims& d,
-                   const AttentionDropout& drop) {
-  attention_check_dims(d);
-  attention_check_dropout(drop);
-  const DropPlan dp(drop, d);
-  constexpr bool F32 = std::is_same_v<T, float>;
-  const attn::IsaOps& ops = ops_for_active_isa();
-  const int64_t HS = d.HS, HSP = round16(HS), G = d.NH / d.NKV, off = d.Tk - d.Tq;
-  const int64_t nkt = (d.Tk + BC - 1) / BC;
-  // fp32 Q, dO and K are read in place when their rows are whole vectors, else packed.
-  const bool direct = F32 && HS == HSP;
-
-  // Query rows [i_lo, i_hi] that see some key of tile kt.
-  auto query_range = [&](int64_t kt, int64_t* i_lo, int64_t* i_hi) {
-    const int64_t j0 = kt * BC, j1 = std::min(d.Tk, j0 + BC) - 1;
-    *i_lo = std::max<int64_t>(0, j0 - off);
-    *i_hi = d.window >= 0 ? std::min(d.Tq - 1, j1 + d.window - off) : d.Tq - 1;
-  };
-  std::vector<int64_t> cost(nkt);
-  int64_t total = 0;
-  for (int64_t kt = 0; kt < nkt; ++kt) {
-    int64_t lo, hi;
-    query_range(kt, &lo, &hi);
-    cost[kt] = lo > hi ? 0 : hi / BR - lo / BR + 1;
-    total += cost[kt];
-  }
-  const int64_t base_items = d.B * d.NKV, threads = num_threads();
-  const int64_t nc = base_items >= 2 * threads
-                         ? 1
-                         : std::min(nkt, (2 * threads + base_items - 1) / base_items);
-  std::vector<int64_t> chunk_start{0};
-  for (int64_t kt = 0, acc = 0; kt < nkt && static_cast<int64_t>(chunk_start.size()) < nc; ++kt) {
-    acc += cost[kt];
-    if (acc * nc >= total * static_cast<int64_t>(chunk_start.size()) && kt + 1 < nkt) chunk_start.push_back(kt + 1);
-  }
-  chunk_start.push_back(nkt);
-  const int64_t nchunks = static_cast<int64_t>(chunk_start.size()) - 1;
-
-  // D = rowsum(dO ∘ O), (B, NH, Tq), and the dQ partials (nchunks, B, NH, Tq, HSP).
-  const int64_t part_floats = nchunks * d.B * d.NH * d.Tq * HSP;
-  float* Dbuf = tl_shared.get(d.B * d.NH * d.Tq + part_floats);
-  float* parts = Dbuf + d.B * d.NH * d.Tq;
-  parallel_for(d.B * d.Tq, 16, [&](int64_t begin, int64_t end) {
-    for (int64_t bt = begin; bt < end; ++bt) {
-      const int64_t b = bt / d.Tq, t = bt % d.Tq;
-      for (int64_t h = 0; h < d.NH; ++h) {
-        const int64_t o = (bt * d.NH + h) * HS;
-        float dot = 0.0f;
-        if constexpr (F32) {
-          dot = ops.dot(dout + o, out + o, static_cast<int>(HS));
-        } else {
-          for (int64_t e = 0; e < HS; ++e) dot += ld(dout + o + e) * ld(out + o + e);
-        }
-        Dbuf[(b * d.NH + h) * d.Tq + t] = dot;
-      }
-    }
-  });
-
-  // scratch: Kᵀ, Vᵀ (HSP×BC) | K, dK, dV (BC×HSP) | Q, dO (BR×HSP) | P, dP (BR×BC) | mask·1/(1-p)
-  // (BR×BC, with dropout only)
-  const int64_t scratch = 2 * HSP * BC + 3 * BC * HSP + 2 * BR * HSP + (dp.on ? 3 : 2) * BR * BC;
-  run_items(nchunks * base_items, scratch, [&](int64_t it, float* buf) {
-    const int64_t c = it / base_items, b = (it % base_items) / d.NKV, kvh = it % d.NKV;
-    float *Kt = buf, *Vt = Kt + HSP * BC, *Kp = Vt + HSP * BC, *dK = Kp + BC * HSP, *dV = dK + BC * HSP;
-    float *Qp = dV + BC * HSP, *dOp = Qp + BR * HSP, *P = dOp + BR * HSP, *dP = P + BR * BC, *M = dP + BR * BC;
-    float* part = parts + (c * d.B + b) * d.NH * d.Tq * HSP;
-    std::fill(part + kvh * G * d.Tq * HSP, part + (kvh + 1) * G * d.Tq * HSP, 0.0f);
-    const T* kh = k + b * d.k_sb + kvh * d.k_sh;
-    const T* vh = v + b * d.v_sb + kvh * d.v_sh;
-
-    for (int64_t kt = chunk_start[c]; kt < chunk_start[c + 1]; ++kt) {
-      int64_t i_lo, i_hi;
-      query_range(kt, &i_lo, &i_hi);
-      const int64_t j0 = kt * BC, bc = std::min(BC, d.Tk - j0);
-      if (i_lo <= i_hi) {
-        pack_transposed(Kt, kh + j0 * d.k_st, d.k_st, bc, HS, HSP);
-        pack_transposed(Vt, vh + j0 * d.v_st, d.v_st, bc, HS, HSP);
-        if (!direct) pack_rows(Kp, kh + j0 * d.k_st, d.k_st, bc, HS, HSP);
-      }
-      const float* Kb = Kp;
-      int64_t ldk = HSP;
-      if constexpr (F32) {
-        if (direct) {
-          Kb = kh + j0 * d.k_st;
-          ldk = d.k_st;
-        }
-      }
-      std::fill(dK, dK + BC * HSP, 0.0f);
-      std::fill(dV, dV + BC * HSP, 0.0f);
-      for (int64_t g = 0; g < G && i_lo <= i_hi; ++g) {
-        const int64_t h = kvh * G + g;
-        const float slope = alibi_slopes ? alibi_slopes[h] : 0.0f;
-        const float* lse_h = lse + (b * d.NH + h) * d.Tq;
-        const float* D_h = Dbuf + (b * d.NH + h) * d.Tq;
-        for (int64_t qt = i_lo / BR; qt <= i_hi / BR; ++qt) {
-          const int64_t i0 = qt * BR, rows = std::min(BR, d.Tq - i0);
-          const int R = static_cast<int>(rows);
-          const T* Qsrc = q + b * d.q_sb + i0 * d.q_st + h * d.q_sh;
-          const T* dOsrc = dout + ((b * d.Tq + i0) * d.NH + h) * HS;
-          const float *Qa = Qp, *dOa = dOp;
-          int64_t ldq = HSP, ldo = HSP;
-          if constexpr (F32) {
-            if (direct) {
-              Qa = Qsrc;
-              dOa = dOsrc;
-              ldq = d.q_st;
-              ldo = d.NH * HS;
-            }
-          }
-          if (!direct) {
-            pack_rows(Qp, Qsrc, d.q_st, rows, HS, HSP);
-            pack_rows(dOp, dOsrc, d.NH * HS, rows, HS, HSP);
-          }
-          // P = exp(scale·QKᵀ + bias − lse), zero where masked
-          ops.gemm(P, BC, Qa, ldq, false, Kt, BC, R, BC, static_cast<int>(HS), false);
-          for (int64_t r = 0; r < rows; ++r) {
-            float* p = P + r * BC;
-            const Span sp = visible(i0 + r + off, j0, bc, d.window);
-            if (dp.on) std::fill(M + r * BC, M + (r + 1) * BC, 0.0f);
-            if (sp.lo >= sp.hi) {
-              std::fill(p, p + BC, 0.0f);
-              continue;
-            }
-            const int n = static_cast<int>(sp.hi - sp.lo);
-            const float rel = static_cast<float>(j0 + sp.lo - (i0 + r + off));
-            ops.scale_bias_max(p + sp.lo, n, d.scale, slope, rel);
-            ops.exp_sum(p + sp.lo, n, lse_h[i0 + r]);
-            std::fill(p, p + sp.lo, 0.0f);
-            std::fill(p + sp.hi, p + BC, 0.0f);
-            if (dp.on) {
-              // M = keep/(1-p) on the visible keys, the forward's mask regenerated
-              float* mr = M + r * BC + sp.lo;
-              std::fill(mr, mr + n, 1.0f);
-              ops.dropout(mr, n, dp.counter(b, h, i0 + r, j0 + sp.lo), dp.seed, dp.threshold, dp.c);
-            }
-          }
-          // dV += P_Mᵀ·dO (P_M = P∘M, built in dP before dP is computed) ; dP = dO·Vᵀ ∘ M ;
-          // dS = P∘(dP − D)·scale (kept in dP)
-          const float* PV = P;
-          if (dp.on) {
-            for (int64_t r = 0; r < rows; ++r) ops.mul(dP + r * BC, P + r * BC, M + r * BC, BC);
-            PV = dP;
-          }
-          ops.gemm(dV, HSP, PV, BC, true, dOa, ldo, static_cast<int>(bc), static_cast<int>(HSP), R, true);
-          ops.gemm(dP, BC, dOa, ldo, false, Vt, BC, R, BC, static_cast<int>(HS), false);
-          for (int64_t r = 0; r < rows; ++r) {
-            if (dp.on) ops.mul(dP + r * BC, dP + r * BC, M + r * BC, BC);
-            ops.softmax_grad(dP + r * BC, P + r * BC, dP + r * BC, BC, D_h[i0 + r], d.scale);
-          }
-          // dQ += dS·K ; dK += dSᵀ·Q
-          float* dq_tile = part + (h * d.Tq + i0) * HSP;
-          ops.gemm(dq_tile, HSP, dP, BC, false, Kb, ldk, R, static_cast<int>(HSP), static_cast<int>(bc), true);
-          ops.gemm(dK, HSP, dP, BC, true, Qa, ldq, static_cast<int>(bc), static_cast<int>(HSP), R, true);
-        }
-      }
-      for (int64_t cc = 0; cc < bc; ++cc) {
-        T* dkr = dk + b * d.k_sb + (j0 + cc) * d.k_st + kvh * d.k_sh;
-        T* dvr = dv + b * d.v_sb + (j0 + cc) * d.v_st + kvh * d.v_sh;
-        for (int64_t e = 0; e < HS; ++e) {
-          st(dkr + e, dK[cc * HSP + e]);
-          st(dvr + e, dV[cc * HSP + e]);
-        }
-      }
-    }
-  });
-
-  parallel_for(d.B * d.Tq, 16, [&](int64_t begin, int64_t end) {
-    for (int64_t bt = begin; bt < end; ++bt) {
-      const int64_t b = bt / d.Tq, t = bt % d.Tq;
-      for (int64_t h = 0; h < d.NH; ++h) {
-        T* o = dq + b * d.q_sb + t * d.q_st + h * d.q_sh;
-        const float* p0 = parts + ((b * d.NH + h) * d.Tq + t) * HSP;
-        for (int64_t e = 0; e < HS; ++e) {
-          float sum = p0[e];
-          for (int64_t c = 1; c < nchunks; ++c) sum += p0[e + c * d.B * d.NH * d.Tq * HSP];
-          st(o + e, sum);
-        }
-      }
-    }
-  });
-}
-
 }  // namespace
 
 void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
@@ -505,23 +190,10 @@ void attention_forward(float* out, float* lse, const float* q, const float* k, c
   forward_impl(out, lse, q, k, v, alibi_slopes, d, drop);
 }
 
-void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* q,
-                        const float* k, const float* v, const float* out, const float* lse,
-                        const float* alibi_slopes, const AttentionDims& d, const AttentionDropout& drop) {
-  backward_impl(dq, dk, dv, dout, q, k, v, out, lse, alibi_slopes, d, drop);
-}
-
 void attention_forward_bf16(uint16_t* out, float* lse, const uint16_t* q, const uint16_t* k,
                             const uint16_t* v, const float* alibi_slopes, const AttentionDims& d,
                             const AttentionDropout& drop) {
   forward_impl(out, lse, q, k, v, alibi_slopes, d, drop);
-}
-
-void attention_backward_bf16(uint16_t* dq, uint16_t* dk, uint16_t* dv, const uint16_t* dout,
-                             const uint16_t* q, const uint16_t* k, const uint16_t* v, const uint16_t* out,
-                             const float* lse, const float* alibi_slopes, const AttentionDims& d,
-                             const AttentionDropout& drop) {
-  backward_impl(dq, dk, dv, dout, q, k, v, out, lse, alibi_slopes, d, drop);
 }
 
 }  // namespace neox

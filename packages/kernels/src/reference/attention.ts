@@ -1,5 +1,6 @@
 // Float64 reference for causal attention with GQA/MQA, sliding window and ALiBi: the twin of
-// kernels/cpu/attention.cc, written the plain way (full score rows, two-pass softmax).
+// kernels/cpu/attention.cc and attention-backward.cc, written the plain way (full score rows,
+// two-pass softmax).
 // B batch, Tq queries (the last Tq of Tk positions), Tk keys, NH query heads, NKV kv heads
 // (query head h uses kv head floor(h / (NH / NKV))), HS head size.
 // Layouts are dense: q, out, dout, dq (B, Tq, NH, HS); k, v, dk, dv (B, Tk, NKV, HS);

@@ -16,7 +16,8 @@
 // (b, h, i, j) at counter offset + ((b·NH + h)·T + i)·T + j, so a call uses B·NH·T² counters. Seed
 // and offset may be Scalars: they stay Scalars on the tape, so a planned step re-reads them in
 // the forward and backward of every replay and draws a fresh mask per step.
-// Kernels: kernels/cpu/rotary.cc, attention.cc (flash-style, never materialises T×T), alibi.cc.
+// Kernels: kernels/cpu/rotary.cc, attention.cc and attention-backward.cc (flash-style, never
+// materialise T×T), alibi.cc.
 
 import { record } from "../autograd/tape";
 import { k } from "../kernels";
