@@ -8,15 +8,20 @@ import { k } from "../kernels";
 import { Tensor } from "../tensor";
 import { dense } from "./basic";
 
-/** logits (..., V) f32, targets (...) i32, optional mask (...) f32. Returns the scalar loss [1]. */
-export function crossEntropy(logits: Tensor, targets: Tensor, mask: Tensor | null = null): Tensor {
+// Rows n and vocabulary v of the logits, the targets and mask checked against them.
+function rowsOf(op: string, logits: Tensor, targets: Tensor, mask: Tensor | null): { n: number; v: number } {
   const v = logits.size(-1);
   const n = logits.numel / v;
-  if (targets.dtype !== "i32" || targets.numel !== n) {
-    throw new Error(`crossEntropy: targets ${targets} must be i32 with ${n} elements (one per logits row)`);
-  }
+  if (targets.dtype !== "i32" || targets.numel !== n)
+    throw new Error(`${op}: targets ${targets} must be i32 with ${n} elements (one per logits row)`);
   if (mask && (mask.dtype !== "f32" || mask.numel !== n))
-    throw new Error(`crossEntropy: mask ${mask} must be f32 [${n}]`);
+    throw new Error(`${op}: mask ${mask} must be f32 [${n}]`);
+  return { n, v };
+}
+
+/** logits (..., V) f32, targets (...) i32, optional mask (...) f32. Returns the scalar loss [1]. */
+export function crossEntropy(logits: Tensor, targets: Tensor, mask: Tensor | null = null): Tensor {
+  const { n, v } = rowsOf("crossEntropy", logits, targets, mask);
   const lc = dense(logits);
   const loss = Tensor.empty([1], { device: logits.device });
   const lse = Tensor.empty([n], { device: logits.device });
@@ -51,15 +56,7 @@ export function crossEntropyTrain(
   seed: Tensor,
 ): Tensor {
   if (!isGradEnabled() || !logits.requiresGrad) return crossEntropy(logits, targets, mask);
-  const v = logits.size(-1);
-  const n = logits.numel / v;
-  if (targets.dtype !== "i32" || targets.numel !== n) {
-    throw new Error(
-      `crossEntropyTrain: targets ${targets} must be i32 with ${n} elements (one per logits row)`,
-    );
-  }
-  if (mask && (mask.dtype !== "f32" || mask.numel !== n))
-    throw new Error(`crossEntropyTrain: mask ${mask} must be f32 [${n}]`);
+  const { n, v } = rowsOf("crossEntropyTrain", logits, targets, mask);
   if (seed.dtype !== "f32" || seed.numel !== 1)
     throw new Error(`crossEntropyTrain: seed ${seed} must be f32 [1]`);
   const inPlace = logits.producer !== null && logits.isContiguous;
