@@ -19,7 +19,6 @@ void adamw_step(const AdamWTensor* tensors, int64_t count, double beta1, double 
   const double step = static_cast<double>(scalars[kSlotStep]);
   if (!(step >= 1.0)) return;
   const float lr = scalars[kSlotLr];
-  std::vector<TensorBlock> blocks = split_blocks(count, [&](int64_t t) { return tensors[t].n; });
   double bc1 = 1.0 - std::pow(beta1, step);
   double bc2 = 1.0 - std::pow(beta2, step);
   const VecF step_size = VecF::set1(static_cast<float>(static_cast<double>(lr) / bc1));
@@ -27,25 +26,21 @@ void adamw_step(const AdamWTensor* tensors, int64_t count, double beta1, double 
   const VecF one_minus_b1 = VecF::set1(static_cast<float>(1.0 - beta1));
   const VecF one_minus_b2 = VecF::set1(static_cast<float>(1.0 - beta2));
   const VecF b2 = VecF::set1(static_cast<float>(beta2)), ev = VecF::set1(eps), gs = VecF::set1(scalars[kSlotGradScale]);
-  parallel_for(static_cast<int64_t>(blocks.size()), 1, [&](int64_t bb, int64_t be) {
-    for (int64_t i = bb; i < be; ++i) {
-      const TensorBlock& blk = blocks[static_cast<size_t>(i)];
-      const AdamWTensor& t = tensors[blk.tensor];
-      VecF decay = VecF::set1(
-          static_cast<float>(1.0 - static_cast<double>(lr) * t.weight_decay));
-      for (int64_t j = blk.begin; j < blk.end; j += VecF::W) {
-        int k = lanes(j, blk.end);
-        VecF p = VecF::load(t.param + j, k) * decay;
-        VecF g = VecF::load(t.grad + j, k) * gs;
-        VecF m = VecF::load(t.m + j, k);
-        m = fma(one_minus_b1, g - m, m);
-        VecF v = fma(one_minus_b2 * g, g, VecF::load(t.v + j, k) * b2);
-        VecF denom = fma(vsqrt(v), inv_bc2_sqrt, ev);
-        p = p - step_size * (m / denom);
-        p.store(t.param + j, k);
-        m.store(t.m + j, k);
-        v.store(t.v + j, k);
-      }
+  for_each_block(tensors, count, [&](const AdamWTensor& t, int64_t begin, int64_t end) {
+    VecF decay = VecF::set1(
+        static_cast<float>(1.0 - static_cast<double>(lr) * t.weight_decay));
+    for (int64_t j = begin; j < end; j += VecF::W) {
+      int k = lanes(j, end);
+      VecF p = VecF::load(t.param + j, k) * decay;
+      VecF g = VecF::load(t.grad + j, k) * gs;
+      VecF m = VecF::load(t.m + j, k);
+      m = fma(one_minus_b1, g - m, m);
+      VecF v = fma(one_minus_b2 * g, g, VecF::load(t.v + j, k) * b2);
+      VecF denom = fma(vsqrt(v), inv_bc2_sqrt, ev);
+      p = p - step_size * (m / denom);
+      p.store(t.param + j, k);
+      m.store(t.m + j, k);
+      v.store(t.v + j, k);
     }
   });
 }

@@ -15,31 +15,26 @@ namespace NEOX_VEC_NS {
 void lion_step(const LionTensor* tensors, int64_t count, double beta1, double beta2, const float* scalars) {
   if (scalars[kSlotFoundInf] != 0.0f) return;
   const float lr = scalars[kSlotLr];
-  std::vector<TensorBlock> blocks = split_blocks(count, [&](int64_t t) { return tensors[t].n; });
   const VecF b1 = VecF::set1(static_cast<float>(beta1)), b2 = VecF::set1(static_cast<float>(beta2));
   const VecF one_minus_b1 = VecF::set1(static_cast<float>(1.0 - beta1));
   const VecF one_minus_b2 = VecF::set1(static_cast<float>(1.0 - beta2));
   const VecF gs = VecF::set1(scalars[kSlotGradScale]), lrv = VecF::set1(lr);
   const VecF zero = VecF::zero(), one = VecF::set1(1.0f), minus_one = VecF::set1(-1.0f);
-  parallel_for(static_cast<int64_t>(blocks.size()), 1, [&](int64_t bb, int64_t be) {
-    for (int64_t i = bb; i < be; ++i) {
-      const TensorBlock& blk = blocks[static_cast<size_t>(i)];
-      const LionTensor& t = tensors[blk.tensor];
-      VecF decay = VecF::set1(
-          static_cast<float>(1.0 - static_cast<double>(lr) * t.weight_decay));
-      for (int64_t j = blk.begin; j < blk.end; j += VecF::W) {
-        int k = lanes(j, blk.end);
-        VecF p = VecF::load(t.param + j, k) * decay;
-        VecF g = VecF::load(t.grad + j, k) * gs;
-        VecF m = VecF::load(t.m + j, k);
-        VecF c = fma(one_minus_b1, g, b1 * m);
-        // sign(c) with sign(±0) = 0: +1 where 0 < c, -1 where c < 0.
-        VecF s = select_lt(zero, c, one, select_lt(c, zero, minus_one, zero));
-        p = fnma(lrv, s, p);
-        m = fma(one_minus_b2, g, b2 * m);
-        p.store(t.param + j, k);
-        m.store(t.m + j, k);
-      }
+  for_each_block(tensors, count, [&](const LionTensor& t, int64_t begin, int64_t end) {
+    VecF decay = VecF::set1(
+        static_cast<float>(1.0 - static_cast<double>(lr) * t.weight_decay));
+    for (int64_t j = begin; j < end; j += VecF::W) {
+      int k = lanes(j, end);
+      VecF p = VecF::load(t.param + j, k) * decay;
+      VecF g = VecF::load(t.grad + j, k) * gs;
+      VecF m = VecF::load(t.m + j, k);
+      VecF c = fma(one_minus_b1, g, b1 * m);
+      // sign(c) with sign(±0) = 0: +1 where 0 < c, -1 where c < 0.
+      VecF s = select_lt(zero, c, one, select_lt(c, zero, minus_one, zero));
+      p = fnma(lrv, s, p);
+      m = fma(one_minus_b2, g, b2 * m);
+      p.store(t.param + j, k);
+      m.store(t.m + j, k);
     }
   });
 }

@@ -17,29 +17,24 @@ void sgd_step(const SgdTensor* tensors, int64_t count, double momentum, double d
   if (!(step >= 1.0f)) return;
   const bool first = step == 1.0f;
   const bool use_momentum = momentum != 0.0;
-  std::vector<TensorBlock> blocks = split_blocks(count, [&](int64_t t) { return tensors[t].n; });
   const VecF gs = VecF::set1(scalars[kSlotGradScale]), lr = VecF::set1(scalars[kSlotLr]);
   const VecF mom = VecF::set1(static_cast<float>(momentum));
   const VecF keep = VecF::set1(static_cast<float>(1.0 - dampening));
-  parallel_for(static_cast<int64_t>(blocks.size()), 1, [&](int64_t bb, int64_t be) {
-    for (int64_t i = bb; i < be; ++i) {
-      const TensorBlock& blk = blocks[static_cast<size_t>(i)];
-      const SgdTensor& t = tensors[blk.tensor];
-      const bool decay = t.weight_decay != 0.0;
-      const VecF wd = VecF::set1(static_cast<float>(t.weight_decay));
-      for (int64_t j = blk.begin; j < blk.end; j += VecF::W) {
-        int k = lanes(j, blk.end);
-        VecF p = VecF::load(t.param + j, k);
-        VecF d = VecF::load(t.grad + j, k) * gs;
-        if (decay) d = fma(wd, p, d);
-        if (use_momentum) {
-          VecF buf = first ? d : fma(keep, d, VecF::load(t.buf + j, k) * mom);
-          buf.store(t.buf + j, k);
-          d = nesterov ? fma(mom, buf, d) : buf;
-        }
-        p = fnma(lr, d, p);
-        p.store(t.param + j, k);
+  for_each_block(tensors, count, [&](const SgdTensor& t, int64_t begin, int64_t end) {
+    const bool decay = t.weight_decay != 0.0;
+    const VecF wd = VecF::set1(static_cast<float>(t.weight_decay));
+    for (int64_t j = begin; j < end; j += VecF::W) {
+      int k = lanes(j, end);
+      VecF p = VecF::load(t.param + j, k);
+      VecF d = VecF::load(t.grad + j, k) * gs;
+      if (decay) d = fma(wd, p, d);
+      if (use_momentum) {
+        VecF buf = first ? d : fma(keep, d, VecF::load(t.buf + j, k) * mom);
+        buf.store(t.buf + j, k);
+        d = nesterov ? fma(mom, buf, d) : buf;
       }
+      p = fnma(lr, d, p);
+      p.store(t.param + j, k);
     }
   });
 }
