@@ -3,21 +3,13 @@
 // on every path.
 #include "dropout.h"
 
+#include "dropout-hash.h"
 #include "vec.h"
 
 namespace neox {
 namespace NEOX_VEC_NS {
 
 namespace {
-inline uint32_t mix32(uint32_t x) {
-  x ^= x >> 16;
-  x *= 0x7feb352du;
-  x ^= x >> 15;
-  x *= 0x846ca68bu;
-  x ^= x >> 16;
-  return x;
-}
-
 // y[i] = x[i] * keep(i) * scale for i in [b, e), element i having counter offset + i.
 void apply_mask(float* y, const float* x, int64_t b, int64_t e, float p, uint64_t seed, uint64_t offset) {
   const uint32_t threshold = p >= 1.0f ? (1u << 24) : static_cast<uint32_t>(p * 16777216.0f);
@@ -29,14 +21,13 @@ void apply_mask(float* y, const float* x, int64_t b, int64_t e, float p, uint64_
     // Run to the end of the range or the next change of the counter's high word.
     uint64_t to_wrap = (uint64_t{1} << 32) - (j & 0xffffffffu);
     int64_t end = static_cast<uint64_t>(e - i) < to_wrap ? e : i + static_cast<int64_t>(to_wrap);
-    uint32_t key = mix32(static_cast<uint32_t>(seed) ^
-                         mix32(static_cast<uint32_t>(seed >> 32) ^ mix32(hi + 0x9e3779b9u)));
+    uint32_t key = drop_key(seed, hi);
     uint32_t lo0 = static_cast<uint32_t>(j);
     int64_t count = end - i;
     const float* xs = x + i;
     float* ys = y + i;
     for (int64_t k = 0; k < count; ++k) {
-      uint32_t r = mix32(mix32((lo0 + static_cast<uint32_t>(k)) ^ key) + key);
+      uint32_t r = drop_bits(lo0 + static_cast<uint32_t>(k), key);
       ys[k] = (r >> 8) >= threshold ? xs[k] * scale : 0.0f;
     }
     i = end;
