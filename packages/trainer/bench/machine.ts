@@ -1,6 +1,6 @@
 // What `pnpm bench:train` measures beside the trainer: the CPU's FMA and bf16 peaks (the kernels'
 // peakGflops through @neox/tensor), and
-// PyTorch on the same shape and step (tools/fixtures/trainer/bench_torch.py).
+// PyTorch on the same shape and step (tools/fixtures/engine/bench_torch.py, with clipping).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -35,7 +35,7 @@ export function benchTorch(
   threads: number,
   wait: "default" | "passive",
 ): TorchRun | null {
-  const script = join(ROOT, "tools", "fixtures", "trainer", "bench_torch.py");
+  const script = join(ROOT, "tools", "fixtures", "engine", "bench_torch.py");
   const args = [script, "--steps", String(steps), "--warmup", String(WARMUP), "--threads", String(threads)];
   for (const k of ["layers", "d", "heads", "seq", "batch"] as const) args.push(`--${k}`, String(shape[k]));
   args.push("--vocab", String(VOCAB), "--gelu", shape.gelu, "--precision", precision);
