@@ -1,6 +1,7 @@
 // safetensors into and out of native tensors: each supported dtype read into a Tensor holds the
 // stored elements, and writing Tensors (including a non-contiguous view) stores their values.
-import { mkdtempSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -17,7 +18,11 @@ describe("safetensors with native tensors", () => {
       for (const dtype of DTYPES) src[dtype] = Tensor.fromArray([1, 2, 3, 4, 5, 250], [2, 3], { dtype });
       const base = Tensor.fromArray([1, 2, 3, 4, 5, 6], [2, 3]);
       src.transposed = base.transpose(0, 1); // [[1,4],[2,5],[3,6]]
-      writeSafetensors(path, src);
+      const written = writeSafetensors(path, src);
+      // size and SHA-256 as returned equal the file's own
+      const onDisk = readFileSync(path);
+      expect(written.bytes).toBe(onDisk.length);
+      expect(written.sha256).toBe(createHash("sha256").update(onDisk).digest("hex"));
       const f = SafetensorsFile.open(path);
       try {
         for (const dtype of DTYPES) {

@@ -5,6 +5,7 @@
 // leaves the old file or the new one, never a torn one. Host byte order is assumed little-endian
 // (every platform Node ships for).
 
+import { createHash } from "node:crypto";
 import {
   closeSync,
   fstatSync,
@@ -252,12 +253,14 @@ export function encodeSafetensors(
 /**
  * Writes `tensors` to `path` atomically: a temporary beside it, fsynced, renamed over `path`,
  * and the directory fsynced so the rename survives a crash. Tensors are streamed one at a time.
+ * Returns the file's size and SHA-256, hashed from the bytes as they are written (checkpoint
+ * indexes record both without reading the file back).
  */
 export function writeSafetensors(
   path: string,
   tensors: Record<string, SafetensorsInput>,
   metadata: Record<string, string> = {},
-): void {
+): { bytes: number; sha256: string } {
   const parts = Object.entries(tensors).map(([name, t]) => ({ name, ...normalise(name, t) }));
   const { header, order } = encodeHeader(
     parts.map((p) => ({ name: p.name, dtype: p.dtype, shape: p.shape, bytes: p.bytes.length })),
@@ -265,10 +268,17 @@ export function writeSafetensors(
   );
   const byName = new Map(parts.map((p) => [p.name, p]));
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const hash = createHash("sha256");
+  let bytes = 0;
+  const put = (fd: number, b: Uint8Array) => {
+    writeAll(fd, b);
+    hash.update(b);
+    bytes += b.length;
+  };
   let fd = openSync(tmp, "wx");
   try {
-    writeAll(fd, header);
-    for (const o of order) writeAll(fd, byName.get(o.name)!.bytes);
+    put(fd, header);
+    for (const o of order) put(fd, byName.get(o.name)!.bytes);
     fsyncSync(fd);
     closeSync(fd);
     fd = -1;
@@ -279,6 +289,7 @@ export function writeSafetensors(
     throw err;
   }
   fsyncDirectory(dirname(path));
+  return { bytes, sha256: hash.digest("hex") };
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {

@@ -2,6 +2,8 @@
 // written into a temporary directory and fsynced, the index last; the directory is fsynced and
 // renamed to `global_step{N}`; then `latest` is replaced (temporary file, fsync, rename, fsync of the
 // save directory). Everything is synchronous: a signal handler cannot run in the middle.
+
+import { createHash } from "node:crypto";
 import {
   closeSync,
   existsSync,
@@ -24,12 +26,12 @@ import {
   type CheckpointIndex,
   CONFIG_FILE,
   INDEX_FILE,
+  type IndexedFile,
   type IndexedTensor,
   LATEST_FILE,
   MODEL_FILE,
   OPTIM_FILE,
   STATE_FILE,
-  sha256File,
   TAG_PATTERN,
   TEMP_PREFIX,
   TRASH_PREFIX,
@@ -72,28 +74,33 @@ export function saveCheckpoint(save: string, c: CheckpointContents): string {
       }
       return out;
     };
+    // Every file's size and SHA-256 as it is written, for the index (nothing is read back).
+    const files: IndexedFile[] = [];
     const meta = { format: CHECKPOINT_FORMAT, iteration: String(c.iteration) };
-    writeSafetensors(join(tmp, MODEL_FILE), asInputs(c.params, MODEL_FILE), meta);
+    files.push({
+      path: MODEL_FILE,
+      ...writeSafetensors(join(tmp, MODEL_FILE), asInputs(c.params, MODEL_FILE), meta),
+    });
     if (c.optimizer) {
       mkdirSync(join(tmp, dirname(OPTIM_FILE)));
-      writeSafetensors(join(tmp, OPTIM_FILE), asInputs(c.optimizer, OPTIM_FILE), meta);
+      files.push({
+        path: OPTIM_FILE,
+        ...writeSafetensors(join(tmp, OPTIM_FILE), asInputs(c.optimizer, OPTIM_FILE), meta),
+      });
     }
+    const text = (path: string, content: string) =>
+      files.push({ path, ...writeFileSynced(join(tmp, path), content) });
     const state: TrainerState = {
       format: CHECKPOINT_FORMAT,
       version: CHECKPOINT_VERSION,
       iteration: c.iteration,
       ...c.state,
     };
-    writeFileSynced(join(tmp, STATE_FILE), `${JSON.stringify(state, null, 1)}\n`);
-    writeFileSynced(join(tmp, CONFIG_FILE), `${JSON.stringify(c.config, null, 1)}\n`);
-    const files = [MODEL_FILE, ...(c.optimizer ? [OPTIM_FILE] : []), STATE_FILE, CONFIG_FILE];
+    text(STATE_FILE, `${JSON.stringify(state, null, 1)}\n`);
+    text(CONFIG_FILE, `${JSON.stringify(c.config, null, 1)}\n`);
     if (Object.keys(c.configFiles).length > 0) {
       mkdirSync(join(tmp, "configs"));
-      for (const [name, text] of Object.entries(c.configFiles)) {
-        const rel = `configs/${basename(name)}`;
-        writeFileSynced(join(tmp, rel), text);
-        files.push(rel);
-      }
+      for (const [name, content] of Object.entries(c.configFiles)) text(`configs/${basename(name)}`, content);
       fsyncDir(join(tmp, "configs"));
     }
     if (c.optimizer) fsyncDir(join(tmp, dirname(OPTIM_FILE)));
@@ -101,11 +108,7 @@ export function saveCheckpoint(save: string, c: CheckpointContents): string {
       format: CHECKPOINT_FORMAT,
       version: CHECKPOINT_VERSION,
       iteration: c.iteration,
-      files: files.map((path) => ({
-        path,
-        bytes: statSync(join(tmp, path)).size,
-        sha256: sha256File(join(tmp, path)),
-      })),
+      files,
       tensors,
     };
     writeFileSynced(join(tmp, INDEX_FILE), `${JSON.stringify(index, null, 1)}\n`);
@@ -138,16 +141,18 @@ export function writeLatest(save: string, tag: string): void {
   fsyncDir(save);
 }
 
-function writeFileSynced(path: string, text: string): void {
+/** Writes and fsyncs a text file; returns its size and SHA-256. */
+function writeFileSynced(path: string, text: string): { bytes: number; sha256: string } {
+  const bytes = Buffer.from(text, "utf8");
   const fd = openSync(path, "w");
   try {
-    const bytes = Buffer.from(text, "utf8");
     let done = 0;
     while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+  return { bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
 }
 
 /**
