@@ -1,7 +1,8 @@
 // What the trainer reads from a resolved GPT-NeoX config, in one place: batch sizes, iterations,
-// precision, optimizer, clipping, evaluation, checkpoints and logging. The model's own keys are
-// @neox/models' business (its spec.ts); the schedule's are schedule/'s. A value the trainer cannot
-// run fails here with the key, its value and where it was set.
+// precision, optimizer, clipping, checkpoint paths and logging. The model's own keys are
+// @neox/models' business (its spec.ts); the learning rate, loss scale and the evaluation, save and
+// exit cadence are schedule/'s. A value the trainer cannot run fails here with the key, its value
+// and where it was set.
 import { formatSource, type ResolvedConfig } from "@neox/config";
 
 export type OptimizerKind = "adam" | "lion" | "sgd";
@@ -33,10 +34,7 @@ export interface TrainSettings {
   optimizer: OptimizerSettings;
   /** gradient_clipping (0: none). */
   clip: number;
-  evalInterval: number;
-  evalIters: number;
   logInterval: number;
-  exitInterval: number | null;
   seed: number;
   eodMaskLoss: boolean;
   checkpointActivations: boolean;
@@ -45,8 +43,6 @@ export interface TrainSettings {
   finetune: boolean;
   noSaveOptim: boolean;
   noLoadOptim: boolean;
-  logDir: string | null;
-  tensorboardDir: string | null;
   /** peak_theoretical_tflops for MFU/HFU, when given. */
   peakTflops: number | null;
 }
@@ -107,8 +103,6 @@ export function trainSettings(r: ResolvedConfig): TrainSettings {
   const weightDecay = typeof v.weight_decay === "number" ? v.weight_decay : 0.1;
 
   const ckptAct = v.checkpoint_activations === true;
-  const evalIters = typeof v.eval_iters === "number" ? v.eval_iters : 100;
-  const exit = v.exit_interval;
   return {
     micro,
     gas,
@@ -129,13 +123,7 @@ export function trainSettings(r: ResolvedConfig): TrainSettings {
       nesterov: params.nesterov === true,
     },
     clip: d.clip_grad,
-    evalInterval: posInt("eval_interval", v.eval_interval ?? 1000),
-    evalIters:
-      Number.isSafeInteger(evalIters) && evalIters >= 0
-        ? evalIters
-        : fail("eval_iters", "expected a whole number ≥ 0"),
     logInterval: posInt("log_interval", v.log_interval ?? 100),
-    exitInterval: exit == null ? null : posInt("exit_interval", exit),
     seed: typeof v.seed === "number" ? v.seed : 1234,
     eodMaskLoss: v.eod_mask_loss === true,
     checkpointActivations: ckptAct,
@@ -144,8 +132,6 @@ export function trainSettings(r: ResolvedConfig): TrainSettings {
     finetune: v.finetune === true,
     noSaveOptim: v.no_save_optim === true,
     noLoadOptim: v.no_load_optim === true,
-    logDir: str(v.log_dir),
-    tensorboardDir: str(v.tensorboard_dir),
     peakTflops: typeof v.peak_theoretical_tflops === "number" ? v.peak_theoretical_tflops : null,
   };
 }
