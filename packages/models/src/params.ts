@@ -104,12 +104,16 @@ export class ParamRegistry {
   }
 
   /**
-   * Writes every parameter's initial values (see init.ts), one parameter at a time (host memory
-   * for the largest tensor only, not for the whole model), then refreshes the working copy.
+   * Writes every parameter's initial values (see init.ts), one parameter at a time through one host
+   * buffer the size of the largest (not one for the whole model, nor a fresh one per parameter
+   * that the garbage collector frees when it likes), then refreshes the working copy.
    */
   initialize(seed: number): void {
+    let largest = 0;
+    for (const e of this.entries()) largest = Math.max(largest, e.numel);
+    const scratch = new Float32Array(largest);
     for (const e of this.entries()) {
-      const values = new Float32Array(e.numel);
+      const values = scratch.subarray(0, e.numel);
       initValues(values, e.param.init, e.name, seed, e.param.shape);
       e.param.t.write(values);
     }
