@@ -4,6 +4,15 @@ export { type ArchRequirements, checkArchitecture } from "./arch-check";
 export { fromSequentialName, layerSpecKey, toSequentialName } from "./gpt-neox/checkpoint-names";
 export { type BuildOptions, GptNeoXModel } from "./gpt-neox/model";
 export { GPT_NEOX_PRESETS, type GptNeoXPresetName } from "./gpt-neox/presets";
+export {
+  EngineInputError,
+  type EngineOptions,
+  type EngineOutput,
+  InferenceEngine,
+  type ScoredSegment,
+  type ScoreOutput,
+  type Segment,
+} from "./inference/engine";
 export { fans, INIT_METHODS, type Init, type InitMethod, initFor, initStd, initValues } from "./init";
 export { Attention, type AttentionDims } from "./layers/attention";
 export { type Block, ParallelBlock, SequentialBlock, TiedParallelBlock } from "./layers/block";

@@ -51,12 +51,12 @@ export {
 export * from "./ops/basic";
 export { biasAdd } from "./ops/bias-add";
 export { checkpoint } from "./ops/checkpoint";
-export { crossEntropy, crossEntropyTrain } from "./ops/cross-entropy";
+export { crossEntropy, crossEntropyRows, crossEntropyTrain } from "./ops/cross-entropy";
 export { type DropoutRng, dropout } from "./ops/dropout";
 export { embedding } from "./ops/embedding";
 export { gelu } from "./ops/gelu";
 export { type GluActivation, geglu, glu, reglu, swiglu } from "./ops/glu";
-export { cachedSelfAttention, KvCache } from "./ops/kv-cache";
+export { type CacheSegment, cachedSelfAttention, KvCache, segmentSelfAttention } from "./ops/kv-cache";
 export { layerNorm } from "./ops/layer-norm";
 export { gemm, type LinearOptions, linear } from "./ops/linear";
 export { relu } from "./ops/relu";

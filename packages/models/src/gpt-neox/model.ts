@@ -8,9 +8,11 @@
 import type { ResolvedConfig } from "@neox/config";
 import {
   alibiSlopes,
+  type CacheSegment,
   checkpoint,
   crossEntropy,
   crossEntropyTrain,
+  embedding,
   isGradEnabled,
   KvCache,
   keep,
@@ -192,6 +194,36 @@ export class GptNeoXModel {
     } finally {
       this.dropout.training = training;
       positions.dispose();
+    }
+  }
+
+  /**
+   * Inference over one flat batch of N tokens (tokens and positions (1, N) i32) cut into segments,
+   * each extending one slot of the caches from that slot's own length: prefills of several prompts
+   * and decode steps of others share every GEMM. Returns the logits of `rows` only ((R) i32 row
+   * indices, so a prefill computes the head for its last token alone), or of all N rows when null.
+   * Runs under noGrad with dropout off.
+   */
+  decodeSegments(
+    tokens: Tensor,
+    positions: Tensor,
+    segments: readonly CacheSegment[],
+    caches: readonly KvCache[],
+    rows: Tensor | null,
+  ): Tensor {
+    const training = this.dropout.training;
+    this.dropout.training = false;
+    try {
+      return noGrad(() => {
+        let x = this.embed.forward(tokens, positions); // (N, C)
+        this.layers.forEach((layer, i) => {
+          x = layer.decodeSegments(x, segments, caches[i]!);
+        });
+        if (rows) x = embedding(x, rows); // (R, C): the rows whose logits are wanted
+        return this.head.forward(this.norm.forward(x)); // (R, V)
+      });
+    } finally {
+      this.dropout.training = training;
     }
   }
 

@@ -10,9 +10,11 @@
 import {
   type AttentionPositions,
   type AttentionShape,
+  type CacheSegment,
   cachedSelfAttention,
   causalSelfAttention,
   type KvCache,
+  segmentSelfAttention,
   type Tensor,
 } from "@neox/tensor";
 import type { Init } from "../init";
@@ -70,5 +72,14 @@ export class Attention {
     const qkv = this.queryKeyValue.forward(x); // (B·T, (NH + 2·NKV)·HS)
     const ctx = cachedSelfAttention(qkv, this.shape(B, T), cache, this.positions); // (B·T, NH·HS)
     return this.dense.forward(ctx); // (B·T, C)
+  }
+
+  /** Rows of a flat batch cut into segments, each extending one cache slot (the inference engine). */
+  decodeSegments(x: Tensor, segments: readonly CacheSegment[], cache: KvCache): Tensor {
+    const qkv = this.queryKeyValue.forward(x); // (N, (NH + 2·NKV)·HS)
+    const { NH, NKV, HS, rotDim, window } = this.dims;
+    const shape = { NH, NKV, HS, rotDim, ...(window !== undefined ? { window } : {}) };
+    const ctx = segmentSelfAttention(qkv, shape, segments, cache, this.positions); // (N, NH·HS)
+    return this.dense.forward(ctx); // (N, C)
   }
 }

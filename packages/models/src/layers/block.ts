@@ -11,7 +11,7 @@
 // bias-dropout-add. GPT-NeoX still creates post_attention_layernorm in the tied case (its comment:
 // "superfluous but leaving it in leads to cleaner code"), so checkpoints carry it; so do we, unused.
 // B batch, T time, C channels; activations are (B·T, C).
-import { add, type KvCache, type Tensor } from "@neox/tensor";
+import { add, type CacheSegment, type KvCache, type Tensor } from "@neox/tensor";
 import type { ParamCollector } from "../params";
 import type { Attention } from "./attention";
 import type { Dropout, DropoutState } from "./dropout";
@@ -31,6 +31,8 @@ export interface Block {
   forward(x: Tensor, B: number, T: number): Tensor;
   /** Same, for T new tokens after those in `cache` (inference). */
   decode(x: Tensor, B: number, T: number, cache: KvCache): Tensor;
+  /** Rows of a flat batch (N, C) cut into segments, each extending one slot of `cache` (inference). */
+  decodeSegments(x: Tensor, segments: readonly CacheSegment[], cache: KvCache): Tensor;
 }
 
 abstract class BlockBase implements Block {
@@ -56,6 +58,10 @@ abstract class BlockBase implements Block {
 
   decode(x: Tensor, B: number, T: number, cache: KvCache): Tensor {
     return this.apply(x, (y) => this.attention.decode(y, B, T, cache));
+  }
+
+  decodeSegments(x: Tensor, segments: readonly CacheSegment[], cache: KvCache): Tensor {
+    return this.apply(x, (y) => this.attention.decodeSegments(y, segments, cache));
   }
 
   /** The residual wiring, given the attention to run on a normed input. */

@@ -41,6 +41,21 @@ export function crossEntropy(logits: Tensor, targets: Tensor, mask: Tensor | nul
 }
 
 /**
+ * Per-row cross-entropy, -log softmax(logits)[target] for each row (f32 [n]), no tape: scoring
+ * (log-likelihoods of given tokens) without bringing V-wide rows to the host. Kernel as crossEntropy.
+ */
+export function crossEntropyRows(logits: Tensor, targets: Tensor): Tensor {
+  const { n, v } = rowsOf("crossEntropyRows", logits, targets, null);
+  const lc = dense(logits);
+  const loss = Tensor.empty([1], { device: logits.device });
+  const losses = Tensor.empty([n], { device: logits.device });
+  const lse = Tensor.empty([n], { device: logits.device });
+  k.crossEntropyForward(logits.backend, { loss, losses, lse, logits: lc, targets, mask: null, N: n, V: v });
+  for (const t of new Set([loss, lse, lc === logits ? null : lc])) t?.dispose();
+  return losses;
+}
+
+/**
  * Training's loss: crossEntropy whose forward also writes the logits' gradient, scaled by `seed` (a
  * one-element device tensor: the upstream gradient the caller passes to `backward`, 1 or the fp16
  * loss scale), in the same pass over the logits (kernel crossEntropyFused). When the logits are an

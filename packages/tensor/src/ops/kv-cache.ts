@@ -1,12 +1,17 @@
-// Attention with a key/value cache, for generation: the T new tokens sit at positions
-// offset .. offset + T - 1 (offset = tokens already cached) and attend to all offset + T keys.
+// Attention with a key/value cache, for generation. The cache holds B sequences ("slots") of up to
+// maxT positions each, slot-major (B, maxT, NKV, HS), so one slot's keys are one dense block that
+// the kernel reads as a batch of one, and every slot has its own length.
+// Two entry points:
+//   cachedSelfAttention   B sequences advancing together (all slots the same length): the T new
+//                         tokens of each sit at positions offset .. offset + T - 1.
+//   segmentSelfAttention  rows of one flat batch, cut into segments that each extend one slot by
+//                         their own count of tokens from that slot's own length: prefills of
+//                         different prompts and single-token decode steps share the GEMMs around
+//                         the attention (the inference engine's dynamic batching).
 // Each call rotates the new q and k at their absolute positions, writes the new k and v into the
-// cache, then runs the attention kernel with Tq = T queries over Tk = offset + T cached keys.
-// B batch, T new tokens, NH query heads, NKV kv heads, HS head size, maxT cache capacity.
-// The cache is time-major, (maxT, B, NKV, HS) like GPT-NeoX's [s, b, np, hn] inference cache, so
-// the rows of one call are one contiguous block and the kernels read the cache at its strides.
-// Inference only: nothing is recorded (a cache is state that changes under the tape), and each
-// call's offset is a fixed size, so run it eagerly rather than in a plan.
+// cache, then runs the attention kernel with Tq new queries over Tk = offset + Tq cached keys.
+// NH query heads, NKV kv heads, HS head size. Inference only: nothing is recorded (a cache is
+// state that changes under the tape), so run it eagerly rather than in a plan.
 
 import { needsGrad } from "../autograd/tape";
 import { k } from "../kernels";
@@ -25,11 +30,11 @@ import {
 import { copyInto, dense } from "./basic";
 
 export class KvCache {
-  /** (maxT, B, NKV, HS) f32 */
+  /** (B, maxT, NKV, HS) f32 */
   readonly k: Tensor;
   readonly v: Tensor;
-  /** Positions filled so far: the next call's position offset. */
-  length = 0;
+  /** Positions filled per slot: the next call's position offset for that slot. */
+  readonly lengths: Int32Array;
 
   constructor(
     readonly maxT: number,
@@ -37,26 +42,54 @@ export class KvCache {
     readonly NKV: number,
     readonly HS: number,
   ) {
-    this.k = keep(Tensor.empty([maxT, B, NKV, HS]));
-    this.v = keep(Tensor.empty([maxT, B, NKV, HS]));
+    this.k = keep(Tensor.empty([B, maxT, NKV, HS]));
+    this.v = keep(Tensor.empty([B, maxT, NKV, HS]));
+    this.lengths = new Int32Array(B);
   }
 
-  /** A (B, T, NKV, HS) view of positions from .. from + T - 1 of the k or v cache. */
+  /** The common length of all slots (they advance together under cachedSelfAttention). */
+  get length(): number {
+    const n = this.lengths[0] ?? 0;
+    for (const l of this.lengths)
+      if (l !== n)
+        throw new Error(`KV cache: slots hold different lengths (${[...this.lengths].join(", ")})`);
+    return n;
+  }
+
+  set length(n: number) {
+    this.lengths.fill(n);
+  }
+
+  /** A (B, T, NKV, HS) view of positions from .. from + T - 1 of every slot's k or v. */
   positions(which: "k" | "v", from: number, T: number): Tensor {
     const t = which === "k" ? this.k : this.v;
-    const row = this.B * this.NKV * this.HS;
+    const row = this.NKV * this.HS;
     return new Tensor(
       t.storage,
       [this.B, T, this.NKV, this.HS],
       "f32",
-      [this.NKV * this.HS, row, this.HS, 1],
+      [this.maxT * row, row, this.HS, 1],
       t.offset + from * row,
     );
   }
 
-  /** Forget every position (a new sequence). */
-  reset(): void {
-    this.length = 0;
+  /** A dense (1, T, NKV, HS) view of positions from .. from + T - 1 of one slot's k or v. */
+  slot(which: "k" | "v", slot: number, from: number, T: number): Tensor {
+    const t = which === "k" ? this.k : this.v;
+    const row = this.NKV * this.HS;
+    return new Tensor(
+      t.storage,
+      [1, T, this.NKV, this.HS],
+      "f32",
+      undefined,
+      t.offset + (slot * this.maxT + from) * row,
+    );
+  }
+
+  /** Forget every position of one slot, or of all of them (a new sequence). */
+  reset(slot?: number): void {
+    if (slot === undefined) this.lengths.fill(0);
+    else this.lengths[slot] = 0;
   }
 
   dispose(): void {
@@ -65,34 +98,80 @@ export class KvCache {
   }
 }
 
-// dst: the cache block of T positions as a dense (T, B, NKV, HS); src: a (B, T, NKV, HS) view.
-function append(cache: KvCache, which: "k" | "v", at: number, src: Tensor): void {
-  const t = which === "k" ? cache.k : cache.v;
-  const [B, T, H, HS] = src.shape as [number, number, number, number];
-  const dst = new Tensor(t.storage, [T, B, H, HS], "f32", undefined, t.offset + at * B * H * HS);
-  const [sb, st, sh] = src.strides as [number, number, number];
-  const srcTimeMajor = new Tensor(src.storage, [T, B, H, HS], "f32", [st, sb, sh, 1], src.offset);
-  copyInto(dst, srcTimeMajor);
-  dst.dispose();
-  srcTimeMajor.dispose();
+function checkFits(cache: KvCache, r: ResolvedShape, slot: number, T: number): void {
+  if (cache.NKV !== r.NKV || cache.HS !== r.HS) {
+    throw new Error(
+      `attention: the KV cache holds (NKV ${cache.NKV}, HS ${cache.HS}); the call has (NKV ${r.NKV}, HS ${r.HS})`,
+    );
+  }
+  if (!(slot >= 0 && slot < cache.B && Number.isInteger(slot)))
+    throw new Error(`attention: KV cache slot ${slot} is not in [0, ${cache.B})`);
+  const at = cache.lengths[slot]!;
+  if (at + T > cache.maxT) {
+    throw new Error(
+      `attention: the KV cache holds ${cache.maxT} positions; ${at} cached + ${T} new do not fit (slot ${slot})`,
+    );
+  }
 }
 
-function checkCache(r: ResolvedShape, cache: KvCache): void {
-  if (cache.B !== r.B || cache.NKV !== r.NKV || cache.HS !== r.HS) {
-    throw new Error(
-      `attention: the KV cache holds (B ${cache.B}, NKV ${cache.NKV}, HS ${cache.HS}); the call has (B ${r.B}, NKV ${r.NKV}, HS ${r.HS})`,
-    );
+// Rotates (when rotDim > 0) and appends one slot's T new k and v rows ((1, T, NKV, HS) views) at
+// `at`; returns the queries to attend with, rotated into a fresh buffer when rotary is on.
+function appendSlot(
+  cache: KvCache,
+  slot: number,
+  at: number,
+  heads: { q: Tensor; k: Tensor; v: Tensor },
+  r: ResolvedShape,
+  pos: AttentionPositions,
+): Tensor {
+  const T = heads.q.size(1);
+  const kNew = cache.slot("k", slot, at, T);
+  const vNew = cache.slot("v", slot, at, T);
+  let q = heads.q;
+  if (r.rotDim > 0) {
+    q = Tensor.empty([1, T, r.NH, r.HS], { device: heads.q.device });
+    rotate("forward", q, heads.q, pos.rotary!, r.rotDim, at);
+    rotate("forward", kNew, heads.k, pos.rotary!, r.rotDim, at);
+  } else {
+    copyInto(kNew, heads.k);
   }
-  if (cache.length + r.T > cache.maxT) {
-    throw new Error(
-      `attention: the KV cache holds ${cache.maxT} positions; ${cache.length} cached + ${r.T} new do not fit`,
-    );
-  }
+  copyInto(vNew, heads.v);
+  kNew.dispose();
+  vNew.dispose();
+  return q;
+}
+
+// The attention kernel for q (B, Tq, NH, HS) over k/v views (B, Tk, NKV, HS), into out (B·Tq rows).
+function attend(
+  out: Tensor,
+  q: Tensor,
+  kAll: Tensor,
+  vAll: Tensor,
+  r: ResolvedShape,
+  pos: AttentionPositions,
+): void {
+  const lse = Tensor.empty([q.size(0), r.NH, q.size(1)], { device: q.device });
+  k.attentionForward(q.backend, {
+    out,
+    lse,
+    q,
+    k: kAll,
+    v: vAll,
+    slopes: pos.alibi ?? null,
+    ...attentionDims(q, kAll, vAll, r),
+    ...NO_ATTENTION_DROPOUT,
+  });
+  lse.dispose();
+}
+
+function checkInference(qkv: Tensor, r: ResolvedShape, pos: AttentionPositions): void {
+  if (needsGrad([qkv])) throw new Error("attention with a KV cache is inference only: run it under noGrad()");
+  if (r.rotDim > 0 && !pos.rotary) throw new Error("attention: rotDim > 0 needs rotary tables");
 }
 
 /**
- * causalSelfAttention for T new tokens after `cache.length` cached ones (qkv (B·T, W) in the
- * shape's layout); appends their k and v to the cache. Returns (B·T, NH·HS).
+ * causalSelfAttention for T new tokens after `cache.length` cached ones in every slot (qkv (B·T, W)
+ * in the shape's layout, B = the cache's slot count); appends their k and v. Returns (B·T, NH·HS).
  */
 export function cachedSelfAttention(
   qkv: Tensor,
@@ -100,45 +179,95 @@ export function cachedSelfAttention(
   cache: KvCache,
   pos: AttentionPositions = {},
 ): Tensor {
-  if (needsGrad([qkv])) throw new Error("attention with a KV cache is inference only: run it under noGrad()");
   const r = resolveShape(s);
+  checkInference(qkv, r, pos);
   if (qkv.numel !== r.B * r.T * r.width)
     throw new Error(`attention: qkv ${qkv} is not (B·T, (NH + 2·NKV)·HS) = (${r.B * r.T}, ${r.width})`);
-  checkCache(r, cache);
-  if (r.rotDim > 0 && !pos.rotary) throw new Error("attention: rotDim > 0 needs rotary tables");
+  if (cache.B !== r.B)
+    throw new Error(`attention: the KV cache holds ${cache.B} sequences; the call has B ${r.B}`);
   const offset = cache.length;
-  const Tk = offset + r.T;
+  for (let b = 0; b < r.B; b++) checkFits(cache, r, b, r.T);
   const src = dense(qkv);
-  const orig = qkvHeads(src, r);
-  let q = orig.q;
-  if (r.rotDim > 0) {
-    // New keys are rotated straight into the cache; queries into a dense buffer.
-    q = Tensor.empty([r.B, r.T, r.NH, r.HS], { device: qkv.device });
-    rotate("forward", q, orig.q, pos.rotary!, r.rotDim, offset);
-    const kNew = cache.positions("k", offset, r.T);
-    rotate("forward", kNew, orig.k, pos.rotary!, r.rotDim, offset);
-    kNew.dispose();
-  } else {
-    append(cache, "k", offset, orig.k);
+  const all = qkvHeads(src, r);
+  const Tk = offset + r.T;
+  let q = all.q;
+  if (r.rotDim > 0) q = Tensor.empty([r.B, r.T, r.NH, r.HS], { device: qkv.device });
+  for (let b = 0; b < r.B; b++) {
+    const one = { q: all.q.narrow(0, b, 1), k: all.k.narrow(0, b, 1), v: all.v.narrow(0, b, 1) };
+    const qb = appendSlot(cache, b, offset, one, r, pos);
+    if (qb !== one.q) {
+      const dst = q.narrow(0, b, 1);
+      copyInto(dst, qb);
+      dst.dispose();
+      qb.dispose();
+    }
+    for (const t of Object.values(one)) t.dispose();
   }
-  append(cache, "v", offset, orig.v);
   cache.length = Tk;
   const kAll = cache.positions("k", 0, Tk);
   const vAll = cache.positions("v", 0, Tk);
   const out = Tensor.empty([r.B * r.T, r.NH * r.HS], { device: qkv.device });
-  const lse = Tensor.empty([r.B, r.NH, r.T], { device: qkv.device });
-  const slopes = pos.alibi ?? null;
-  k.attentionForward(qkv.backend, {
-    out,
-    lse,
-    q,
-    k: kAll,
-    v: vAll,
-    slopes,
-    ...attentionDims(q, kAll, vAll, r),
-    ...NO_ATTENTION_DROPOUT,
-  });
-  for (const t of new Set([q, orig.q, orig.k, orig.v, kAll, vAll, lse])) t.dispose();
+  attend(out, q, kAll, vAll, r, pos);
+  for (const t of new Set([q, all.q, all.k, all.v, kAll, vAll])) t.dispose();
+  if (src !== qkv) src.dispose();
+  return out;
+}
+
+/** One segment of a flat batch: `T` rows from `row` extend cache slot `slot`. */
+export interface CacheSegment {
+  slot: number;
+  row: number;
+  T: number;
+}
+
+/**
+ * qkv (N, W) rows in the shape's layout (s.B and s.T are ignored), cut into segments; each segment's
+ * rows are that slot's next tokens, at positions lengths[slot] .. + T - 1, and attend to the slot's
+ * cached keys and to each other causally. Appends their k and v. Returns (N, NH·HS); rows that no
+ * segment covers are left unwritten.
+ */
+export function segmentSelfAttention(
+  qkv: Tensor,
+  s: Omit<AttentionShape, "B" | "T">,
+  segments: readonly CacheSegment[],
+  cache: KvCache,
+  pos: AttentionPositions = {},
+): Tensor {
+  const shape = resolveShape({ ...s, B: 1, T: 1 });
+  checkInference(qkv, shape, pos);
+  const N = qkv.numel / shape.width;
+  if (!Number.isInteger(N) || qkv.size(-1) !== shape.width)
+    throw new Error(`attention: qkv ${qkv} rows are not (NH + 2·NKV)·HS = ${shape.width} wide`);
+  const seen = new Set<number>();
+  for (const g of segments) {
+    if (!(g.T >= 1 && g.row >= 0 && g.row + g.T <= N))
+      throw new Error(`attention: segment rows ${g.row} .. ${g.row + g.T - 1} are outside the ${N} rows`);
+    if (seen.has(g.slot)) throw new Error(`attention: slot ${g.slot} appears in two segments of one call`);
+    seen.add(g.slot);
+    checkFits(cache, shape, g.slot, g.T);
+  }
+  const src = dense(qkv);
+  const C = shape.NH * shape.HS;
+  const out = Tensor.empty([N, C], { device: qkv.device });
+  for (const g of segments) {
+    const r = { ...shape, T: g.T };
+    const rows = new Tensor(
+      src.storage,
+      [g.T, shape.width],
+      "f32",
+      undefined,
+      src.offset + g.row * shape.width,
+    );
+    const heads = qkvHeads(rows, r);
+    const at = cache.lengths[g.slot]!;
+    const q = appendSlot(cache, g.slot, at, heads, r, pos);
+    cache.lengths[g.slot] = at + g.T;
+    const kAll = cache.slot("k", g.slot, 0, at + g.T);
+    const vAll = cache.slot("v", g.slot, 0, at + g.T);
+    const o = new Tensor(out.storage, [g.T, C], "f32", undefined, out.offset + g.row * C);
+    attend(o, q, kAll, vAll, r, pos);
+    for (const t of new Set([q, heads.q, heads.k, heads.v, rows, kAll, vAll, o])) t.dispose();
+  }
   if (src !== qkv) src.dispose();
   return out;
 }
