@@ -204,7 +204,8 @@ export class InferenceEngine {
         return read(logits, { rows, offsets });
       });
     } catch (err) {
-      this.caches.forEach((c, i) => c.lengths.set(before[i]!)); // a failed pass caches nothing
+      // a failed pass caches nothing
+      for (const [i, c] of this.caches.entries()) c.lengths.set(before[i]!);
       throw err;
     }
   }
