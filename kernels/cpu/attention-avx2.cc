@@ -10,6 +10,8 @@ namespace {
 struct Avx2 {
   using vec = __m256;
   static constexpr int W = 8, MR = 6, NV = 2;
+  static constexpr bool T16 = false;
+  static void transpose16(float*, int64_t, const float*, int64_t) {}
   static vec load(const float* p) { return _mm256_loadu_ps(p); }
   static void store(float* p, vec v) { _mm256_storeu_ps(p, v); }
   static vec set1(float x) { return _mm256_set1_ps(x); }

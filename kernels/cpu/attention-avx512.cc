@@ -14,6 +14,38 @@ namespace {
 struct Avx512 {
   using vec = __m512;
   static constexpr int W = 16, MR = 6, NV = 4;
+  static constexpr bool T16 = true;
+  // dst[c·ldd + r] = src[r·lds + c] for a 16×16 block: four butterfly stages, each swapping the
+  // off-diagonal b×b sub-blocks (b = 8, 4, 2, 1) of every 2b×2b block with two-source permutes.
+  static void transpose16(float* dst, int64_t ldd, const float* src, int64_t lds) {
+    vec x[16];
+#pragma GCC unroll 16
+    for (int r = 0; r < 16; ++r) x[r] = _mm512_loadu_ps(src + r * lds);
+    stage<8>(x);
+    stage<4>(x);
+    stage<2>(x);
+    stage<1>(x);
+#pragma GCC unroll 16
+    for (int c = 0; c < 16; ++c) _mm512_storeu_ps(dst + c * ldd, x[c]);
+  }
+  template <int B>
+  static void stage(vec (&x)[16]) {
+    // Row i (bit B clear) takes row i + B's elements j - B where j has bit B; row i + B takes
+    // row i's elements j + B where j lacks it (indices >= 16 pick the second source).
+    alignas(64) int lo[16], hi[16];
+    for (int j = 0; j < 16; ++j) {
+      lo[j] = (j & B) ? 16 + j - B : j;
+      hi[j] = (j & B) ? 16 + j : j + B;
+    }
+    const __m512i ilo = _mm512_load_si512(lo), ihi = _mm512_load_si512(hi);
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; ++i) {
+      if (i & B) continue;
+      const vec a = x[i], b = x[i + B];
+      x[i] = _mm512_permutex2var_ps(a, ilo, b);
+      x[i + B] = _mm512_permutex2var_ps(a, ihi, b);
+    }
+  }
   static vec load(const float* p) { return _mm512_loadu_ps(p); }
   static void store(float* p, vec v) { _mm512_storeu_ps(p, v); }
   static vec set1(float x) { return _mm512_set1_ps(x); }

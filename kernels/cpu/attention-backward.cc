@@ -94,8 +94,8 @@ void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, c
       query_range(kt, &i_lo, &i_hi);
       const int64_t j0 = kt * BC, bc = std::min(BC, d.Tk - j0);
       if (i_lo <= i_hi) {
-        pack_transposed(Kt, kh + j0 * d.k_st, d.k_st, bc, HS, HSP);
-        pack_transposed(Vt, vh + j0 * d.v_st, d.v_st, bc, HS, HSP);
+        pack_kt(Kt, kh + j0 * d.k_st, d.k_st, bc, HS, HSP, ops);
+        pack_kt(Vt, vh + j0 * d.v_st, d.v_st, bc, HS, HSP, ops);
         if (!direct) pack_rows(Kp, kh + j0 * d.k_st, d.k_st, bc, HS, HSP);
       }
       const float* Kb = Kp;
@@ -132,8 +132,22 @@ void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, c
             pack_rows(Qp, Qsrc, d.q_st, rows, HS, HSP);
             pack_rows(dOp, dOsrc, d.NH * HS, rows, HS, HSP);
           }
+          // On the diagonal tile row r sees columns <= r + delta: every product there skips the
+          // masked half (gemm_band), and dP's unwritten columns are never read.
+          const int64_t delta = i0 + off - j0;
+          const bool diag = delta < bc - 1;
+          auto mm = [&](float* c, int64_t ldc, const float* a, int64_t lda, bool at, const float* bm, int64_t ldb,
+                        int64_t m, int64_t n, int64_t kk, bool acc, attn::Band band) {
+            if (diag) {
+              ops.gemm_band(c, ldc, a, lda, at, bm, ldb, static_cast<int>(m), static_cast<int>(n),
+                            static_cast<int>(kk), acc, band, delta);
+            } else {
+              ops.gemm(c, ldc, a, lda, at, bm, ldb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(kk),
+                       acc);
+            }
+          };
           // P = exp(scale·QKᵀ + bias − lse), zero where masked
-          ops.gemm(P, BC, Qa, ldq, false, Kt, BC, R, BC, static_cast<int>(HS), false);
+          mm(P, BC, Qa, ldq, false, Kt, BC, R, BC, HS, false, attn::Band::Cols);
           for (int64_t r = 0; r < rows; ++r) {
             float* p = P + r * BC;
             const Span sp = visible(i0 + r + off, j0, bc, d.window);
@@ -162,16 +176,19 @@ void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, c
             for (int64_t r = 0; r < rows; ++r) ops.mul(dP + r * BC, P + r * BC, M + r * BC, BC);
             PV = dP;
           }
-          ops.gemm(dV, HSP, PV, BC, true, dOa, ldo, static_cast<int>(bc), static_cast<int>(HSP), R, true);
-          ops.gemm(dP, BC, dOa, ldo, false, Vt, BC, R, BC, static_cast<int>(HS), false);
+          mm(dV, HSP, PV, BC, true, dOa, ldo, bc, HSP, R, true, attn::Band::KBegin);
+          mm(dP, BC, dOa, ldo, false, Vt, BC, R, BC, HS, false, attn::Band::Cols);
           for (int64_t r = 0; r < rows; ++r) {
-            if (dp.on) ops.mul(dP + r * BC, dP + r * BC, M + r * BC, BC);
-            ops.softmax_grad(dP + r * BC, P + r * BC, dP + r * BC, BC, D_h[i0 + r], d.scale);
+            const int n = diag ? static_cast<int>(std::clamp<int64_t>(r + delta + 1, 0, bc)) : static_cast<int>(BC);
+            float* ds = dP + r * BC;
+            if (dp.on) ops.mul(ds, ds, M + r * BC, n);
+            ops.softmax_grad(ds, P + r * BC, ds, n, D_h[i0 + r], d.scale);
+            std::fill(ds + n, ds + BC, 0.0f);
           }
           // dQ += dS·K ; dK += dSᵀ·Q
           float* dq_tile = part + (h * d.Tq + i0) * HSP;
-          ops.gemm(dq_tile, HSP, dP, BC, false, Kb, ldk, R, static_cast<int>(HSP), static_cast<int>(bc), true);
-          ops.gemm(dK, HSP, dP, BC, true, Qa, ldq, static_cast<int>(bc), static_cast<int>(HSP), R, true);
+          mm(dq_tile, HSP, dP, BC, false, Kb, ldk, R, HSP, bc, true, attn::Band::KEnd);
+          mm(dK, HSP, dP, BC, true, Qa, ldq, bc, HSP, R, true, attn::Band::KBegin);
         }
       }
       for (int64_t cc = 0; cc < bc; ++cc) {

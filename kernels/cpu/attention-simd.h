@@ -5,6 +5,7 @@
 // integer code (attention-dropout.h) that each ISA's compiler flags vectorise.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -106,6 +107,70 @@ void gemm(float* c, int64_t ldc, const float* a, int64_t lda, bool a_trans, cons
   }
 }
 
+// One block of r <= MR rows (AT: r columns of the stored A) by nv <= NV vectors of columns.
+template <class V, int NV, bool AT>
+inline void row_block(int nv, int r, float* c, int64_t ldc, const float* a, int64_t lda, const float* b,
+                      int64_t ldb, int k, bool accumulate) {
+  if (nv == NV) {
+    micro_rows<V, V::MR, NV, AT>(r, c, ldc, a, lda, b, ldb, k, accumulate);
+  } else if constexpr (NV > 1) {
+    row_block<V, NV - 1, AT>(nv, r, c, ldc, a, lda, b, ldb, k, accumulate);
+  }
+}
+
+// gemm for a tile that the causal diagonal crosses: a block of rows [i, i + r) reads or writes
+// only what those rows can see (Band in attention-isa.h), so the all-masked half of a diagonal
+// tile costs nothing.
+template <class V, bool AT>
+void gemm_band_impl(float* c, int64_t ldc, const float* a, int64_t lda, const float* b, int64_t ldb, int m,
+                    int n, int k, bool accumulate, Band band, int64_t delta) {
+  constexpr int NB = V::NV * V::W;
+  for (int i = 0; i < m; i += V::MR) {
+    const int r = m - i < V::MR ? m - i : V::MR;
+    const int64_t reach = i + r + delta;  // rows [i, i + r) see columns (keys) < reach
+    int64_t kb = 0, ke = k, cols = n;
+    if (band == Band::Cols) cols = std::min<int64_t>(n, std::max<int64_t>(0, (reach + V::W - 1) / V::W * V::W));
+    if (band == Band::KEnd) ke = std::min<int64_t>(k, std::max<int64_t>(0, reach));
+    if (band == Band::KBegin) kb = std::min<int64_t>(k, std::max<int64_t>(0, i - delta));
+    if (ke <= kb && accumulate) continue;
+    const float* ai = AT ? a + kb * lda + i : a + i * lda + kb;
+    const float* bk = b + kb * ldb;
+    for (int64_t j = 0; j < cols; j += NB) {
+      const int nv = static_cast<int>(std::min<int64_t>(NB, cols - j) / V::W);
+      row_block<V, V::NV, AT>(nv, r, c + i * ldc + j, ldc, ai, lda, bk + j, ldb, static_cast<int>(ke - kb),
+                              accumulate);
+    }
+  }
+}
+
+template <class V>
+void gemm_band(float* c, int64_t ldc, const float* a, int64_t lda, bool a_trans, const float* b, int64_t ldb,
+               int m, int n, int k, bool accumulate, Band band, int64_t delta) {
+  if (m <= 0 || n <= 0) return;
+  if (a_trans) {
+    gemm_band_impl<V, true>(c, ldc, a, lda, b, ldb, m, n, k, accumulate, band, delta);
+  } else {
+    gemm_band_impl<V, false>(c, ldc, a, lda, b, ldb, m, n, k, accumulate, band, delta);
+  }
+}
+
+// dst[c·ldd + r] = src[r·lds + c]; ISAs with an in-register 16×16 transpose (V::T16) use it on
+// whole blocks.
+template <class V>
+void transpose(float* dst, int64_t ldd, const float* src, int64_t lds, int rows, int cols) {
+  int r0 = 0;
+  if constexpr (V::T16) {
+    for (; r0 + 16 <= rows; r0 += 16) {
+      int c0 = 0;
+      for (; c0 + 16 <= cols; c0 += 16) V::transpose16(dst + c0 * ldd + r0, ldd, src + r0 * lds + c0, lds);
+      for (int r = r0; r < r0 + 16; ++r)
+        for (int cc = c0; cc < cols; ++cc) dst[cc * ldd + r] = src[r * lds + cc];
+    }
+  }
+  for (int r = r0; r < rows; ++r)
+    for (int cc = 0; cc < cols; ++cc) dst[cc * ldd + r] = src[r * lds + cc];
+}
+
 template <class V>
 float scale_bias_max(float* s, int n, float scale, float slope, float j0) {
   using vec = typename V::vec;
@@ -185,8 +250,8 @@ void mul(float* z, const float* x, const float* y, int n) {
 
 template <class V>
 const IsaOps& make_ops() {
-  static const IsaOps ops{&gemm<V>,         &scale_bias_max<V>, &exp_sum<V>, &scale_row<V>,
-                          &softmax_grad<V>, &dot<V>,            &mul<V>,     &dropout_span};
+  static const IsaOps ops{&gemm<V>, &gemm_band<V>, &scale_bias_max<V>, &exp_sum<V>,   &scale_row<V>,
+                          &softmax_grad<V>, &dot<V>,       &mul<V>,            &dropout_span, &transpose<V>};
   return ops;
 }
 

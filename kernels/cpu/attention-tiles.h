@@ -117,6 +117,20 @@ inline void pack_transposed(float* dst, const T* src, int64_t st, int64_t cols, 
   }
 }
 
+// Kᵀ or Vᵀ tile packing: fp32 through the ISA's transpose, bf16 element by element.
+template <class T>
+inline void pack_kt(float* dst, const T* src, int64_t st, int64_t cols, int64_t hs, int64_t hsp,
+                    const attn::IsaOps& ops) {
+  if constexpr (std::is_same_v<T, float>) {
+    ops.transpose(dst, BC, src, st, static_cast<int>(cols), static_cast<int>(hs));
+    for (int64_t e = 0; e < hs; ++e)
+      for (int64_t c = cols; c < BC; ++c) dst[e * BC + c] = 0.0f;
+    for (int64_t e = hs * BC; e < hsp * BC; ++e) dst[e] = 0.0f;
+  } else {
+    pack_transposed(dst, src, st, cols, hs, hsp);
+  }
+}
+
 // The dropout constants of one call: threshold = floor(p·2^24) and scale 1/(1-p), as dropout.cc
 // computes them, and the counter of element (b, h, i, j) (layout in attention.h).
 struct DropPlan {

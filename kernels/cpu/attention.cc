@@ -22,6 +22,8 @@ namespace {
 struct Scalar {
   using vec = float;
   static constexpr int W = 1, MR = 4, NV = 4;
+  static constexpr bool T16 = false;
+  static void transpose16(float*, int64_t, const float*, int64_t) {}
   static vec load(const float* p) { return *p; }
   static void store(float* p, vec v) { *p = v; }
   static vec set1(float x) { return x; }
@@ -107,7 +109,7 @@ void forward_impl(T* out, float* lse, const T* q, const T* k, const T* v, const 
     for (int64_t it = begin; it < end; ++it) {
       const int64_t kt = it % nkt, bk = it / nkt, b = bk / d.NKV, kvh = bk % d.NKV;
       const int64_t j0 = kt * BC, bc = std::min(BC, d.Tk - j0);
-      pack_transposed(KT + it * tile, k + b * d.k_sb + j0 * d.k_st + kvh * d.k_sh, d.k_st, bc, HS, HSP);
+      pack_kt(KT + it * tile, k + b * d.k_sb + j0 * d.k_st + kvh * d.k_sh, d.k_st, bc, HS, HSP, ops);
       if (!v_direct) pack_rows(VP + it * tile, v + b * d.v_sb + j0 * d.v_st + kvh * d.v_sh, d.v_st, bc, HS, HSP);
     }
   });
@@ -140,7 +142,15 @@ void forward_impl(T* out, float* lse, const T* q, const T* k, const T* v, const 
     const int64_t tile0 = (b * d.NKV + kvh) * nkt;
     for (int64_t kt = k_first / BC; kt <= p_last / BC; ++kt) {
       const int64_t j0 = kt * BC, bc = std::min(BC, d.Tk - j0);
-      ops.gemm(S, BC, Qt, ldq, false, KT + (tile0 + kt) * tile, BC, R, BC, static_cast<int>(HS), false);
+      // Row r sees tile columns <= r + delta; the diagonal tile computes only that band.
+      const int64_t delta = i0 + off - j0;
+      const bool diag = delta < bc - 1;
+      if (diag) {
+        ops.gemm_band(S, BC, Qt, ldq, false, KT + (tile0 + kt) * tile, BC, R, BC, static_cast<int>(HS), false,
+                      attn::Band::Cols, delta);
+      } else {
+        ops.gemm(S, BC, Qt, ldq, false, KT + (tile0 + kt) * tile, BC, R, BC, static_cast<int>(HS), false);
+      }
       for (int64_t r = 0; r < rows; ++r) {
         float* s = S + r * BC;
         const Span sp = visible(i0 + r + off, j0, bc, d.window);
@@ -172,7 +182,12 @@ void forward_impl(T* out, float* lse, const T* q, const T* k, const T* v, const 
           ldv = d.v_st;
         }
       }
-      ops.gemm(O, HSP, S, BC, false, Vt, ldv, R, static_cast<int>(HSP), static_cast<int>(bc), true);
+      if (diag) {
+        ops.gemm_band(O, HSP, S, BC, false, Vt, ldv, R, static_cast<int>(HSP), static_cast<int>(bc), true,
+                      attn::Band::KEnd, delta);
+      } else {
+        ops.gemm(O, HSP, S, BC, false, Vt, ldv, R, static_cast<int>(HSP), static_cast<int>(bc), true);
+      }
     }
     for (int64_t r = 0; r < rows; ++r) {
       const float inv = 1.0f / l[r];
