@@ -13,6 +13,25 @@ export {
   type ScoreOutput,
   type Segment,
 } from "./inference/engine";
+export {
+  argmax,
+  checkSampling,
+  filteredDistribution,
+  GREEDY,
+  isGreedy,
+  Rng,
+  SamplingError,
+  type SamplingParams,
+  sample,
+  tokenLogprobs,
+} from "./inference/sampling";
+export {
+  type FinishReason,
+  type GenerateRequest,
+  type GenerateResult,
+  Scheduler,
+  type TokenInfo,
+} from "./inference/scheduler";
 export { fans, INIT_METHODS, type Init, type InitMethod, initFor, initStd, initValues } from "./init";
 export { Attention, type AttentionDims } from "./layers/attention";
 export { type Block, ParallelBlock, SequentialBlock, TiedParallelBlock } from "./layers/block";
