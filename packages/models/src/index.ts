@@ -13,6 +13,7 @@ export {
   type ScoreOutput,
   type Segment,
 } from "./inference/engine";
+export { type InferenceModel, loadInferenceModel } from "./inference/load";
 export {
   argmax,
   checkSampling,
