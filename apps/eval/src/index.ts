@@ -1,0 +1,1 @@
+// @neox/app-eval
