@@ -57,8 +57,11 @@ void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, c
   chunk_start.push_back(nkt);
   const int64_t nchunks = static_cast<int64_t>(chunk_start.size()) - 1;
 
+  // With one chunk an item owns all of dQ for its G heads, so fp32 dq with whole-vector rows is
+  // accumulated in place (zeroed by the item, then hot in its cache) and needs no reduction pass.
+  const bool dq_direct = direct && nchunks == 1;
   // D = rowsum(dO ∘ O), (B, NH, Tq), and the dQ partials (nchunks, B, NH, Tq, HSP).
-  const int64_t part_floats = nchunks * d.B * d.NH * d.Tq * HSP;
+  const int64_t part_floats = dq_direct ? 0 : nchunks * d.B * d.NH * d.Tq * HSP;
   float* Dbuf = tl_shared.get(d.B * d.NH * d.Tq + part_floats);
   float* parts = Dbuf + d.B * d.NH * d.Tq;
   parallel_for(d.B * d.Tq, 16, [&](int64_t begin, int64_t end) {
@@ -85,7 +88,18 @@ void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, c
     float *Kt = buf, *Vt = Kt + HSP * BC, *Kp = Vt + HSP * BC, *dK = Kp + BC * HSP, *dV = dK + BC * HSP;
     float *Qp = dV + BC * HSP, *dOp = Qp + BR * HSP, *P = dOp + BR * HSP, *dP = P + BR * BC, *M = dP + BR * BC;
     float* part = parts + (c * d.B + b) * d.NH * d.Tq * HSP;
-    std::fill(part + kvh * G * d.Tq * HSP, part + (kvh + 1) * G * d.Tq * HSP, 0.0f);
+    // dQ rows of head h: part rows (stride HSP) or dq itself (stride q_st).
+    auto dq_rows = [&](int64_t h) -> float* {
+      if constexpr (F32) {
+        if (dq_direct) return dq + b * d.q_sb + h * d.q_sh;
+      }
+      return part + h * d.Tq * HSP;
+    };
+    const int64_t ld_dq = dq_direct ? d.q_st : HSP;
+    for (int64_t h = kvh * G; h < (kvh + 1) * G; ++h) {
+      float* rows_h = dq_rows(h);
+      for (int64_t t = 0; t < d.Tq; ++t) std::fill(rows_h + t * ld_dq, rows_h + t * ld_dq + HSP, 0.0f);
+    }
     const T* kh = k + b * d.k_sb + kvh * d.k_sh;
     const T* vh = v + b * d.v_sb + kvh * d.v_sh;
 
@@ -104,6 +118,18 @@ void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, c
         if (direct) {
           Kb = kh + j0 * d.k_st;
           ldk = d.k_st;
+        }
+      }
+      // dk/dv rows are written once this tile is done: ask for them (and the next tile's K and
+      // V rows) now, so those misses overlap the products below.
+      for (int64_t cc = 0; cc < bc; ++cc) {
+        for (int64_t e = 0; e < HS; e += 64 / static_cast<int64_t>(sizeof(T))) {
+          __builtin_prefetch(dk + b * d.k_sb + (j0 + cc) * d.k_st + kvh * d.k_sh + e, 1);
+          __builtin_prefetch(dv + b * d.v_sb + (j0 + cc) * d.v_st + kvh * d.v_sh + e, 1);
+          if (kt + 1 < chunk_start[c + 1] && j0 + BC + cc < d.Tk) {
+            __builtin_prefetch(kh + (j0 + BC + cc) * d.k_st + e);
+            __builtin_prefetch(vh + (j0 + BC + cc) * d.v_st + e);
+          }
         }
       }
       std::fill(dK, dK + BC * HSP, 0.0f);
@@ -186,8 +212,8 @@ void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, c
             std::fill(ds + n, ds + BC, 0.0f);
           }
           // dQ += dS·K ; dK += dSᵀ·Q
-          float* dq_tile = part + (h * d.Tq + i0) * HSP;
-          mm(dq_tile, HSP, dP, BC, false, Kb, ldk, R, HSP, bc, true, attn::Band::KEnd);
+          float* dq_tile = dq_rows(h) + i0 * ld_dq;
+          mm(dq_tile, ld_dq, dP, BC, false, Kb, ldk, R, HSP, bc, true, attn::Band::KEnd);
           mm(dK, HSP, dP, BC, true, Qa, ldq, bc, HSP, R, true, attn::Band::KBegin);
         }
       }
@@ -202,6 +228,7 @@ void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, c
     }
   });
 
+  if (dq_direct) return;
   parallel_for(d.B * d.Tq, 16, [&](int64_t begin, int64_t end) {
     for (int64_t bt = begin; bt < end; ++bt) {
       const int64_t b = bt / d.Tq, t = bt % d.Tq;
