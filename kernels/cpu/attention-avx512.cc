@@ -75,6 +75,22 @@ struct Avx512 {
     p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
     return _mm512_scalef_ps(p, n);
   }
+  // 2^x for x <= 0: x = n + f, |f| <= 1/2, 2^f by its Taylor series to degree 7 (relative error
+  // below 1e-8 on that range), then scalef; x is clamped at -150, where 2^x is already 0.
+  static vec exp2(vec x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-150.0f));
+    const vec n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const vec f = _mm512_sub_ps(x, n);
+    vec p = _mm512_set1_ps(1.5252733804059841e-5f);
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.5403530393381608e-4f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.3333558146428443e-3f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.6181291076284772e-3f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5504108664821580e-2f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022650695910071e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9314718055994531e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+  }
 };
 
 }  // namespace

@@ -137,6 +137,8 @@ void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, c
       for (int64_t g = 0; g < G && i_lo <= i_hi; ++g) {
         const int64_t h = kvh * G + g;
         const float slope = alibi_slopes ? alibi_slopes[h] : 0.0f;
+        const bool fold = slope == 0.0f && d.scale > 0.0f;
+        const float c2 = d.scale * kLog2e;
         const float* lse_h = lse + (b * d.NH + h) * d.Tq;
         const float* D_h = Dbuf + (b * d.NH + h) * d.Tq;
         for (int64_t qt = i_lo / BR; qt <= i_hi / BR; ++qt) {
@@ -184,8 +186,12 @@ void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, c
             }
             const int n = static_cast<int>(sp.hi - sp.lo);
             const float rel = static_cast<float>(j0 + sp.lo - (i0 + r + off));
-            ops.scale_bias_max(p + sp.lo, n, d.scale, slope, rel);
-            ops.exp_sum(p + sp.lo, n, lse_h[i0 + r]);
+            if (fold) {  // the scale folded into the exponent, as in the forward
+              ops.exp2_sum(p + sp.lo, n, c2, lse_h[i0 + r] * kLog2e);
+            } else {
+              ops.scale_bias_max(p + sp.lo, n, d.scale, slope, rel);
+              ops.exp_sum(p + sp.lo, n, lse_h[i0 + r]);
+            }
             std::fill(p, p + sp.lo, 0.0f);
             std::fill(p + sp.hi, p + BC, 0.0f);
             if (dp.on) {

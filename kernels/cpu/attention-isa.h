@@ -40,6 +40,11 @@ struct IsaOps {
   void (*dropout)(float* y, int n, uint64_t counter, uint64_t seed, uint32_t threshold, float c);
   // dst[c·ldd + r] = src[r·lds + c] for r < rows, c < cols (packing Kᵀ and Vᵀ tiles).
   void (*transpose)(float* dst, int64_t ldd, const float* src, int64_t lds, int rows, int cols);
+  // Returns max_j s[j] (n >= 1).
+  float (*row_max)(const float* s, int n);
+  // s[j] = 2^(s[j]·c − mc) for j in [0, n); returns the sum. With c = scale·log2(e) and
+  // mc = m·log2(e) that is exp(scale·s − m), the softmax weights without a scaling pass.
+  float (*exp2_sum)(float* s, int n, float c, float mc);
 };
 
 const IsaOps& ops_scalar();

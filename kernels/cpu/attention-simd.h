@@ -1,7 +1,7 @@
 // The attention inner loops written once over a vector-traits class V, instantiated by
 // attention.cc (scalar), attention-avx2.cc and attention-avx512.cc, each compiled for its ISA.
 // V provides: vec, W (lanes), MR × NV (register tile: MR rows × NV vectors of C accumulators),
-// load, store, set1, zero, fmadd, mul, sub, max, hsum, hmax, exp, iota. The dropout mask is plain
+// load, store, set1, zero, fmadd, mul, sub, max, hsum, hmax, exp, exp2, iota. The dropout mask is plain
 // integer code (attention-dropout.h) that each ISA's compiler flags vectorise.
 #pragma once
 
@@ -213,6 +213,38 @@ float exp_sum(float* s, int n, float m) {
 }
 
 template <class V>
+float row_max(const float* s, int n) {
+  typename V::vec vmax = V::set1(-INFINITY);
+  int j = 0;
+  for (; j + V::W <= n; j += V::W) vmax = V::max(vmax, V::load(s + j));
+  float m = V::hmax(vmax);
+  for (; j < n; ++j) m = s[j] > m ? s[j] : m;
+  return m;
+}
+
+// s[j] = 2^(s[j]·c − mc), c = scale·log2(e) and mc = m·log2(e): exp(scale·s − m) with the
+// score scaling folded into the exponent's one FMA (no ALiBi, so no separate scaling pass).
+template <class V>
+float exp2_sum(float* s, int n, float c, float mc) {
+  using vec = typename V::vec;
+  const vec vc = V::set1(c), vm = V::set1(-mc);
+  vec vsum = V::zero();
+  int j = 0;
+  for (; j + V::W <= n; j += V::W) {
+    const vec e = V::exp2(V::fmadd(V::load(s + j), vc, vm));
+    V::store(s + j, e);
+    vsum = V::add(vsum, e);
+  }
+  float sum = V::hsum(vsum);
+  for (; j < n; ++j) {
+    const float e = std::exp2(s[j] * c - mc);
+    s[j] = e;
+    sum += e;
+  }
+  return sum;
+}
+
+template <class V>
 void scale_row(float* y, int n, float a) {
   const typename V::vec va = V::set1(a);
   int j = 0;
@@ -251,7 +283,8 @@ void mul(float* z, const float* x, const float* y, int n) {
 template <class V>
 const IsaOps& make_ops() {
   static const IsaOps ops{&gemm<V>, &gemm_band<V>, &scale_bias_max<V>, &exp_sum<V>,   &scale_row<V>,
-                          &softmax_grad<V>, &dot<V>,       &mul<V>,            &dropout_span, &transpose<V>};
+                          &softmax_grad<V>, &dot<V>,       &mul<V>,            &dropout_span, &transpose<V>,
+                          &row_max<V>,      &exp2_sum<V>};
   return ops;
 }
 

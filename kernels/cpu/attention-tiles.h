@@ -24,6 +24,8 @@ constexpr int64_t BC = 64;  // keys per tile
 // The inner loops of the ISA in use (attention.cc).
 const attn::IsaOps& ops_for_active_isa();
 
+constexpr float kLog2e = 1.44269504088896341f;
+
 inline int64_t round16(int64_t n) { return (n + 15) / 16 * 16; }
 
 // Per-thread float workspaces, grown on demand and kept for the thread's lifetime, as the GEMM

@@ -37,6 +37,7 @@ struct Scalar {
   static float hmax(vec a) { return a; }
   static vec iota() { return 0.0f; }
   static vec exp(vec x) { return std::exp(x); }
+  static vec exp2(vec x) { return std::exp2(x); }
 };
 
 }  // namespace
@@ -121,6 +122,9 @@ void forward_impl(T* out, float* lse, const T* q, const T* k, const T* v, const 
     const int64_t i0 = qt * BR, rows = std::min(BR, d.Tq - i0);
     const int R = static_cast<int>(rows);
     const float slope = alibi_slopes ? alibi_slopes[h] : 0.0f;
+    // Without a bias the scale folds into the exponent (exp2_sum) and the max is of raw scores.
+    const bool fold = slope == 0.0f && d.scale > 0.0f;
+    const float c2 = d.scale * kLog2e;
     const T* q_tile = q + b * d.q_sb + i0 * d.q_st + h * d.q_sh;
     const float* Qt;
     int64_t ldq;
@@ -132,6 +136,11 @@ void forward_impl(T* out, float* lse, const T* q, const T* k, const T* v, const 
       pack_rows(Qp, q_tile, d.q_st, rows, HS, HSP);
       Qt = Qp;
       ldq = HSP;
+    }
+    // The output rows are written only at the end: ask for them now so the misses overlap.
+    for (int64_t r = 0; r < rows; ++r) {
+      T* o = out + ((b * d.Tq + i0 + r) * d.NH + h) * HS;
+      for (int64_t e = 0; e < HS; e += 64 / static_cast<int64_t>(sizeof(T))) __builtin_prefetch(o + e, 1);
     }
     std::fill(O, O + BR * HSP, 0.0f);
     std::fill(m, m + BR, -INFINITY);
@@ -161,10 +170,11 @@ void forward_impl(T* out, float* lse, const T* q, const T* k, const T* v, const 
         const int n = static_cast<int>(sp.hi - sp.lo);
         // ALiBi bias -slope·(i - j) = slope·(j - i), j - i = j0 + lo + c - p for column c
         const float rel = static_cast<float>(j0 + sp.lo - (i0 + r + off));
-        const float mx = ops.scale_bias_max(s + sp.lo, n, d.scale, slope, rel);
+        const float mx = fold ? ops.row_max(s + sp.lo, n) * d.scale
+                              : ops.scale_bias_max(s + sp.lo, n, d.scale, slope, rel);
         const float mnew = std::max(m[r], mx);
         const float alpha = std::exp(m[r] - mnew);  // 0 on the first visible tile (m = -inf)
-        const float sum = ops.exp_sum(s + sp.lo, n, mnew);
+        const float sum = fold ? ops.exp2_sum(s + sp.lo, n, c2, mnew * kLog2e) : ops.exp_sum(s + sp.lo, n, mnew);
         // l sums the undropped weights (the softmax normalises before dropout); only the
         // weights that multiply V are masked and scaled.
         if (dp.on) ops.dropout(s + sp.lo, n, dp.counter(b, h, i0 + r, j0 + sp.lo), dp.seed, dp.threshold, dp.c);
