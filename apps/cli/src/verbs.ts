@@ -39,8 +39,10 @@ export const VERBS: readonly Verb[] = [
   {
     name: "eval",
     summary: "evaluate a model on benchmark tasks",
-    usage: "neox eval CONFIG... --eval_tasks TASK...",
-    example: "pnpm -s neox eval configs/tiny.yml --eval_tasks lambada_openai piqa",
+    usage:
+      "neox eval CONFIG... [--set key=value ...] --eval_tasks TASK... [--limit N] [--eval-data-dir DIR] [--json]",
+    example: "pnpm -s neox eval configs/tiny.yml --eval_tasks lambada_openai piqa --eval-data-dir data/eval",
+    load: async () => (await import("@neox/app-eval")).main,
   },
   {
     name: "serve",
