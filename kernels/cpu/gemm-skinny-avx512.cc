@@ -1,10 +1,11 @@
-// AVX-512 GEMM for M <= 4 rows (token-by-token generation: x(1..4, K) times a weight), without
+// AVX-512 GEMM for M <= 8 rows (token-by-token generation: x(1..8, K) times a weight), without
 // packing. With so few rows the GEMM is bound by reading B once; packing B would write and read it
 // again. op(A) arrives as contiguous fp32 rows (gemm.cc copies it); B is fp32, bf16 or fp16 (widened on
 // load). Two layouts:
 //   B transposed (N x K, the linear layer's weight): C[i][j] = dot(a_i, B[j]) over contiguous rows,
-//     4 columns x M rows of zmm accumulators, reduced at the end;
-//   B not transposed (K x N): C[i][j0:j0+64] += a_i[k] * B[k][j0:j0+64], streaming rows of B.
+//     Q columns x M rows of zmm accumulators, reduced at the end;
+//   B not transposed (K x N): C[i][j0:j0+16Q] += a_i[k] * B[k][j0:j0+16Q], streaming rows of B.
+// Q = 4 up to 4 rows, 2 beyond (M·Q accumulators plus Q vectors of B stay within the 32 zmm).
 #include <immintrin.h>
 
 #include "gemm-internal.h"
@@ -25,77 +26,77 @@ inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? 0xffff : static_c
 inline void put(float* c, float v, float alpha, float beta) { *c = beta == 0.0f ? alpha * v : alpha * v + beta * *c; }
 
 // Columns [j0, j1) of C, B transposed (row j of B is column j of op(B)).
-template <int M>
+template <int M, int Q>
 void skinny_bt(int64_t K, const float* a, const void* B, int64_t ldb, Src kind, float alpha, float beta, float* C,
                int64_t ldc, int64_t j0, int64_t j1) {
   int64_t j = j0;
-  for (; j + 4 <= j1; j += 4) {
-    __m512 acc[M][4];
-#pragma GCC unroll 4
+  for (; j + Q <= j1; j += Q) {
+    __m512 acc[M][Q];
+#pragma GCC unroll 8
     for (int i = 0; i < M; ++i)
 #pragma GCC unroll 4
-      for (int q = 0; q < 4; ++q) acc[i][q] = _mm512_setzero_ps();
+      for (int q = 0; q < Q; ++q) acc[i][q] = _mm512_setzero_ps();
     for (int64_t k = 0; k < K; k += 16) {
       const __mmask16 m = tail_mask(K - k);
-      __m512 b[4];
+      __m512 b[Q];
 #pragma GCC unroll 4
-      for (int q = 0; q < 4; ++q) b[q] = load_b(B, kind, (j + q) * ldb + k, m);
-#pragma GCC unroll 4
+      for (int q = 0; q < Q; ++q) b[q] = load_b(B, kind, (j + q) * ldb + k, m);
+#pragma GCC unroll 8
       for (int i = 0; i < M; ++i) {
         const __m512 av = _mm512_maskz_loadu_ps(m, a + i * K + k);
 #pragma GCC unroll 4
-        for (int q = 0; q < 4; ++q) acc[i][q] = _mm512_fmadd_ps(av, b[q], acc[i][q]);
+        for (int q = 0; q < Q; ++q) acc[i][q] = _mm512_fmadd_ps(av, b[q], acc[i][q]);
       }
     }
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int i = 0; i < M; ++i)
 #pragma GCC unroll 4
-      for (int q = 0; q < 4; ++q) put(C + i * ldc + j + q, _mm512_reduce_add_ps(acc[i][q]), alpha, beta);
+      for (int q = 0; q < Q; ++q) put(C + i * ldc + j + q, _mm512_reduce_add_ps(acc[i][q]), alpha, beta);
   }
   for (; j < j1; ++j) {
     __m512 acc[M];
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int i = 0; i < M; ++i) acc[i] = _mm512_setzero_ps();
     for (int64_t k = 0; k < K; k += 16) {
       const __mmask16 m = tail_mask(K - k);
       const __m512 b = load_b(B, kind, j * ldb + k, m);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int i = 0; i < M; ++i) acc[i] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i * K + k), b, acc[i]);
     }
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int i = 0; i < M; ++i) put(C + i * ldc + j, _mm512_reduce_add_ps(acc[i]), alpha, beta);
   }
 }
 
-// Columns [j0, j1) of C, B not transposed; 64 columns (4 zmm) per pass over K.
-template <int M>
+// Columns [j0, j1) of C, B not transposed; 16·Q columns (Q zmm) per pass over K.
+template <int M, int Q>
 void skinny_bn(int64_t K, const float* a, const void* B, int64_t ldb, Src kind, float alpha, float beta, float* C,
                int64_t ldc, int64_t j0, int64_t j1) {
   const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-  for (int64_t j = j0; j < j1; j += 64) {
-    __mmask16 m[4];
+  for (int64_t j = j0; j < j1; j += 16 * Q) {
+    __mmask16 m[Q];
 #pragma GCC unroll 4
-    for (int q = 0; q < 4; ++q) m[q] = j + 16 * q < j1 ? tail_mask(j1 - j - 16 * q) : 0;
-    __m512 acc[M][4];
-#pragma GCC unroll 4
+    for (int q = 0; q < Q; ++q) m[q] = j + 16 * q < j1 ? tail_mask(j1 - j - 16 * q) : 0;
+    __m512 acc[M][Q];
+#pragma GCC unroll 8
     for (int i = 0; i < M; ++i)
 #pragma GCC unroll 4
-      for (int q = 0; q < 4; ++q) acc[i][q] = _mm512_setzero_ps();
+      for (int q = 0; q < Q; ++q) acc[i][q] = _mm512_setzero_ps();
     for (int64_t k = 0; k < K; ++k) {
-      __m512 b[4];
+      __m512 b[Q];
 #pragma GCC unroll 4
-      for (int q = 0; q < 4; ++q) b[q] = load_b(B, kind, k * ldb + j + 16 * q, m[q]);
-#pragma GCC unroll 4
+      for (int q = 0; q < Q; ++q) b[q] = load_b(B, kind, k * ldb + j + 16 * q, m[q]);
+#pragma GCC unroll 8
       for (int i = 0; i < M; ++i) {
         const __m512 av = _mm512_set1_ps(a[i * K + k]);
 #pragma GCC unroll 4
-        for (int q = 0; q < 4; ++q) acc[i][q] = _mm512_fmadd_ps(av, b[q], acc[i][q]);
+        for (int q = 0; q < Q; ++q) acc[i][q] = _mm512_fmadd_ps(av, b[q], acc[i][q]);
       }
     }
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int i = 0; i < M; ++i) {
 #pragma GCC unroll 4
-      for (int q = 0; q < 4; ++q) {
+      for (int q = 0; q < Q; ++q) {
         float* c = C + i * ldc + j + 16 * q;
         __m512 x = _mm512_mul_ps(acc[i][q], va);
         if (beta != 0.0f) x = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m[q], c), x);
@@ -108,10 +109,11 @@ void skinny_bn(int64_t K, const float* a, const void* B, int64_t ldb, Src kind, 
 template <int M>
 void skinny_m(int64_t N, int64_t K, const float* a, const void* B, int64_t ldb, bool trans_b, Src kind, float alpha,
               float beta, float* C, int64_t ldc) {
-  // Ranges of columns per thread: multiples of 64 (one B-not-transposed pass) keep the split exact.
+  constexpr int Q = M <= 4 ? 4 : 2;
+  // Ranges of columns per thread: multiples of 64 (whole B-not-transposed passes) keep the split exact.
   parallel_for(N, 64, [&](int64_t j0, int64_t j1) {
-    if (trans_b) skinny_bt<M>(K, a, B, ldb, kind, alpha, beta, C, ldc, j0, j1);
-    else skinny_bn<M>(K, a, B, ldb, kind, alpha, beta, C, ldc, j0, j1);
+    if (trans_b) skinny_bt<M, Q>(K, a, B, ldb, kind, alpha, beta, C, ldc, j0, j1);
+    else skinny_bn<M, Q>(K, a, B, ldb, kind, alpha, beta, C, ldc, j0, j1);
   });
 }
 
@@ -126,8 +128,16 @@ void skinny_avx512(int64_t M, int64_t N, int64_t K, const float* a, const void* 
       return skinny_m<2>(N, K, a, B, ldb, trans_b, kind, alpha, beta, C, ldc);
     case 3:
       return skinny_m<3>(N, K, a, B, ldb, trans_b, kind, alpha, beta, C, ldc);
-    default:
+    case 4:
       return skinny_m<4>(N, K, a, B, ldb, trans_b, kind, alpha, beta, C, ldc);
+    case 5:
+      return skinny_m<5>(N, K, a, B, ldb, trans_b, kind, alpha, beta, C, ldc);
+    case 6:
+      return skinny_m<6>(N, K, a, B, ldb, trans_b, kind, alpha, beta, C, ldc);
+    case 7:
+      return skinny_m<7>(N, K, a, B, ldb, trans_b, kind, alpha, beta, C, ldc);
+    default:
+      return skinny_m<8>(N, K, a, B, ldb, trans_b, kind, alpha, beta, C, ldc);
   }
 }
 

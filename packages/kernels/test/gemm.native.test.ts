@@ -204,9 +204,13 @@ describeNative("gemm parity", () => {
       [0x03ff, 0x8001, 0xfbff], // largest subnormal, -2^-24, -65504
       [0x7c00, 0xfc00, 0x0000], // Inf and -Inf in one row
       [0x0200, 0x0200, 0x0200],
+      [0x3c00, 0x7bff, 0x8001],
+      [0xfbff, 0x0001, 0x7c00],
+      [0x0000, 0x3c00, 0x03ff],
+      [0x7c00, 0x3c00, 0x3c00],
     ];
-    for (const M of [2, 5]) {
-      // M <= 4 runs unpacked under AVX-512, M = 5 packs.
+    for (const M of [2, 5, 9]) {
+      // M <= 8 runs unpacked under AVX-512 (4 columns per pass at M = 2, 2 at M = 5); M = 9 packs.
       const A = Uint16Array.from(rows.slice(0, M).flat());
       const B = Uint16Array.from({ length: K * N }, (_, i) => [0x3c00, 0x4000, 0x3800][i % 3]!); // 1, 2, 0.5
       const want = new Float64Array(M * N);

@@ -82,8 +82,13 @@ export const gemmCases: GemmCase[] = [
   c("gemmBf16", "TT", 129, 129, 129, { padA: 1, padB: 2, padC: 3, alpha: -1.5, beta: 0.25 }),
   c("gemmBf16", "NN", 25, 65, 301, { nanC: true }),
   c("gemmBf16", "NT", 150, 70, 1031, { alpha: 2, beta: 1 }), // K odd and past one 512-deep block
-  // M <= 4: the unpacked path under AVX-512 (generation), both layouts, tails in N and K.
+  // M <= 8: the unpacked path under AVX-512 (generation), both layouts, tails in N and K; 4 columns
+  // per pass up to 4 rows, 2 beyond.
   c("sgemm", "NT", 1, 1000, 333, { beta: 0.5, padB: 3 }),
+  c("sgemm", "NT", 8, 515, 130, { beta: 1, padA: 2 }),
+  c("sgemm", "NN", 6, 201, 77, { padB: 1, alpha: -1 }),
+  c("sgemm", "TN", 5, 67, 33, { nanC: true }),
+  c("gemmBf16", "NT", 7, 131, 260, { padB: 2 }),
   c("sgemm", "NN", 4, 200, 77, { padB: 3, alpha: 2 }),
   c("sgemm", "TN", 2, 129, 1030, { padA: 1, nanC: true }),
   c("sgemm", "TT", 3, 67, 45, { beta: -1 }),
