@@ -47,8 +47,9 @@ export const VERBS: readonly Verb[] = [
   {
     name: "serve",
     summary: "serve an OpenAI-compatible completions endpoint",
-    usage: "neox serve CONFIG... [--port P]",
-    example: "pnpm -s neox serve configs/tiny.yml --port 8000",
+    usage: "neox serve CONFIG... [--set key=value ...] [--port P] [--host H] [--slots N]",
+    example: "pnpm -s neox serve configs/tiny.yml configs/local_setup.yml --port 8000",
+    load: async () => (await import("@neox/app-serve")).serveFromCli,
   },
   {
     name: "prepare-data",

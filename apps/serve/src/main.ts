@@ -1,0 +1,59 @@
+// `neox serve`: resolve the configs, load the tokenizer and the checkpoint named by `load`, put one
+// inference engine (a KV cache of --slots sequences) under one scheduler, and serve it over HTTP
+// until SIGINT/SIGTERM. The listening line is the signal a script (or a test) waits for.
+import { basename, extname } from "node:path";
+import { formatProblem, resolveConfig, withVocabSize } from "@neox/config";
+import { InferenceEngine, loadInferenceModel, Scheduler } from "@neox/models";
+import { loadTokenizer } from "@neox/tokenize";
+import { HELP, parseArgs } from "./args";
+import { TokenStrings } from "./choice";
+import { CompletionServer } from "./server";
+
+export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): Promise<number> {
+  const args = parseArgs(argv);
+  if (args === "help") {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const err = process.stderr;
+  const unsized = resolveConfig(args.configs, { overrides: args.overrides });
+  if (unsized.problems.length > 0) {
+    for (const p of unsized.problems) err.write(`${formatProblem(p)}\n`);
+    err.write(`neox serve: ${unsized.problems.length} problem(s) in the config\n`);
+    return 1;
+  }
+  const v = unsized.values;
+  const tokenizer = await loadTokenizer({
+    tokenizerType: String(v.tokenizer_type ?? "GPT2BPETokenizer"),
+    vocabFile: typeof v.vocab_file === "string" ? v.vocab_file : undefined,
+    mergeFile: typeof v.merge_file === "string" ? v.merge_file : undefined,
+  });
+  const resolved = withVocabSize(unsized, tokenizer.vocabSize);
+  const { model } = loadInferenceModel(resolved, { verb: "neox serve", weights: args.weights });
+  const engine = new InferenceEngine(model, { slots: args.slots });
+  try {
+    const modelName = basename(args.configs.at(-1)!, extname(args.configs.at(-1)!));
+    const server = new CompletionServer(
+      { scheduler: new Scheduler(engine), tokenizer, strings: new TokenStrings(tokenizer), modelName },
+      { V: engine.V, maxT: engine.maxT, encode: (t) => tokenizer.encode(t) },
+      { maxBodyBytes: args.maxBodyBytes },
+    );
+    const stopped = new Promise<void>((resolve) => {
+      if (ctx.signal?.aborted) resolve();
+      // not `once`: the command counts abort listeners after dispatching to learn whether to wait for the verb
+      ctx.signal?.addEventListener("abort", () => resolve());
+    });
+    const at = await server.listen(args.port, args.host);
+    const host = at.family === "IPv6" ? `[${at.address}]` : at.address;
+    err.write(
+      `neox serve: listening on http://${host}:${at.port} (model ${modelName}, ${args.slots} slots, context ${engine.maxT})\n`,
+    );
+    await stopped;
+    await server.close();
+    err.write("neox serve: stopped\n");
+    return 0;
+  } finally {
+    engine.dispose();
+    model.dispose();
+  }
+}
