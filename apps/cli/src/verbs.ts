@@ -33,8 +33,10 @@ export const VERBS: readonly Verb[] = [
   {
     name: "generate",
     summary: "sample text from a trained model",
-    usage: "neox generate CONFIG... [--text-gen-type unconditional|input-file|interactive]",
-    example: "pnpm -s neox generate configs/tiny.yml --text-gen-type unconditional",
+    usage: "neox generate CONFIG... [--set key=value ...] [--batch N] [--weights fp32|bf16]",
+    example:
+      "pnpm -s neox generate configs/tiny.yml configs/local_setup.yml --set text_gen_type=unconditional --set num_samples=4",
+    load: async () => (await import("@neox/app-generate")).main,
   },
   {
     name: "eval",
