@@ -161,6 +161,9 @@ void transpose(float* dst, int64_t ldd, const float* src, int64_t lds, int rows,
   int r0 = 0;
   if constexpr (V::T16) {
     for (; r0 + 16 <= rows; r0 += 16) {
+      // The source rows are far apart (a fused QKV row each): fetch the next block's early.
+      for (int r = r0 + 16; r < std::min(rows, r0 + 32); ++r)
+        for (int cc = 0; cc < cols; cc += 16) __builtin_prefetch(src + r * lds + cc);
       int c0 = 0;
       for (; c0 + 16 <= cols; c0 += 16) V::transpose16(dst + c0 * ldd + r0, ldd, src + r0 * lds + c0, lds);
       for (int r = r0; r < r0 + 16; ++r)
