@@ -67,6 +67,9 @@ afterAll(async () => {
   model?.dispose();
 });
 
+type Answer = { choices: { token_ids: number[] }[]; error: { message: string; type: string } };
+const json = async (r: Response) => (await r.json()) as Answer;
+
 const post = (body: object, signal?: AbortSignal) =>
   fetch(`${base}/v1/completions`, {
     method: "POST",
@@ -93,10 +96,10 @@ describe("CompletionServer", () => {
     failNext = true;
     const bad = await post({ prompt: "abc", max_tokens: 10, temperature: 0 });
     expect(bad.status).toBe(500);
-    expect((await bad.json()).error.message).toContain("a tokenizer fault");
+    expect((await json(bad)).error.message).toContain("a tokenizer fault");
     const good = await post({ prompt: "abc", max_tokens: 10, temperature: 0, ignore_eos: true });
     expect(good.status).toBe(200);
-    expect((await good.json()).choices[0].token_ids).toHaveLength(10);
+    expect((await json(good)).choices[0]!.token_ids).toHaveLength(10);
   });
 
   it("answers a request in flight with 503 when the server stops", async () => {
@@ -105,7 +108,7 @@ describe("CompletionServer", () => {
     await server.close();
     const r = await pending;
     expect(r.status).toBe(503);
-    expect((await r.json()).error.type).toBe("server_error");
+    expect((await json(r)).error.type).toBe("server_error");
     expect((await results.at(-1)!).finish).toBe("aborted");
     await expect(post({ prompt: "a" })).rejects.toThrow(); // the listener is closed
   });
