@@ -88,6 +88,7 @@ export async function evaluateTask(
   const run = { ...(opts.signal ? { signal: opts.signal } : {}) };
   const scored = await runLoglikelihood(engine, inputs, {
     ...run,
+    greedy: task.needsGreedy === true,
     onProgress: (n) => opts.onProgress?.(n, total),
   });
   const texts = await runGenerate(engine, gens, (ids) => tok.decode(ids), tok.eod, {
@@ -101,10 +102,11 @@ export async function evaluateTask(
     const results: RequestResult[] = plan[d]!.map((p) => {
       if (p.kind === "gen") return { text: texts[p.at]! };
       let logprob = 0;
-      let greedy = true;
+      let greedy: boolean | null = true;
       for (let i = p.from; i < p.to; i++) {
         logprob += scored[i]!.logprob;
-        greedy &&= scored[i]!.greedy;
+        const g = scored[i]!.greedy;
+        greedy = greedy === null || g === null ? null : greedy && g;
       }
       return { logprob, greedy };
     });

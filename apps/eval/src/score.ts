@@ -10,8 +10,8 @@ import type { ScoreInput } from "./encode";
 export interface LoglikelihoodResult {
   /** Sum of log p(target) over the continuation. */
   logprob: number;
-  /** Whether every continuation token is its row's argmax (the harness's is_greedy). */
-  greedy: boolean;
+  /** Whether every continuation token is its row's argmax (the harness's is_greedy); null unless asked. */
+  greedy: boolean | null;
 }
 
 export interface RunOptions {
@@ -20,6 +20,12 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Tokens per pass at most (beyond the first request); default slots × maxT. */
   tokenBudget?: number;
+  /**
+   * Also find is_greedy. It needs each row's whole logits vector on the host (rows × vocabulary
+   * floats per pass: gigabytes for rolling windows of a 50k-vocabulary model), so only tasks whose
+   * metric reads it (lambada's acc) ask.
+   */
+  greedy?: boolean;
 }
 
 /** Scores every input; results come back in input order. */
@@ -50,7 +56,7 @@ export async function runLoglikelihood(
       engine.reset(slot);
       return { slot, tokens: r.tokens, logitsFrom: r.tokens.length - r.targets.length, targets: r.targets };
     });
-    const scored = engine.score(segments, { greedy: true });
+    const scored = engine.score(segments, { greedy: opts.greedy === true });
     batch.forEach((idx, i) => {
       const n = inputs[idx]!.targets.length;
       let logprob = 0;
@@ -59,7 +65,7 @@ export async function runLoglikelihood(
         logprob += scored.logprobs[scored.offsets[i]! + j]!;
         if (scored.greedy[scored.offsets[i]! + j] !== 1) greedy = false;
       }
-      out[idx] = { logprob, greedy };
+      out[idx] = { logprob, greedy: opts.greedy === true ? greedy : null };
     });
     for (let slot = 0; slot < batch.length; slot++) engine.reset(slot);
     done += batch.length;

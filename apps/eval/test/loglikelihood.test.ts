@@ -79,7 +79,7 @@ describe("loglikelihood on a tiny model", () => {
       const encoded = pairs.map(([c, x]) => encodePair(tok, c, x));
       const inputs = encoded.flatMap((p) => scoreInputs(p, L));
       expect(inputs.length).toBe(pairs.length); // every continuation fits the window here
-      const got = await runLoglikelihood(engine, inputs);
+      const got = await runLoglikelihood(engine, inputs, { greedy: true });
       for (const [i, p] of encoded.entries()) {
         expect(got[i]!.logprob).toBeCloseTo(direct(p.context, p.continuation), 4);
         expect(got[i]!.logprob).toBeLessThan(0);
@@ -90,13 +90,19 @@ describe("loglikelihood on a tiny model", () => {
       const V = logits.length / ctx.length;
       const last = logits.subarray((ctx.length - 1) * V);
       const best = last.indexOf(Math.max(...last));
-      const [g] = await runLoglikelihood(engine, scoreInputs({ context: ctx, continuation: [best] }, L));
+      const [g] = await runLoglikelihood(engine, scoreInputs({ context: ctx, continuation: [best] }, L), {
+        greedy: true,
+      });
       expect(g!.greedy).toBe(true);
       const [n] = await runLoglikelihood(
         engine,
         scoreInputs({ context: ctx, continuation: [best === 1 ? 2 : 1] }, L),
+        { greedy: true },
       );
       expect(n!.greedy).toBe(false);
+      // without asking, is_greedy is not computed
+      const [u] = await runLoglikelihood(engine, scoreInputs({ context: ctx, continuation: [best] }, L));
+      expect(u!.greedy).toBeNull();
     } finally {
       engine.dispose();
     }

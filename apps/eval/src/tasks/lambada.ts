@@ -18,6 +18,7 @@ export function lambadaOpenai(dataDir: string): Task {
       requests: [{ type: "loglikelihood" as const, context, continuation }],
       process: ([r]) => {
         const { logprob, greedy } = ll(r);
+        if (greedy === null) throw new Error("internal: lambada_openai's acc needs is_greedy");
         return { perplexity: logprob, acc: greedy ? 1 : 0 };
       },
     };
@@ -32,5 +33,6 @@ export function lambadaOpenai(dataDir: string): Task {
     },
     docs,
     source: path,
+    needsGreedy: true,
   };
 }

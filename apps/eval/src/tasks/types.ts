@@ -8,7 +8,8 @@ export type Request =
   | { type: "loglikelihood_rolling"; text: string }
   | { type: "generate_until"; context: string; until: string[]; maxGenToks: number };
 
-export type RequestResult = { logprob: number; greedy: boolean } | { text: string };
+/** greedy (the harness's is_greedy) is null unless the task sets needsGreedy. */
+export type RequestResult = { logprob: number; greedy: boolean | null } | { text: string };
 
 export interface Doc {
   requests: Request[];
@@ -30,6 +31,8 @@ export interface Task {
   docs: Doc[];
   /** Where the documents came from. */
   source: string;
+  /** Whether a metric reads is_greedy (costly to find: see score.ts). */
+  needsGreedy?: boolean;
 }
 
 export class TaskDataError extends Error {
@@ -40,7 +43,7 @@ export class TaskDataError extends Error {
 }
 
 /** Result of a loglikelihood request (throws if a task's request/result pairing is broken). */
-export function ll(r: RequestResult | undefined): { logprob: number; greedy: boolean } {
+export function ll(r: RequestResult | undefined): { logprob: number; greedy: boolean | null } {
   if (!r || !("logprob" in r))
     throw new Error("internal: a loglikelihood request has no loglikelihood result");
   return r;
