@@ -71,7 +71,7 @@ export async function runChoice(
   const promptStrings = prompt.ids.map((id) => ctx.strings.of(id));
   const promptText = prompt.text ?? ctx.tokenizer.decode(prompt.ids);
   const promptChars = promptStrings.reduce((n, s) => n + s.length, 0);
-  const track = new CompletionText(p.stop, ctx, promptChars);
+  const track = new CompletionText(p.stop, ctx, promptChars, onDelta !== undefined || p.stop.length > 0);
   let sentEntries = 0;
   let sentChars = 0;
   const flush = (final: boolean) => {
@@ -154,6 +154,8 @@ class CompletionText {
     private readonly stops: readonly string[],
     private readonly ctx: ChoiceContext,
     private readonly promptChars: number,
+    /** Decode as tokens come (streaming, stop strings); otherwise once, at the end. */
+    private readonly live: boolean,
   ) {
     this.holdBack = Math.max(0, ...stops.map((s) => s.length - 1));
   }
@@ -170,10 +172,13 @@ class CompletionText {
     });
     this.chars += s.length;
     this.ids.push(info.id);
+    if (!this.live) return false;
     const before = this.text.length;
     this.text = this.ctx.tokenizer.decode(this.ids);
     if (this.stops.length === 0) return false;
-    const from = Math.max(0, before - this.holdBack);
+    // a stop string now complete ends in the new text; a few characters more for a multi-byte
+    // character whose last bytes just arrived (its earlier decode was a replacement character)
+    const from = Math.max(0, before - this.holdBack - 4);
     let at = -1;
     for (const stop of this.stops) {
       const i = this.text.indexOf(stop, from);
@@ -193,6 +198,7 @@ class CompletionText {
   }
 
   finalText(): string {
+    if (!this.live) this.text = this.ctx.tokenizer.decode(this.ids);
     return this.cut === null ? this.text : this.text.slice(0, this.cut);
   }
 

@@ -14,6 +14,8 @@ export interface ServeOptions {
 export class CompletionServer {
   readonly http: Server;
   private readonly stopping = new AbortController();
+  /** Requests being handled: a stop waits for them to be answered (aborted ones get 503). */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly ctx: CompletionContext,
@@ -21,12 +23,14 @@ export class CompletionServer {
     private readonly opts: ServeOptions,
   ) {
     this.http = createServer((req, res) => {
-      this.route(req, res).catch((err) => {
+      const handled = this.route(req, res).catch((err) => {
         sendError(
           res,
           new RequestError(500, `internal error: ${(err as Error)?.message ?? err}`, null, "server_error"),
         );
       });
+      this.inFlight.add(handled);
+      void handled.finally(() => this.inFlight.delete(handled));
     });
   }
 
@@ -40,13 +44,23 @@ export class CompletionServer {
     });
   }
 
-  /** Stops accepting, aborts the requests in flight (answered 503 or their streams ended), closes. */
-  async close(): Promise<void> {
+  /**
+   * Stops accepting, aborts the requests in flight and waits (up to `waitMs`) for them to be
+   * answered (503, or their streams ended), then closes every connection.
+   */
+  async close(waitMs = 3000): Promise<void> {
     this.stopping.abort();
     const closed = new Promise<void>((r) => this.http.close(() => r()));
     this.http.closeIdleConnections();
-    // aborted requests are answered at the scheduler's next step; then nothing is left to wait for
-    await new Promise((r) => setTimeout(r, 50));
+    // aborted requests are answered after the scheduler's current pass, which may be a long prefill
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((r) => {
+        timer = setTimeout(r, waitMs);
+      }),
+    ]);
+    clearTimeout(timer);
     this.http.closeAllConnections();
     await closed;
   }
