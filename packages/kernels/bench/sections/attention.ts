@@ -2,6 +2,8 @@
 // (d_model 512: NH = 512 / HS), on 1 and 2 threads, beside our fp32 GEMM at 1024³ in the same run
 // with the same threads. FLOPs by the FlashAttention convention: forward 4·B·NH·T²·HS halved for
 // causal, backward 2.5× forward. Goal (issue): fwd+bwd ≥ 0.60× the GEMM rate. Best of several calls.
+// B = 1, except one row at Pythia-70M's training shape (B 4, T 512, NH 8, HS 64), whose calls
+// also report milliseconds, the unit of the trainer's per-kernel profile.
 // Besides wall time, each call's process CPU time gives a per-core rate that time-slicing on a
 // shared machine does not distort; the bf16 column is the bf16-storage path (fp32 arithmetic).
 // One shape also runs with attention dropout p = 0.1 (the mask hashed per element in the forward
@@ -20,14 +22,14 @@ import {
 } from "../../src/index";
 import type { Section } from "../kernels";
 
-const SHAPES: [T: number, HS: number][] = [
-  [512, 64],
-  [512, 128],
-  [2048, 64],
-  [2048, 128],
+const SHAPES: [T: number, HS: number, B: number][] = [
+  [512, 64, 1],
+  [512, 64, 4],
+  [512, 128, 1],
+  [2048, 64, 1],
+  [2048, 128, 1],
 ];
 const D_MODEL = 512;
-const B = 1;
 /** The shape that also runs with dropout, and its dropout. */
 const DROPOUT_SHAPE: [T: number, HS: number] = [2048, 64];
 const DROPOUT: AttentionDropout = { p: 0.1, seed: 1234, offset: 0 };
@@ -90,9 +92,10 @@ function gemmRate(): Rate {
 function attentionRates(
   T: number,
   HS: number,
+  B: number,
   dtype: Dtype,
   drop?: AttentionDropout,
-): { fwd: number; bwd: number; both: Rate } {
+): { fwd: number; bwd: number; both: Rate; fwdMs: number; bwdMs: number } {
   const NH = D_MODEL / HS;
   const n = B * T * NH * HS;
   const bufs = [1, 2, 3, 4, 5, 6, 7, 8].map((s) => filled(n, s, dtype));
@@ -109,6 +112,8 @@ function attentionRates(
       fwd: flopsFwd / tf.wall,
       bwd: (2.5 * flopsFwd) / tb.wall,
       both: { wall: (3.5 * flopsFwd) / (tf.wall + tb.wall), perCore: (3.5 * flopsFwd) / (tf.cpu + tb.cpu) },
+      fwdMs: tf.wall * 1e3,
+      bwdMs: tb.wall * 1e3,
     };
   } finally {
     for (const x of [...bufs, lse]) x.free();
@@ -122,18 +127,21 @@ export async function run(): Promise<Section> {
     for (const threads of [1, 2]) {
       setNumThreads(threads);
       const g = gemmRate();
-      for (const [T, HS] of SHAPES) {
-        const r = attentionRates(T, HS, "f32");
-        const h = attentionRates(T, HS, "bf16");
+      for (const [T, HS, B] of SHAPES) {
+        const r = attentionRates(T, HS, B, "f32");
+        const h = attentionRates(T, HS, B, "bf16");
         const withDropout = T === DROPOUT_SHAPE[0] && HS === DROPOUT_SHAPE[1];
-        const d = withDropout ? attentionRates(T, HS, "f32", DROPOUT) : null;
+        const d = withDropout ? attentionRates(T, HS, B, "f32", DROPOUT) : null;
         rows.push({
+          B: String(B),
           T: String(T),
           HS: String(HS),
           NH: String(D_MODEL / HS),
           threads: String(threads),
           "fwd GFLOP/s": r.fwd,
           "bwd GFLOP/s": r.bwd,
+          "fwd ms": r.fwdMs,
+          "bwd ms": r.bwdMs,
           "fwd+bwd GFLOP/s": r.both.wall,
           "GEMM 1024³": g.wall,
           "ratio fwd+bwd/GEMM": r.both.wall / g.wall,
@@ -160,12 +168,15 @@ export async function run(): Promise<Section> {
     title: "Fused causal attention fp32, GFLOP/s (FlashAttention count: fwd 4·B·NH·T²·HS/2, bwd 2.5× fwd)",
     anchor: "our fp32 GEMM (sgemm) at 1024³ in the same run, same threads",
     columns: [
+      "B",
       "T",
       "HS",
       "NH",
       "threads",
       "fwd GFLOP/s",
       "bwd GFLOP/s",
+      "fwd ms",
+      "bwd ms",
       "fwd+bwd GFLOP/s",
       "GEMM 1024³",
       "ratio fwd+bwd/GEMM",
@@ -181,7 +192,8 @@ export async function run(): Promise<Section> {
     ],
     rows,
     notes: [
-      `B = ${B}, d_model ${D_MODEL}, no GQA/window/ALiBi; machine peak 117 GFLOP/s fp32 per core`,
+      `d_model ${D_MODEL}, no GQA/window/ALiBi; machine peak 117 GFLOP/s fp32 per core`,
+      "B 4 at T 512, HS 64 is Pythia-70M's training shape (ms: best wall time per call)",
       "per core = FLOPs / process CPU seconds (robust to time-slicing on a shared machine)",
       "bf16: bf16 storage of q/k/v/out and gradients, fp32 arithmetic (wall, and per core by CPU time)",
       `p=0.1: fp32 with attention dropout p ${DROPOUT.p} at T ${DROPOUT_SHAPE[0]}, HS ${DROPOUT_SHAPE[1]}; time × = fwd+bwd time with dropout / without (wall, and by CPU time)`,
