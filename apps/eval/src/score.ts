@@ -35,7 +35,8 @@ export async function runLoglikelihood(
   opts: RunOptions = {},
 ): Promise<LoglikelihoodResult[]> {
   const order = inputs.map((_, i) => i);
-  // HFLM's key: -len(tokens), then the tokens themselves, so equal requests sit together
+  // longest input first (HFLM sorts by -len(context + continuation) before truncation; the order
+  // only decides which requests share a pass, never a result), ties in submission order
   order.sort((a, b) => inputs[b]!.tokens.length - inputs[a]!.tokens.length || a - b);
   const out: LoglikelihoodResult[] = new Array(inputs.length);
   const budget = opts.tokenBudget ?? engine.slots * engine.maxT;
