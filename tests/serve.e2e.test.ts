@@ -198,6 +198,13 @@ describe("neox serve", () => {
     expect(s.ids).toEqual(whole.map((c) => c.token_ids));
     expect(s.finish).toEqual(["length", "length"]);
 
+    // choice i samples with seed + i: a prompt listed twice gives two samples, each as sent alone
+    const one = { prompt: "JULIET:\n", max_tokens: 30, temperature: 1, ignore_eos: true };
+    const twice = await choices({ ...one, prompt: [one.prompt, one.prompt], seed: 5 });
+    expect(twice[0]!.token_ids).not.toEqual(twice[1]!.token_ids);
+    expect((await choices({ ...one, seed: 5 }))[0]!.token_ids).toEqual(twice[0]!.token_ids);
+    expect((await choices({ ...one, seed: 6 }))[0]!.token_ids).toEqual(twice[1]!.token_ids);
+
     // a stop string from the middle of the first text: cut before it, in both forms of the answer
     const text = whole[0]!.text;
     const stop = text.slice(20, 23);

@@ -32,7 +32,8 @@ export async function completions(
   const id = `cmpl-${randomBytes(12).toString("hex")}`;
   const created = Math.floor(Date.now() / 1000);
   const head = { id, object: "text_completion", created, model: ctx.modelName };
-  // one seed for every prompt: the same request gives the same text, streamed or not
+  // choice i samples with seed + i: the same request gives the same text, streamed or not, and a
+  // prompt listed twice gives two samples
   const seed = params.seed ?? randomBytes(4).readUInt32LE(0);
 
   const write = (chunk: unknown) => {
@@ -57,7 +58,7 @@ export async function completions(
           ctx,
           params,
           prompt,
-          seed,
+          (seed + index) >>> 0,
           controller.signal,
           params.stream
             ? (d) =>

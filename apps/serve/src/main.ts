@@ -29,7 +29,7 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
     mergeFile: typeof v.merge_file === "string" ? v.merge_file : undefined,
   });
   const resolved = withVocabSize(unsized, tokenizer.vocabSize);
-  const { model } = loadInferenceModel(resolved, { verb: "neox serve", weights: args.weights });
+  const { model } = loadInferenceModel(resolved, { verb: "serving", weights: args.weights });
   const engine = new InferenceEngine(model, { slots: args.slots });
   try {
     const modelName = basename(args.configs.at(-1)!, extname(args.configs.at(-1)!));
@@ -43,7 +43,9 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
       // not `once`: the command counts abort listeners after dispatching to learn whether to wait for the verb
       ctx.signal?.addEventListener("abort", () => resolve());
     });
-    const at = await server.listen(args.port, args.host);
+    const at = await server.listen(args.port, args.host).catch((e: Error) => {
+      throw new Error(`cannot listen on ${args.host}:${args.port}: ${e.message}`);
+    });
     const host = at.family === "IPv6" ? `[${at.address}]` : at.address;
     err.write(
       `neox serve: listening on http://${host}:${at.port} (model ${modelName}, ${args.slots} slots, context ${engine.maxT})\n`,
