@@ -84,6 +84,7 @@ export function argmax(row: ArrayLike<number>): number {
 /**
  * The distribution a draw is made from, after temperature, top-k and top-p, as (token, probability)
  * pairs that sum to 1 (tokens filtered out are absent). Used by `sample` and by tests.
+ * Cost O(V) expected: top-k by selection, top-p by a mass-weighted selection; the row is never sorted.
  */
 export function filteredDistribution(
   row: ArrayLike<number>,
@@ -91,55 +92,100 @@ export function filteredDistribution(
 ): { ids: Int32Array; probs: Float64Array } {
   const V = row.length;
   const inv = p.temperature > 0 ? 1 / p.temperature : 1;
-  let ids = new Int32Array(V);
-  for (let i = 0; i < V; i++) ids[i] = i;
-  const logit = (i: number) => row[i]! * inv;
+  let ids: Int32Array;
   if (p.topK > 0 && p.topK < V) {
     const kth = kthLargest(row, p.topK);
-    ids = ids.filter((i) => row[i]! >= kth);
+    let n = 0;
+    for (let i = 0; i < V; i++) if (row[i]! >= kth) n++;
+    ids = new Int32Array(n);
+    n = 0;
+    for (let i = 0; i < V; i++) if (row[i]! >= kth) ids[n++] = i;
+  } else {
+    ids = new Int32Array(V);
+    for (let i = 0; i < V; i++) ids[i] = i;
   }
-  let probs = softmaxOf(ids, logit);
+  let probs = softmaxOf(row, ids, inv);
   if (p.topP > 0) {
-    // Only tokens above a threshold can be in the kept prefix once the candidates' mass passes
-    // top_p; lower the threshold until it does, then sort the candidates alone (not all of V).
-    let cut = 1 / ids.length;
-    let cand: number[] = [];
-    for (;;) {
-      cand = [];
-      let mass = 0;
-      for (let j = 0; j < ids.length; j++)
-        if (probs[j]! >= cut) {
-          cand.push(j);
-          mass += probs[j]!;
-        }
-      if (mass > p.topP || cand.length === ids.length) break;
-      cut /= 4;
+    // softmax of the kept logits alone is their probabilities renormalised (no second exp pass)
+    const keep = nucleus(probs, ids, p.topP);
+    const keptIds = new Int32Array(keep.length);
+    const kept = new Float64Array(keep.length);
+    let mass = 0;
+    for (let j = 0; j < keep.length; j++) {
+      keptIds[j] = ids[keep[j]!]!;
+      kept[j] = probs[keep[j]!]!;
+      mass += kept[j]!;
     }
-    cand.sort((a, b) => probs[b]! - probs[a]! || ids[a]! - ids[b]!);
-    const keep: number[] = [];
-    let cum = 0;
-    for (const j of cand) {
-      keep.push(j);
-      cum += probs[j]!;
-      if (cum > p.topP) break; // the token that crosses top_p is kept, the rest are not
-    }
-    ids = Int32Array.from(keep, (j) => ids[j]!);
-    probs = softmaxOf(ids, logit);
+    for (let j = 0; j < kept.length; j++) kept[j]! /= mass;
+    ids = keptIds;
+    probs = kept;
   }
   return { ids, probs };
 }
 
-function softmaxOf(ids: Int32Array, logit: (i: number) => number): Float64Array {
+function softmaxOf(row: ArrayLike<number>, ids: Int32Array, inv: number): Float64Array {
   let max = Number.NEGATIVE_INFINITY;
-  for (const i of ids) max = Math.max(max, logit(i));
+  for (let j = 0; j < ids.length; j++) max = Math.max(max, row[ids[j]!]! * inv);
   const out = new Float64Array(ids.length);
   let sum = 0;
   for (let j = 0; j < ids.length; j++) {
-    out[j] = Math.exp(logit(ids[j]!) - max);
+    out[j] = Math.exp(row[ids[j]!]! * inv - max);
     sum += out[j]!;
   }
   for (let j = 0; j < out.length; j++) out[j]! /= sum;
   return out;
+}
+
+/**
+ * The positions (into probs) GPT-NeoX's top-p keeps: in descending order of probability (ties by
+ * token id), every token while the mass before it is <= topP, so the one that crosses is kept.
+ * A quickselect weighted by mass finds that prefix in O(n) expected instead of sorting all n:
+ * partition around a pivot; if the tokens above it hold the crossing, continue among them alone,
+ * else keep them all (and the pivot's ties, in id order) and continue below.
+ */
+function nucleus(probs: Float64Array, ids: Int32Array, topP: number): Int32Array {
+  const pos = new Int32Array(probs.length);
+  for (let j = 0; j < pos.length; j++) pos[j] = j;
+  const swap = (a: number, b: number) => {
+    const t = pos[a]!;
+    pos[a] = pos[b]!;
+    pos[b] = t;
+  };
+  const byRank = (a: number, b: number) => probs[b]! - probs[a]! || ids[a]! - ids[b]!;
+  let lo = 0; // pos[0, lo) is kept
+  let hi = pos.length; // pos[lo, hi) is undecided; pos[hi, n) is dropped
+  let cum = 0;
+  while (hi - lo > 32) {
+    const pivot = probs[pos[(lo + hi) >>> 1]!]!;
+    // three-way partition of pos[lo, hi): [lo, lt) above the pivot, [lt, gt) equal, [gt, hi) below
+    let lt = lo;
+    let gt = hi;
+    for (let i = lo; i < gt; ) {
+      const v = probs[pos[i]!]!;
+      if (v > pivot) swap(lt++, i++);
+      else if (v < pivot) swap(i, --gt);
+      else i++;
+    }
+    let above = 0;
+    for (let i = lo; i < lt; i++) above += probs[pos[i]!]!;
+    if (cum + above > topP) {
+      hi = lt; // the crossing token is above the pivot; the rest go
+      continue;
+    }
+    cum += above;
+    const ties = pos.subarray(lt, gt).sort((a, b) => ids[a]! - ids[b]!);
+    for (let i = 0; i < ties.length; i++) {
+      cum += probs[ties[i]!]!;
+      if (cum > topP) return pos.slice(0, lt + i + 1);
+    }
+    lo = gt;
+  }
+  const rest = pos.subarray(lo, hi).sort(byRank);
+  for (let i = 0; i < rest.length; i++) {
+    cum += probs[rest[i]!]!;
+    if (cum > topP) return pos.slice(0, lo + i + 1);
+  }
+  return pos.slice(0, hi); // top_p within rounding of 1: everything left
 }
 
 // The k-th largest value of row (1-based), by selection on a copy.
