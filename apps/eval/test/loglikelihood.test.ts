@@ -3,43 +3,16 @@
 // continuation rows of the harness's input (context + continuation)[-(L+1):][:-1]. Requests of
 // different lengths share passes in different slots, some truncated on the left, so a wrong
 // offset, slot or row shows as a wrong number.
-import { parseConfigText, resolveParsed } from "@neox/config";
-import { GptNeoXModel, InferenceEngine, sequenceLogits } from "@neox/models";
+import { InferenceEngine, sequenceLogits } from "@neox/models";
 import { afterAll, describe, expect, it } from "vitest";
 import { encodePair, rollingWindows, scoreInputs } from "../src/encode";
 import { evaluateTask } from "../src/evaluate";
 import { runLoglikelihood } from "../src/score";
 import type { Task } from "../src/tasks/types";
+import { L, tinyModel, tok } from "./tiny-model";
 
-const L = 8; // seq_length
-const CONFIG = `
-num_layers: 2
-hidden_size: 16
-num_attention_heads: 4
-seq_length: ${L}
-max_position_embeddings: 16
-make_vocab_size_divisible_by: 8
-pos_emb: rotary
-rotary_pct: 0.5
-gpt_j_residual: true
-no_weight_tying: true
-init_method_std: 0.5
-seed: 7
-train_micro_batch_size_per_gpu: 2
-`;
-
-const resolved = resolveParsed([parseConfigText(CONFIG, "tiny.yml")], { vocabSize: 50 });
-if (resolved.problems.length > 0) throw new Error(JSON.stringify(resolved.problems));
-const model = GptNeoXModel.fromConfig(resolved);
-model.dropout.training = false;
+const model = tinyModel();
 afterAll(() => model.dispose());
-
-/** A toy tokenizer: lowercase letters and space as ids 1..27, eod 0. */
-const tok = {
-  eod: 0,
-  encode: (s: string) => [...s].map((c) => (c === " " ? 27 : c.charCodeAt(0) - 96)),
-  decode: (ids: readonly number[]) => ids.map((i) => (i === 27 ? " " : String.fromCharCode(i + 96))).join(""),
-};
 
 /** sum of log p(cont) read directly from one sequence's logits, harness truncation written out. */
 function direct(context: number[], continuation: number[]): number {
