@@ -3,7 +3,7 @@
 // piece of text, a last chunk per choice with its finish_reason, one with the usage, `data: [DONE]`.
 // Writes never wait for the socket: the scheduler calls back between forward passes and must not
 // stall on one client. A client that stops reading lets its unsent bytes pile up in the response's
-// buffer; past STALLED_BYTES its request is aborted and the connection dropped, so a stalled client
+// buffer; past `stalledBytes` (default STALLED_BYTES) its request is aborted and the connection dropped, so a stalled client
 // costs at most that much memory and never time. A client that disconnects aborts its request.
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
@@ -22,6 +22,7 @@ export async function completions(
   params: CompletionParams,
   res: ServerResponse,
   shutdown: AbortSignal,
+  stalledBytes = STALLED_BYTES,
 ): Promise<void> {
   const controller = new AbortController();
   const abort = () => controller.abort();
@@ -39,7 +40,7 @@ export async function completions(
   const write = (chunk: unknown) => {
     if (res.destroyed) return;
     res.write(`data: ${JSON.stringify(chunk)}\n\n`);
-    if (res.writableLength > STALLED_BYTES) {
+    if (res.writableLength > stalledBytes) {
       abort();
       res.destroy();
     }

@@ -9,6 +9,8 @@ import { type ModelLimits, parseCompletionRequest, RequestError } from "./valida
 
 export interface ServeOptions {
   maxBodyBytes: number;
+  /** Unsent stream bytes past which a client that stopped reading loses its request. */
+  stalledBytes?: number;
 }
 
 export class CompletionServer {
@@ -80,7 +82,7 @@ export class CompletionServer {
       }
       if (this.stopping.signal.aborted)
         return sendError(res, new RequestError(503, "the server is shutting down", null, "server_error"));
-      return completions(this.ctx, params, res, this.stopping.signal);
+      return completions(this.ctx, params, res, this.stopping.signal, this.opts.stalledBytes);
     }
     if (path === "/v1/models" || path === `/v1/models/${this.ctx.modelName}`) {
       if (req.method !== "GET") return methodNotAllowed(req, res, "GET");

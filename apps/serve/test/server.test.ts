@@ -1,7 +1,9 @@
 // The server in-process on a seeded (untrained) model with the char-level tokenizer: what the
 // end-to-end test cannot see from outside. A client that disconnects aborts its request (the
 // scheduler reports finish "aborted" long before max_tokens), a request whose generation throws
-// gets a 500 while the next one is answered, and a stop while a request runs answers it 503.
+// gets a 500 while the next one is answered, a streaming client that stops reading loses its
+// request once its unsent bytes pass the limit, and a stop while a request runs answers it 503.
+import { request as httpRequest } from "node:http";
 import { parseConfigText, resolveParsed } from "@neox/config";
 import { type GenerateResult, GptNeoXModel, InferenceEngine, Scheduler } from "@neox/models";
 import { CharLevelTokenizer } from "@neox/tokenize";
@@ -55,7 +57,7 @@ beforeAll(async () => {
   server = new CompletionServer(
     { scheduler, tokenizer, strings: new TokenStrings(tokenizer), modelName: "tiny" },
     { V: engine.V, maxT: engine.maxT, encode: (t) => tokenizer.encode(t) },
-    { maxBodyBytes: 1 << 16 },
+    { maxBodyBytes: 1 << 16, stalledBytes: 1 << 18 },
   );
   const at = await server.listen(0, "127.0.0.1");
   base = `http://127.0.0.1:${at.port}`;
@@ -101,6 +103,21 @@ describe("CompletionServer", () => {
     expect(good.status).toBe(200);
     expect((await json(good)).choices[0]!.token_ids).toHaveLength(10);
   });
+
+  it("drops a streaming client that stops reading once its unsent bytes pass the limit", async () => {
+    const before = results.length;
+    const stalled = httpRequest(`${base}/v1/completions`, { method: "POST" }, (res) => res.pause());
+    stalled.on("error", () => {});
+    // 32 prompts × 480 tokens with 5 alternatives each: far more than socket buffers hold
+    stalled.end(JSON.stringify({ ...long, prompt: Array(32).fill("abc"), max_tokens: 480, logprobs: 5 }));
+    while (results.length < before + 32) await new Promise((r) => setTimeout(r, 5));
+    const outcomes = await Promise.all(results.slice(before));
+    expect(outcomes.some((o) => o.finish === "aborted")).toBe(true);
+    expect(outcomes.filter((o) => o.finish === "length").length).toBeLessThan(32);
+    // and the server still answers
+    const good = await post({ prompt: "abc", max_tokens: 5, temperature: 0, ignore_eos: true });
+    expect((await json(good)).choices[0]!.token_ids).toHaveLength(5);
+  }, 60_000);
 
   it("answers a request in flight with 503 when the server stops", async () => {
     const pending = post({ ...long, stream: false });
