@@ -199,6 +199,28 @@ describe.skipIf(!hasData)("neox eval", () => {
     expect(doc["n-samples"]["gen:gen"]!.effective).toBe(1);
   }, 120_000);
 
+  it("SIGINT stops it between passes with 130 and writes no results file", async () => {
+    const out = join(dir, "interrupted");
+    mkdirSync(out);
+    const run = spawnNeox([
+      "eval",
+      ck.config,
+      "--eval_tasks",
+      "wikitext", // whole: about 10k windows, far longer than the wait below
+      "--eval-data-dir",
+      DATA,
+      "--set",
+      `eval_results_prefix=${join(out, "x")}`,
+    ]);
+    await run.stderrMatching(/context \d+ tokens/, 60_000);
+    run.child.kill("SIGINT");
+    const f = await run.done;
+    expect(f.code).toBe(130);
+    expect(f.stderr).toMatch(/interrupted \(SIGINT\)/);
+    expect(readdirSync(out)).toEqual([]);
+    expect(f.stdout).toBe("");
+  }, 120_000);
+
   it("without --eval-data-dir or NEOX_EVAL_DATA_DIR, says how to give one", async () => {
     const f = await spawnNeox(["eval", ck.config, "--eval_tasks", "piqa"], {
       env: { NEOX_EVAL_DATA_DIR: "" },
