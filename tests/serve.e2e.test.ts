@@ -198,6 +198,14 @@ describe("neox serve", () => {
     expect(s.ids).toEqual(whole.map((c) => c.token_ids));
     expect(s.finish).toEqual(["length", "length"]);
 
+    // echoed prompts stream first, with their ids; their logprobs come after the last token
+    const echo = { ...req, max_tokens: 12, echo: true, logprobs: 1 };
+    const echoed = await choices(echo);
+    const se = await streamed(echo);
+    expect(se.text).toEqual(echoed.map((c) => c.text));
+    expect(se.ids).toEqual(echoed.map((c) => c.token_ids));
+    expect(se.text[0]!.startsWith("First Citizen:\n")).toBe(true);
+
     // choice i samples with seed + i: a prompt listed twice gives two samples, each as sent alone
     const one = { prompt: "JULIET:\n", max_tokens: 30, temperature: 1, ignore_eos: true };
     const twice = await choices({ ...one, prompt: [one.prompt, one.prompt], seed: 5 });

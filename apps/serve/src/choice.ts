@@ -21,6 +21,8 @@ export interface LogprobsEntry {
 
 export interface ChoiceDelta {
   text: string;
+  /** Token ids this text adds (the prompt's in the echo chunk). */
+  ids: number[];
   /** The tokens this text starts (their logprobs are meaningful only when logprobs were asked). */
   entries: LogprobsEntry[];
 }
@@ -82,10 +84,10 @@ export async function runChoice(
       entries.push(track.entries[sentEntries++]!);
     const text = track.text.slice(sentChars, upTo);
     sentChars = upTo;
-    if (text !== "" || entries.length > 0) onDelta({ text, entries });
+    if (text !== "" || entries.length > 0) onDelta({ text, ids: entries.map((e) => e.id), entries });
   };
 
-  if (onDelta && p.echo) onDelta({ text: promptText, entries: [] });
+  if (onDelta && p.echo) onDelta({ text: promptText, ids: [...prompt.ids], entries: [] });
   const result: GenerateResult = await ctx.scheduler.submit({
     prompt: prompt.ids,
     maxTokens: p.maxTokens,
@@ -104,7 +106,7 @@ export async function runChoice(
   const echoed =
     wantLogprobs && p.echo ? promptEntries(prompt, promptStrings, ctx.strings, result.promptLogprobs) : [];
   // the prompt is scored in the same pass as the first token, out of reach of onToken: its entries follow
-  if (onDelta && echoed.length > 0) onDelta({ text: "", entries: echoed });
+  if (onDelta && echoed.length > 0) onDelta({ text: "", ids: [], entries: echoed });
 
   const kept = track.keptTokens();
   const completion = result.tokens.slice(0, kept);

@@ -71,7 +71,7 @@ export async function completions(
                       text: d.text,
                       logprobs: params.logprobs === null ? null : logprobsObject(d.entries),
                       finish_reason: null,
-                      token_ids: d.entries.map((e) => e.id),
+                      token_ids: d.ids,
                     },
                   ],
                 })
