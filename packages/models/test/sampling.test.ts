@@ -198,6 +198,26 @@ describe("seeds", () => {
     expect(draws(0)).not.toEqual(draws(1));
   });
 
+  // A draw walks the kept tokens in id order. An order that came from the selection (or from a
+  // sort by probability) moves when the logits move in their last bits, as they do between batches
+  // of different shapes, and a seed would then give another token in a batch than alone.
+  it("a draw is the inverse CDF of the kept tokens taken in id order", () => {
+    const rng = new Rng(12);
+    const row = Float32Array.from({ length: 1000 }, () => (rng.next() - 0.5) * 6);
+    const p: SamplingParams = { temperature: 0.9, topK: 0, topP: 0.9 };
+    const probs = expected([...row], p);
+    for (let seed = 0; seed < 100; seed++) {
+      const u = new Rng(seed).next();
+      let cum = 0;
+      let want = -1;
+      for (let i = 0; i < probs.length && want < 0; i++) {
+        cum += probs[i]!;
+        if (u < cum) want = i;
+      }
+      expect(sample(row, p, new Rng(seed)), `seed ${seed}`).toBe(want);
+    }
+  });
+
   it("Rng.next is uniform in [0, 1) (chi-square over 16 bins)", () => {
     const rng = new Rng(42);
     const bins = new Array<number>(16).fill(0);

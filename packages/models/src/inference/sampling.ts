@@ -106,15 +106,20 @@ export function filteredDistribution(
   }
   let probs = softmaxOf(row, ids, inv);
   if (p.topP > 0) {
-    // softmax of the kept logits alone is their probabilities renormalised (no second exp pass)
+    // The kept tokens in id order, not the selection's order: that order moves with the last bits
+    // of the logits (a batch of another shape), and a draw walks the list, so a seed would no longer
+    // give the same token. Softmax of the kept logits alone is their probabilities renormalised.
     const keep = nucleus(probs, ids, p.topP);
+    const isKept = new Uint8Array(ids.length);
+    for (let j = 0; j < keep.length; j++) isKept[keep[j]!] = 1;
     const keptIds = new Int32Array(keep.length);
     const kept = new Float64Array(keep.length);
     let mass = 0;
-    for (let j = 0; j < keep.length; j++) {
-      keptIds[j] = ids[keep[j]!]!;
-      kept[j] = probs[keep[j]!]!;
-      mass += kept[j]!;
+    for (let j = 0, n = 0; j < ids.length; j++) {
+      if (isKept[j] === 0) continue;
+      keptIds[n] = ids[j]!;
+      kept[n] = probs[j]!;
+      mass += kept[n++]!;
     }
     for (let j = 0; j < kept.length; j++) kept[j]! /= mass;
     ids = keptIds;
