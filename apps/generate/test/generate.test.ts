@@ -209,7 +209,11 @@ describe("generation through the scheduler on a random-weight model", () => {
       const output = new PassThrough();
       const errors = new PassThrough();
       let shown = "";
-      output.on("data", (d) => (shown += d));
+      let writes = 0;
+      output.on("data", (d) => {
+        shown += d;
+        writes++;
+      });
       input.end("Hello\n\nWorld\n");
       const n = await interactive(new Scheduler(engine), tok, s, { input, output, errors });
       expect(n).toBe(3);
@@ -222,6 +226,10 @@ describe("generation through the scheduler on a random-weight model", () => {
       );
       const want = batch.map((b) => `${PROMPT}${b.text ?? ""}\n`).join("") + PROMPT;
       expect(shown).toBe(want);
+      // streamed: a write per token (each byte-level token is one character), not one per prompt
+      const tokens = batch.reduce((a, b) => a + b.length, 0);
+      expect(tokens).toBeGreaterThan(3);
+      expect(writes).toBeGreaterThanOrEqual(tokens);
     } finally {
       engine.dispose();
       model.dispose();
