@@ -1,4 +1,5 @@
 import {
+  acceptInterrupt,
   errorReport,
   exitCodeFor,
   interruptedExitCode,
@@ -38,7 +39,9 @@ export async function main(argv: string[]): Promise<number> {
   setCommandName(`neox ${verb.name}`);
   try {
     const run = await verb.load();
-    return await run(rest, { signal: interruptSignal() });
+    const code = await run(rest, { signal: interruptSignal() });
+    if (verb.stopsOnSignal && code === 0) acceptInterrupt();
+    return code;
   } catch (err) {
     const interrupted = interruptedExitCode();
     if (interrupted !== undefined) return interrupted; // bin.ts prints the interrupted line

@@ -11,6 +11,7 @@ export {
 export { EPIPE_EXIT, exitWithError, installFatalHandlers, writeStderr } from "./fatal";
 export { installProcessHandlers } from "./install";
 export {
+  acceptInterrupt,
   exitInterrupted,
   GRACE_MS,
   InterruptedError,

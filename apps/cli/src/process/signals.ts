@@ -3,6 +3,8 @@
 // discards its temporaries) gets up to GRACE_MS to settle, any other verb exits at once. Then one line,
 // `neox <verb>: interrupted (SIGINT), temporary files removed`, and exit 128 + the signal number
 // (130, 143, 129), as a shell reports a process killed by that signal. A second signal exits at once.
+// A verb whose normal way to stop is a signal (`neox serve`) settles with its own exit code instead:
+// the command calls `acceptInterrupt` once the verb has stopped cleanly.
 //
 // Temporaries registered through @neox/data-mmap's tempPathFor are removed by its `exit` hook, which
 // process.exit runs; worker threads end with the process. The line is printed from an `exit` listener
@@ -20,6 +22,8 @@ export const GRACE_MS = 5000;
 
 const controller = new AbortController();
 let received: HandledSignal | undefined;
+let accepted = false; // the verb stopped cleanly on the signal (acceptInterrupt)
+let grace: NodeJS.Timeout | undefined;
 let installed = false;
 
 /** Raised through the abort signal: `signal.reason` when a verb was interrupted. */
@@ -35,9 +39,15 @@ export function interruptSignal(): AbortSignal {
   return controller.signal;
 }
 
-/** The exit code of the signal received, or undefined when none was. */
+/** The exit code of the signal received, or undefined when none was (or the verb accepted it). */
 export function interruptedExitCode(): number | undefined {
-  return received && 128 + SIGNAL_NUMBERS[received];
+  return received && !accepted ? 128 + SIGNAL_NUMBERS[received] : undefined;
+}
+
+/** The running verb stopped cleanly on the signal, its ordinary way to stop: its own exit code stands. */
+export function acceptInterrupt(): void {
+  accepted = true;
+  if (grace) clearTimeout(grace);
 }
 
 export function installSignalHandlers(): void {
@@ -52,12 +62,14 @@ function onSignal(sig: HandledSignal): void {
     return;
   }
   received = sig;
+  // Counted before aborting: a listener added with { once: true } is gone once it has run.
+  const listening = getEventListeners(controller.signal, "abort").length > 0;
   controller.abort(new InterruptedError(sig));
-  if (getEventListeners(controller.signal, "abort").length === 0) {
+  if (!listening) {
     exitInterrupted();
     return;
   }
-  setTimeout(exitInterrupted, GRACE_MS); // kept referenced: the process must not end silently meanwhile
+  grace = setTimeout(exitInterrupted, GRACE_MS); // kept referenced: the process must not end silently meanwhile
 }
 
 /** Prints the interrupted line (after temporaries are removed) and exits 128 + the signal number. */
