@@ -204,17 +204,22 @@ describe("seeds", () => {
   it("a draw is the inverse CDF of the kept tokens taken in id order", () => {
     const rng = new Rng(12);
     const row = Float32Array.from({ length: 1000 }, () => (rng.next() - 0.5) * 6);
-    const p: SamplingParams = { temperature: 0.9, topK: 0, topP: 0.9 };
-    const probs = expected([...row], p);
-    for (let seed = 0; seed < 100; seed++) {
-      const u = new Rng(seed).next();
-      let cum = 0;
-      let want = -1;
-      for (let i = 0; i < probs.length && want < 0; i++) {
-        cum += probs[i]!;
-        if (u < cum) want = i;
+    // top-p (its selection path) and temperature alone (its own path, no arrays made)
+    for (const p of [
+      { temperature: 0.9, topK: 0, topP: 0.9 },
+      { temperature: 0.9, topK: 0, topP: 0 },
+    ]) {
+      const probs = expected([...row], p);
+      for (let seed = 0; seed < 100; seed++) {
+        const u = new Rng(seed).next();
+        let cum = 0;
+        let want = -1;
+        for (let i = 0; i < probs.length && want < 0; i++) {
+          cum += probs[i]!;
+          if (u < cum) want = i;
+        }
+        expect(sample(row, p, new Rng(seed)), `seed ${seed}, top_p ${p.topP}`).toBe(want);
       }
-      expect(sample(row, p, new Rng(seed)), `seed ${seed}`).toBe(want);
     }
   });
 

@@ -224,6 +224,7 @@ function kthLargest(row: ArrayLike<number>, k: number): number {
 /** The next token from one row of logits: argmax when greedy, else a draw from `rng`. */
 export function sample(row: ArrayLike<number>, p: SamplingParams, rng: Rng): number {
   if (isGreedy(p)) return argmax(row);
+  if (p.topK === 0 && p.topP === 0) return drawSoftmax(row, 1 / p.temperature, rng);
   const { ids, probs } = filteredDistribution(row, p);
   const u = rng.next();
   let cum = 0;
@@ -232,6 +233,25 @@ export function sample(row: ArrayLike<number>, p: SamplingParams, rng: Rng): num
     if (u < cum) return ids[j]!;
   }
   return ids[ids.length - 1]!; // u within rounding of 1
+}
+
+// Temperature alone: the inverse CDF of softmax(row / T) in id order, as filteredDistribution's
+// walk, but with no V-sized arrays made per token (two passes over the row, one exp each).
+function drawSoftmax(row: ArrayLike<number>, inv: number, rng: Rng): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < row.length; i++) max = Math.max(max, row[i]! * inv);
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i]! * inv - max);
+  const target = rng.next() * sum;
+  let cum = 0;
+  let last = 0;
+  for (let i = 0; i < row.length; i++) {
+    const e = Math.exp(row[i]! * inv - max);
+    if (e > 0) last = i;
+    cum += e;
+    if (target < cum) return i;
+  }
+  return last; // target within rounding of sum
 }
 
 /** log-softmax of the raw logits at `id`, and the `top` most likely tokens with theirs. */
