@@ -20,6 +20,8 @@ export interface Verb {
   example: string;
   /** Loaded lazily so `neox --help` never pulls in native code or large packages. */
   load?: () => Promise<VerbRun>;
+  /** SIGINT/SIGTERM is this verb's ordinary way to stop (a server): a clean stop exits with its code. */
+  stopsOnSignal?: boolean;
 }
 
 export const VERBS: readonly Verb[] = [
@@ -51,7 +53,8 @@ export const VERBS: readonly Verb[] = [
     summary: "serve an OpenAI-compatible completions endpoint",
     usage: "neox serve CONFIG... [--set key=value ...] [--port P] [--host H] [--slots N]",
     example: "pnpm -s neox serve configs/tiny.yml configs/local_setup.yml --port 8000",
-    load: async () => (await import("@neox/app-serve")).serveFromCli,
+    load: async () => (await import("@neox/app-serve")).main,
+    stopsOnSignal: true,
   },
   {
     name: "prepare-data",

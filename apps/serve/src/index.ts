@@ -1,6 +1,5 @@
 // @neox/app-serve: `neox serve`, an OpenAI-compatible completions server over the shared scheduler.
 export { HELP, parseArgs, type ServeArgs, UsageError } from "./args";
-export { serveFromCli } from "./cli";
 export { logprobsObject } from "./completions";
 export { main } from "./main";
 export { CompletionServer } from "./server";
