@@ -168,6 +168,10 @@ describe("stopping", () => {
     const r = await alone(model, { prompt, maxTokens: NEW, stopTokens: [[999], ref.slice(k - 1, k + 1)] });
     expect(r.finish).toBe("stop");
     expect(r.tokens).toEqual(ref.slice(0, k - 1));
+    // one that begins in the prompt: the generated part alone is taken back
+    const straddle = await alone(model, { prompt, maxTokens: NEW, stopTokens: [[prompt.at(-1)!, ref[0]!]] });
+    expect(straddle.finish).toBe("stop");
+    expect(straddle.tokens).toEqual([]);
   });
 
   it("onToken returning true stops with finish stop, after that token", async () => {
