@@ -242,6 +242,60 @@ describe("stopping", () => {
     }
   });
 
+  it("a request aborted while it waits for a slot leaves the queue at once, with no tokens", async () => {
+    const engine = new InferenceEngine(model, { slots: 1, maxT: 32 });
+    try {
+      const s = new Scheduler(engine);
+      const ac = new AbortController();
+      let waiterDone = false;
+      const first = s.submit({
+        prompt,
+        maxTokens: 6,
+        onToken: (_t, i) => {
+          if (i === 0) ac.abort(); // the waiting request is dropped while the first still runs
+          if (i === 1) expect(waiterDone).toBe(true);
+          return false;
+        },
+      });
+      const waiting = s.submit({ prompt, maxTokens: 5, signal: ac.signal }).then((r) => {
+        waiterDone = true;
+        return r;
+      });
+      const w = await waiting;
+      expect(w.finish).toBe("aborted");
+      expect(w.tokens).toEqual([]);
+      expect((await first).tokens).toEqual(ref.slice(0, 6));
+      expect(s.load).toBe(0);
+      const pre = new AbortController();
+      pre.abort();
+      expect((await s.submit({ prompt, maxTokens: 3, signal: pre.signal })).finish).toBe("aborted");
+    } finally {
+      engine.dispose();
+    }
+  });
+
+  it("onPrompt hands over the prompt's logprobs before the first token", async () => {
+    const engine = new InferenceEngine(model, { slots: 1, maxT: 32 });
+    try {
+      const events: string[] = [];
+      const r = await new Scheduler(engine).submit({
+        prompt,
+        maxTokens: 2,
+        promptLogprobs: true,
+        logprobs: 1,
+        onPrompt: (lp) => events.push(`prompt ${lp.length}`),
+        onToken: (t) => {
+          events.push(`token ${t.id}`);
+          return false;
+        },
+      });
+      expect(events).toEqual([`prompt ${prompt.length}`, `token ${ref[0]}`, `token ${ref[1]}`]);
+      expect(r.promptLogprobs).toHaveLength(prompt.length);
+    } finally {
+      engine.dispose();
+    }
+  });
+
   it("a full context ends a request with finish length", async () => {
     const engine = new InferenceEngine(model, { slots: 1, maxT: prompt.length + 4 });
     try {

@@ -36,6 +36,8 @@ export interface GenerateRequest {
   promptLogprobs?: boolean;
   /** Recompute the whole sequence each step instead of using the KV cache (GPT-NeoX recompute). */
   recompute?: boolean;
+  /** With promptLogprobs: called with them once the prompt is scored, before the first token. */
+  onPrompt?: (promptLogprobs: readonly (TokenInfo | null)[]) => void;
   /** Called with each token as it is made; returning true stops the request (finish "stop"). */
   onToken?: (token: TokenInfo, index: number) => boolean | undefined;
   signal?: AbortSignal;
@@ -89,7 +91,7 @@ export class Scheduler {
         reject(err);
         return;
       }
-      this.waiting.push({
+      const a: Active = {
         req,
         slot: -1,
         rng: new Rng(req.seed ?? 0),
@@ -99,7 +101,26 @@ export class Scheduler {
         result: { tokens: [], logprobs: [], promptLogprobs: [], finish: "length" },
         resolve,
         reject,
-      });
+      };
+      if (req.signal?.aborted) {
+        a.result.finish = "aborted";
+        resolve(a.result);
+        return;
+      }
+      // A request aborted while it waits for a slot leaves the queue at once (an active one is
+      // finished at the next step).
+      req.signal?.addEventListener(
+        "abort",
+        () => {
+          const at = this.waiting.indexOf(a);
+          if (at < 0) return;
+          this.waiting.splice(at, 1);
+          a.result.finish = "aborted";
+          resolve(a.result);
+        },
+        { once: true },
+      );
+      this.waiting.push(a);
       if (!this.running) void this.pump();
     });
   }
@@ -165,6 +186,12 @@ export class Scheduler {
         for (let r = 0; r + 1 < rows; r++) {
           const info = tokenLogprobs(rowAt(r), seg.tokens[r + 1]!, a.req.logprobs ?? 0);
           a.result.promptLogprobs.push({ id: seg.tokens[r + 1]!, ...info });
+        }
+        try {
+          a.req.onPrompt?.(a.result.promptLogprobs);
+        } catch (err) {
+          this.fail(a, err);
+          return;
         }
       }
       a.pending = [];
