@@ -132,8 +132,12 @@ void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, c
           }
         }
       }
-      std::fill(dK, dK + BC * HSP, 0.0f);
-      std::fill(dV, dV + BC * HSP, 0.0f);
+      // The first products into dK and dV overwrite them; a tile no query sees is zero.
+      if (i_lo > i_hi) {
+        std::fill(dK, dK + BC * HSP, 0.0f);
+        std::fill(dV, dV + BC * HSP, 0.0f);
+      }
+      bool first = true;
       for (int64_t g = 0; g < G && i_lo <= i_hi; ++g) {
         const int64_t h = kvh * G + g;
         const float slope = alibi_slopes ? alibi_slopes[h] : 0.0f;
@@ -208,7 +212,7 @@ void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, c
             for (int64_t r = 0; r < rows; ++r) ops.mul(dP + r * BC, P + r * BC, M + r * BC, BC);
             PV = dP;
           }
-          mm(dV, HSP, PV, BC, true, dOa, ldo, bc, HSP, R, true, attn::Band::KBegin);
+          mm(dV, HSP, PV, BC, true, dOa, ldo, bc, HSP, R, !first, attn::Band::KBegin);
           mm(dP, BC, dOa, ldo, false, Vt, BC, R, BC, HS, false, attn::Band::Cols);
           for (int64_t r = 0; r < rows; ++r) {
             const int n = diag ? static_cast<int>(std::clamp<int64_t>(r + delta + 1, 0, bc)) : static_cast<int>(BC);
@@ -220,7 +224,8 @@ void backward_impl(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, c
           // dQ += dS·K ; dK += dSᵀ·Q
           float* dq_tile = dq_rows(h) + i0 * ld_dq;
           mm(dq_tile, ld_dq, dP, BC, false, Kb, ldk, R, HSP, bc, true, attn::Band::KEnd);
-          mm(dK, HSP, dP, BC, true, Qa, ldq, bc, HSP, R, true, attn::Band::KBegin);
+          mm(dK, HSP, dP, BC, true, Qa, ldq, bc, HSP, R, !first, attn::Band::KBegin);
+          first = false;
         }
       }
       for (int64_t cc = 0; cc < bc; ++cc) {
