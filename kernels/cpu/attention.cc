@@ -212,6 +212,9 @@ void forward_impl(T* out, float* lse, const T* q, const T* k, const T* v, const 
 
 void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
                        const float* alibi_slopes, const AttentionDims& d, const AttentionDropout& drop) {
+  attention_check_dims(d);
+  attention_check_dropout(drop);
+  if (drop.p == 0.0f && attention_decode_f32(out, lse, q, k, v, alibi_slopes, d)) return;  // attention-decode.cc
   forward_impl(out, lse, q, k, v, alibi_slopes, d, drop);
 }
 

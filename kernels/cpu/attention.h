@@ -56,6 +56,11 @@ void attention_check_dims(const AttentionDims& d);
 // Throws std::invalid_argument unless 0 <= p < 1.
 void attention_check_dropout(const AttentionDropout& drop);
 
+// One query per sequence (Tq = 1), fp32, HS a multiple of 16: the decode path (attention-decode.cc);
+// returns false, doing nothing, for any other shape. attention_forward takes it when it applies.
+bool attention_decode_f32(float* out, float* lse, const float* q, const float* k, const float* v,
+                          const float* alibi_slopes, const AttentionDims& d);
+
 // alibi_slopes: NH floats, or nullptr for no ALiBi.
 void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
                        const float* alibi_slopes, const AttentionDims& d, const AttentionDropout& drop = {});

@@ -8,8 +8,11 @@
 // Q = 4 up to 4 rows, 2 beyond (M·Q accumulators plus Q vectors of B stay within the 32 zmm).
 #include <immintrin.h>
 
+#include <algorithm>
+
 #include "gemm-internal.h"
 #include "runtime.h"
+
 
 namespace neox::gemm_detail {
 namespace {
@@ -20,6 +23,14 @@ inline __m512 load_b(const void* b, Src kind, int64_t offset, __mmask16 k) {
   if (kind == Src::F16) return _mm512_cvtph_ps(h);
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
 }
+
+inline const char* b_addr(const void* b, Src kind, int64_t offset) {
+  return static_cast<const char*>(b) + offset * (kind == Src::F32 ? 4 : 2);
+}
+
+// Column groups ahead whose rows of B are prefetched (measured on AMD EPYC Zen 4, 2 threads, the
+// 50304 x 512 LM head: M = 8 from 8.0-9.5 ms to 5.2-5.5 ms, M = 1 within noise, 4.0-4.3 ms).
+constexpr int PF = 1;
 
 inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? 0xffff : static_cast<__mmask16>((1u << left) - 1); }
 
@@ -36,11 +47,16 @@ void skinny_bt(int64_t K, const float* a, const void* B, int64_t ldb, Src kind, 
     for (int i = 0; i < M; ++i)
 #pragma GCC unroll 4
       for (int q = 0; q < Q; ++q) acc[i][q] = _mm512_setzero_ps();
+    // The rows PF groups ahead are asked for now: the hardware prefetcher alone keeps too few
+    // lines in flight to stream B at the memory's rate.
+    const int64_t ahead = std::min(j + PF * Q, j1 - Q);
     for (int64_t k = 0; k < K; k += 16) {
       const __mmask16 m = tail_mask(K - k);
       __m512 b[Q];
 #pragma GCC unroll 4
       for (int q = 0; q < Q; ++q) b[q] = load_b(B, kind, (j + q) * ldb + k, m);
+#pragma GCC unroll 4
+      for (int q = 0; q < Q; ++q) _mm_prefetch(b_addr(B, kind, (ahead + q) * ldb + k), _MM_HINT_T0);
 #pragma GCC unroll 8
       for (int i = 0; i < M; ++i) {
         const __m512 av = _mm512_maskz_loadu_ps(m, a + i * K + k);

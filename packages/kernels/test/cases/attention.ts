@@ -37,6 +37,9 @@ const shapes: Shape[] = [
   { B: 2, Tq: 129, Tk: 129, NH: 3, NKV: 3, HS: 16, window: 5, alibi: true, layout: "headMajor" },
   { B: 1, Tq: 17, Tk: 129, NH: 4, NKV: 2, HS: 32, window: 40, alibi: true, layout: "dense" },
   { B: 1, Tq: 1, Tk: 129, NH: 4, NKV: 1, HS: 64, window: -1, alibi: false, layout: "padded" },
+  // Tq = 1 (a decode step) runs attention-decode.cc: on the calling thread, and threaded when large.
+  { B: 2, Tq: 1, Tk: 77, NH: 6, NKV: 2, HS: 32, window: 20, alibi: true, layout: "dense" },
+  { B: 4, Tq: 1, Tk: 1030, NH: 8, NKV: 8, HS: 64, window: -1, alibi: true, layout: "dense" },
   { B: 1, Tq: 130, Tk: 130, NH: 2, NKV: 2, HS: 128, window: 64, alibi: false, layout: "padded" },
   { B: 1, Tq: 65, Tk: 65, NH: 2, NKV: 1, HS: 8, window: 0, alibi: false, layout: "dense" },
   { B: 3, Tq: 67, Tk: 67, NH: 6, NKV: 3, HS: 33, window: -1, alibi: true, layout: "fused" },

@@ -251,9 +251,12 @@ export function causalSelfAttention(
   const tables = r.rotDim > 0 ? pos.rotary! : null;
   const slopes = pos.alibi ?? null;
   const src = dense(qkv);
-  // Rotated q and k go to a second buffer of the same layout (its v part stays unused), so v is
-  // read in place and q/k/v, dq/dk/dv all share one set of strides.
-  const rotated = tables ? Tensor.empty([r.B * r.T, r.width], { device: qkv.device }) : src;
+  // q and k are rotated in place when qkv is an intermediate (the QKV projection's output, which no
+  // other op reads): only the rotDim channels are touched and no second buffer is kept for the
+  // backward. A caller's own tensor (a leaf) is never written: rotated q and k then go to a second
+  // buffer of the same layout (its v part unused), so q/k/v, dq/dk/dv share one set of strides.
+  const inPlace = tables !== null && src === qkv && qkv.producer !== null;
+  const rotated = tables && !inPlace ? Tensor.empty([r.B * r.T, r.width], { device: qkv.device }) : src;
   const orig = qkvHeads(src, r);
   const { q, k: kk } = qkvHeads(rotated, r);
   if (tables) {
