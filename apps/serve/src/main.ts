@@ -23,11 +23,13 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
     return 1;
   }
   const v = unsized.values;
-  const tokenizer = await loadTokenizer({
-    tokenizerType: String(v.tokenizer_type ?? "GPT2BPETokenizer"),
-    vocabFile: typeof v.vocab_file === "string" ? v.vocab_file : undefined,
-    mergeFile: typeof v.merge_file === "string" ? v.merge_file : undefined,
-  });
+  const tokenizer = tolerantDecode(
+    await loadTokenizer({
+      tokenizerType: String(v.tokenizer_type ?? "GPT2BPETokenizer"),
+      vocabFile: typeof v.vocab_file === "string" ? v.vocab_file : undefined,
+      mergeFile: typeof v.merge_file === "string" ? v.merge_file : undefined,
+    }),
+  );
   const resolved = withVocabSize(unsized, tokenizer.vocabSize);
   const { model } = loadInferenceModel(resolved, { verb: "serving", weights: args.weights });
   const engine = new InferenceEngine(model, { slots: args.slots });
@@ -58,4 +60,22 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
     engine.dispose();
     model.dispose();
   }
+}
+
+/**
+ * The tokenizer with a decode that skips ids past its vocabulary: the model's padded rows
+ * (padded_vocab_size > vocab_size) name no token, and a model that samples one (an undertrained
+ * one can) gets no text for it rather than a failed request; its id is still in `token_ids`.
+ */
+export function tolerantDecode<T extends { vocabSize: number; decode(ids: readonly number[]): string }>(
+  tokenizer: T,
+): T {
+  const decode = (ids: readonly number[]) => tokenizer.decode(ids.filter((id) => id < tokenizer.vocabSize));
+  return new Proxy(tokenizer, {
+    get(target, key) {
+      if (key === "decode") return decode;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }

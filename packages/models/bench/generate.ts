@@ -4,6 +4,8 @@
 // feeds the GEMMs), 1 and 2 threads. Beside it, in the same run:
 //   - PyTorch 1.13 decoding the same shape with a preallocated KV cache
 //     (tools/fixtures/engine/bench_generate_torch.py, Debian's python3-torch);
+//   - `neox serve` under 32 concurrent clients (bench/serve-load.ts): completions/s, tokens/s and
+//     p50/p99 latency, 2 threads;
 //   - the memory-bandwidth bound: a decode step must read every weight the GEMMs use once (plus
 //     the keys and values cached so far), so batch-1 tokens/s <= bandwidth / bytes per token, with
 //     the bandwidth a STREAM-triad figure (c = a + s·b over 3 x 256 MiB, 12 bytes moved per
@@ -18,6 +20,7 @@ import { join } from "node:path";
 import { loadConfig, withVocabSize } from "@neox/config";
 import { k, scope, setNumThreads, Tensor } from "@neox/tensor";
 import { argmax, GptNeoXModel, InferenceEngine } from "../src/index";
+import { SERVE_SHAPE, serveLoad } from "./serve-load";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 const VOCAB = 50304;
@@ -114,7 +117,7 @@ function torch(dtype: string, threads: number, batch: number): number | null {
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const cpu = cpus()[0]?.model.trim() ?? "unknown CPU";
   console.log(`# generate bench: Pythia-70M shape, prompt ${PROMPT}, ${NEW} new tokens, greedy, KV cache`);
   console.log(`# ${cpu}, load average ${loadavg()[0]!.toFixed(2)} at start\n`);
@@ -159,11 +162,22 @@ function main(): void {
     }
     model.dispose();
   }
+  setNumThreads(2);
+  const serve = await serveLoad(ROOT, r, 2);
+  const { clients, requests, prompt, new_tokens } = SERVE_SHAPE;
+  console.log(
+    `\nneox serve, fp32, 2 threads, ${clients} concurrent clients x ${requests} requests (prompt ${prompt} ids, ${new_tokens} new tokens, greedy):`,
+  );
+  if (typeof serve === "string") console.log(`  not measured: ${serve}`);
+  else
+    console.log(
+      `  ${serve.completions_per_sec.toFixed(2)} completions/s, ${serve.tokens_per_sec.toFixed(0)} generated tokens/s, latency p50 ${serve.p50_ms.toFixed(0)} ms, p99 ${serve.p99_ms.toFixed(0)} ms`,
+    );
   const dir = join(ROOT, "bench-results");
   mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.generate.json.${process.pid}`);
-  writeFileSync(tmp, `${JSON.stringify({ cpu, prompt: PROMPT, new_tokens: NEW, rows }, null, 2)}\n`);
+  writeFileSync(tmp, `${JSON.stringify({ cpu, prompt: PROMPT, new_tokens: NEW, rows, serve }, null, 2)}\n`);
   renameSync(tmp, join(dir, "generate.json"));
 }
 
-main();
+await main();
