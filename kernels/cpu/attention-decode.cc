@@ -25,7 +25,7 @@ bool attention_decode_f32(float* out, float* lse, const float* q, const float* k
     const int64_t b = it / d.NH, h = it % d.NH, kvh = h / G;
     const float* qr = q + b * d.q_sb + h * d.q_sh;
     const float* kb = k + b * d.k_sb + kvh * d.k_sh + first * d.k_st;
-    for (int j = 0; j < n; ++j) s[j] = ops.dot(qr, kb + j * d.k_st, HS);
+    ops.dot_rows(s, qr, kb, d.k_st, n, HS);
     // ALiBi bias slope·(key − query), the key at first + j
     const float slope = alibi_slopes ? alibi_slopes[h] : 0.0f;
     const float mx = ops.scale_bias_max(s, n, d.scale, slope, static_cast<float>(first - p));

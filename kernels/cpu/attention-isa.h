@@ -45,6 +45,8 @@ struct IsaOps {
   // s[j] = 2^(s[j]·c − mc) for j in [0, n); returns the sum. With c = scale·log2(e) and
   // mc = m·log2(e) that is exp(scale·s − m), the softmax weights without a scaling pass.
   float (*exp2_sum)(float* s, int n, float c, float mc);
+  // s[j] = dot(x, rows + j·ld) over len elements, for j in [0, n) (a decode step's scores).
+  void (*dot_rows)(float* s, const float* x, const float* rows, int64_t ld, int n, int len);
 };
 
 const IsaOps& ops_scalar();
