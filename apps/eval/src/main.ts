@@ -5,7 +5,7 @@
 // is scored unless --limit says otherwise.
 import { formatProblem, resolveConfig, withVocabSize } from "@neox/config";
 import { InferenceEngine, loadInferenceModel } from "@neox/models";
-import { loadTokenizer } from "@neox/tokenize";
+import { loadTokenizer, tokenizerOptionsFromConfig } from "@neox/tokenize";
 import { HELP, limitDocs, parseArgs, UsageError } from "./args";
 import { evaluateTask, type TaskResult } from "./evaluate";
 import { Progress } from "./progress";
@@ -40,11 +40,7 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
     return { task, original };
   });
 
-  const tokenizer = await loadTokenizer({
-    tokenizerType: String(v.tokenizer_type ?? "GPT2BPETokenizer"),
-    vocabFile: typeof v.vocab_file === "string" ? v.vocab_file : undefined,
-    mergeFile: typeof v.merge_file === "string" ? v.merge_file : undefined,
-  });
+  const tokenizer = await loadTokenizer(tokenizerOptionsFromConfig(v));
   const resolved = withVocabSize(unsized, tokenizer.vocabSize);
   const { model, loaded } = loadInferenceModel(resolved, { verb: "neox eval" });
   const batch = args.batchSize ?? Number(v.train_micro_batch_size_per_gpu ?? 1);

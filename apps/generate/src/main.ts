@@ -3,7 +3,7 @@
 // continuous-batching scheduler over a KV cache of `--batch` sequences.
 import { formatProblem, type ResolvedConfig, resolveConfig, withVocabSize } from "@neox/config";
 import { InferenceEngine, loadInferenceModel, Scheduler } from "@neox/models";
-import { loadTokenizer, type Tokenizer } from "@neox/tokenize";
+import { loadTokenizer, type Tokenizer, tokenizerOptionsFromConfig } from "@neox/tokenize";
 import { type GenerateArgs, HELP, parseArgs } from "./args";
 import { interactive } from "./interactive";
 import { writeSamples } from "./output";
@@ -26,11 +26,7 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
   }
   const settings = readSettings(unsized);
   const v = unsized.values;
-  const tokenizer = await loadTokenizer({
-    tokenizerType: String(v.tokenizer_type ?? "GPT2BPETokenizer"),
-    vocabFile: typeof v.vocab_file === "string" ? v.vocab_file : undefined,
-    mergeFile: typeof v.merge_file === "string" ? v.merge_file : undefined,
-  });
+  const tokenizer = await loadTokenizer(tokenizerOptionsFromConfig(v));
   // prompts are read and checked before the weights are loaded, so a bad file fails fast
   const prompts = settings.mode === "interactive" ? [] : batchPrompts(settings, tokenizer);
   return run(withVocabSize(unsized, tokenizer.vocabSize), settings, tokenizer, prompts, parsed, ctx);

@@ -4,7 +4,7 @@
 import { basename, extname } from "node:path";
 import { formatProblem, resolveConfig, withVocabSize } from "@neox/config";
 import { InferenceEngine, loadInferenceModel, Scheduler } from "@neox/models";
-import { loadTokenizer } from "@neox/tokenize";
+import { loadTokenizer, tokenizerOptionsFromConfig } from "@neox/tokenize";
 import { HELP, parseArgs } from "./args";
 import { TokenStrings } from "./choice";
 import { CompletionServer } from "./server";
@@ -23,13 +23,7 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
     return 1;
   }
   const v = unsized.values;
-  const tokenizer = tolerantDecode(
-    await loadTokenizer({
-      tokenizerType: String(v.tokenizer_type ?? "GPT2BPETokenizer"),
-      vocabFile: typeof v.vocab_file === "string" ? v.vocab_file : undefined,
-      mergeFile: typeof v.merge_file === "string" ? v.merge_file : undefined,
-    }),
-  );
+  const tokenizer = tolerantDecode(await loadTokenizer(tokenizerOptionsFromConfig(v)));
   const resolved = withVocabSize(unsized, tokenizer.vocabSize);
   const { model } = loadInferenceModel(resolved, { verb: "serving", weights: args.weights });
   const engine = new InferenceEngine(model, { slots: args.slots });

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { formatProblem, type ResolvedConfig, renderShow, resolveConfig, withVocabSize } from "@neox/config";
 import { ConsoleSink, JsonlSink, type MemoryReport, Monitor, TensorBoardWriter } from "@neox/monitor";
 import { allocStats } from "@neox/tensor";
-import { loadTokenizer } from "@neox/tokenize";
+import { loadTokenizer, tokenizerOptionsFromConfig } from "@neox/tokenize";
 import { Trainer } from "@neox/trainer";
 import { HELP, parseArgs } from "./args";
 import { buildTrainData } from "./data";
@@ -51,11 +51,7 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
     return 1;
   }
   const v = unsized.values;
-  const tokenizer = await loadTokenizer({
-    tokenizerType: String(v.tokenizer_type ?? "GPT2BPETokenizer"),
-    vocabFile: typeof v.vocab_file === "string" ? v.vocab_file : undefined,
-    mergeFile: typeof v.merge_file === "string" ? v.merge_file : undefined,
-  });
+  const tokenizer = await loadTokenizer(tokenizerOptionsFromConfig(v));
   const resolved = withVocabSize(unsized, tokenizer.vocabSize);
   const untee = !parsed.dryRun && typeof v.log_dir === "string" ? teeToLogDir(v.log_dir) : () => {};
   try {

@@ -17,6 +17,18 @@ export interface TokenizerOptions {
   engine?: HfTokenizerOptions["engine"];
 }
 
+/**
+ * The options GPT-NeoX's config keys give (`tokenizer_type`, default GPT2BPETokenizer as in
+ * GPT-NeoX; `vocab_file`; `merge_file`), from a plain record of resolved config values.
+ */
+export function tokenizerOptionsFromConfig(values: Readonly<Record<string, unknown>>): TokenizerOptions {
+  return {
+    tokenizerType: String(values.tokenizer_type ?? "GPT2BPETokenizer"),
+    vocabFile: typeof values.vocab_file === "string" ? values.vocab_file : undefined,
+    mergeFile: typeof values.merge_file === "string" ? values.merge_file : undefined,
+  };
+}
+
 /** Resolves a type name case-insensitively, or throws listing the accepted names. */
 export function resolveTokenizerType(name: string): TokenizerType {
   const t = TOKENIZER_TYPES.find((x) => x.toLowerCase() === name.toLowerCase());

@@ -1,5 +1,11 @@
 // @neox/tokenize: the tokenizer types GPT-NeoX offers, with its eod/pad/vocab_size semantics.
-export { type EncodeInto, loadTokenizer, resolveTokenizerType, type TokenizerOptions } from "./build";
+export {
+  type EncodeInto,
+  loadTokenizer,
+  resolveTokenizerType,
+  type TokenizerOptions,
+  tokenizerOptionsFromConfig,
+} from "./build";
 export { CharLevelTokenizer } from "./char-level";
 export {
   brownDocuments,
