@@ -37,6 +37,12 @@ void pack_a_f32(const T* A, int64_t lda, bool trans, int64_t i0, int64_t k0, int
       for (int64_t s = 0; s < mc; s += mr) {
         const int rows = static_cast<int>(std::min<int64_t>(mr, mc - s));
         float* d = dst + s * kc + k * mr;
+        if constexpr (std::is_same_v<T, float>) {
+          if (rows == mr) {  // a whole strip: one block copy (the common case)
+            std::memcpy(d, src + s, sizeof(float) * static_cast<size_t>(mr));
+            continue;
+          }
+        }
         for (int r = 0; r < rows; ++r) d[r] = widen<S>(src[s + r]);
         for (int r = rows; r < mr; ++r) d[r] = 0.0f;
       }
