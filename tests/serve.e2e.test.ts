@@ -59,9 +59,14 @@ async function choices(body: unknown): Promise<Choice[]> {
 }
 
 /** A streamed request: its chunks' text and token ids joined per choice, and the finish reasons. */
-async function streamed(
-  body: object,
-): Promise<{ text: string[]; ids: number[][]; finish: string[]; done: boolean }> {
+async function streamed(body: object): Promise<{
+  text: string[];
+  ids: number[][];
+  finish: string[];
+  done: boolean;
+  logprobs: (number | null)[][];
+  first: Choice[];
+}> {
   const r = await fetch(`${base}/v1/completions`, {
     method: "POST",
     body: JSON.stringify({ ...body, stream: true }),
@@ -69,7 +74,14 @@ async function streamed(
   expect(r.headers.get("content-type")).toBe("text/event-stream");
   const raw = await r.text();
   const events = raw.split("\n\n").filter((e) => e !== "");
-  const out = { text: [] as string[], ids: [] as number[][], finish: [] as string[], done: false };
+  const out = {
+    text: [] as string[],
+    ids: [] as number[][],
+    finish: [] as string[],
+    done: false,
+    logprobs: [] as (number | null)[][],
+    first: [] as Choice[],
+  };
   for (const e of events) {
     expect(e.startsWith("data: ")).toBe(true);
     if (e === "data: [DONE]") {
@@ -79,6 +91,8 @@ async function streamed(
     for (const c of JSON.parse(e.slice(6)).choices as Choice[]) {
       out.text[c.index] = (out.text[c.index] ?? "") + c.text;
       out.ids[c.index] = [...(out.ids[c.index] ?? []), ...(c.token_ids ?? [])];
+      out.logprobs[c.index] = [...(out.logprobs[c.index] ?? []), ...(c.logprobs?.token_logprobs ?? [])];
+      out.first[c.index] ??= c;
       if (c.finish_reason) out.finish[c.index] = c.finish_reason;
     }
   }
@@ -198,12 +212,18 @@ describe("neox serve", () => {
     expect(s.ids).toEqual(whole.map((c) => c.token_ids));
     expect(s.finish).toEqual(["length", "length"]);
 
-    // echoed prompts stream first, with their ids; their logprobs come after the last token
+    // echoed prompts stream first, with their ids and their logprobs (the first null), in one chunk
     const echo = { ...req, max_tokens: 12, echo: true, logprobs: 1 };
     const echoed = await choices(echo);
     const se = await streamed(echo);
     expect(se.text).toEqual(echoed.map((c) => c.text));
     expect(se.ids).toEqual(echoed.map((c) => c.token_ids));
+    expect(se.logprobs).toEqual(echoed.map((c) => c.logprobs!.token_logprobs));
+    for (const [i, p] of req.prompt.entries()) {
+      expect(se.first[i]!.text).toBe(p);
+      expect(se.first[i]!.logprobs!.token_logprobs[0]).toBeNull();
+      expect(se.first[i]!.logprobs!.token_logprobs.length).toBe(se.first[i]!.token_ids!.length);
+    }
     expect(se.text[0]!.startsWith("First Citizen:\n")).toBe(true);
 
     // choice i samples with seed + i: a prompt listed twice gives two samples, each as sent alone

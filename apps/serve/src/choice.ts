@@ -3,8 +3,8 @@
 // Streaming holds back the text that could still turn into a stop string (the longest stop string
 // less one character) and an incomplete UTF-8 tail, so the streamed pieces concatenate to exactly
 // the text a non-streamed request returns; a token's logprobs entry is sent with the text it starts.
-// An echoed prompt streams first as text; its logprobs entries come in a chunk after the last token
-// (the scheduler reports prompt scores with the finished result).
+// An echoed prompt streams first: as text at once, or, when logprobs are asked for, with its
+// logprobs entries as soon as the scheduler has scored it (onPrompt), before the first token.
 // Offsets: `text_offset` counts characters of the tokens' own strings (each token decoded alone),
 // from the start of the prompt, whether or not the prompt is echoed, as OpenAI does.
 import type { GenerateResult, Scheduler, TokenInfo } from "@neox/models";
@@ -87,7 +87,8 @@ export async function runChoice(
     if (text !== "" || entries.length > 0) onDelta({ text, ids: entries.map((e) => e.id), entries });
   };
 
-  if (onDelta && p.echo) onDelta({ text: promptText, ids: [...prompt.ids], entries: [] });
+  let echoed: LogprobsEntry[] | null = null;
+  if (onDelta && p.echo && !wantLogprobs) onDelta({ text: promptText, ids: [...prompt.ids], entries: [] });
   const result: GenerateResult = await ctx.scheduler.submit({
     prompt: prompt.ids,
     maxTokens: p.maxTokens,
@@ -96,6 +97,10 @@ export async function runChoice(
     eod: p.ignoreEos ? null : ctx.tokenizer.eod,
     ...(wantLogprobs ? { logprobs: p.logprobs!, promptLogprobs: p.echo } : {}),
     signal,
+    onPrompt: (scored) => {
+      echoed = promptEntries(prompt, promptStrings, ctx.strings, scored);
+      onDelta?.({ text: promptText, ids: [...prompt.ids], entries: echoed });
+    },
     onToken: (info) => {
       const stopped = track.push(info);
       flush(false);
@@ -103,10 +108,8 @@ export async function runChoice(
     },
   });
   flush(true);
-  const echoed =
+  echoed ??=
     wantLogprobs && p.echo ? promptEntries(prompt, promptStrings, ctx.strings, result.promptLogprobs) : [];
-  // the prompt is scored in the same pass as the first token, out of reach of onToken: its entries follow
-  if (onDelta && echoed.length > 0) onDelta({ text: "", ids: [], entries: echoed });
 
   const kept = track.keptTokens();
   const completion = result.tokens.slice(0, kept);
