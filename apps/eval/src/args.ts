@@ -1,6 +1,9 @@
 // `neox eval CONFIGS... [--set key=value ...] --eval_tasks T1 T2 [--limit N] [--eval-data-dir DIR]
 // [--json]`: the arguments, checked up front. Config keys are GPT-NeoX's (eval_tasks,
 // eval_results_prefix, load, seq_length, train_micro_batch_size_per_gpu); the rest are flags.
+import { UsageError } from "@neox/config";
+
+export { UsageError };
 
 export const HELP = `usage: neox eval CONFIG... [--set key=value ...] --eval_tasks TASK... [--limit N]
                  [--eval-data-dir DIR] [--batch-size N] [--bootstrap-iters N] [--json]
@@ -38,15 +41,6 @@ export interface EvalArgs {
   batchSize: number | null;
   bootstrapIters: number;
   json: boolean;
-}
-
-/** A usage error: exit code 2. */
-export class UsageError extends Error {
-  readonly exitCode = 2;
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
 }
 
 function positiveInt(flag: string, v: string | undefined): number {

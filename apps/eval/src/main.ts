@@ -3,7 +3,7 @@
 // inference engine (`batch` cache slots of seq_length positions), and write the harness-shaped
 // results file. GPT-NeoX's eval.py passes a hard-coded limit=10 to the harness; here every document
 // is scored unless --limit says otherwise.
-import { formatProblem, resolveConfig, withVocabSize } from "@neox/config";
+import { resolveForVerb, withVocabSize } from "@neox/config";
 import { InferenceEngine, loadInferenceModel } from "@neox/models";
 import { loadTokenizer, tokenizerOptionsFromConfig } from "@neox/tokenize";
 import { HELP, limitDocs, parseArgs, UsageError } from "./args";
@@ -19,12 +19,8 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
     return 0;
   }
   const err = process.stderr;
-  const unsized = resolveConfig(args.configs, { overrides: args.overrides });
-  if (unsized.problems.length > 0) {
-    for (const p of unsized.problems) err.write(`${formatProblem(p)}\n`);
-    err.write(`neox eval: ${unsized.problems.length} problem(s) in the config\n`);
-    return 1;
-  }
+  const unsized = resolveForVerb("eval", args.configs, args.overrides, (line) => err.write(`${line}\n`));
+  if (!unsized) return 1;
   const v = unsized.values;
   const taskNames = args.tasks ?? (Array.isArray(v.eval_tasks) ? v.eval_tasks.map(String) : null);
   if (taskNames === null || taskNames.length === 0)

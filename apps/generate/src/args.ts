@@ -1,6 +1,9 @@
 // `neox generate CONFIGS... [--set key=value ...]`: the command line, checked up front. Everything
 // GPT-NeoX configures (text_gen_type, sample_input_file, temperature, ...) is a config key, set in
 // a file or with --set; the flags are only what GPT-NeoX has no key for.
+import { UsageError } from "@neox/config";
+
+export { UsageError };
 
 export const HELP = `usage: neox generate CONFIG... [--set key=value ...] [--batch N] [--weights fp32|bf16]
 
@@ -32,15 +35,6 @@ export interface GenerateArgs {
   overrides: string[];
   batch: number;
   weights: "fp32" | "bf16";
-}
-
-/** A usage error: exit code 2. */
-export class UsageError extends Error {
-  readonly exitCode = 2;
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
 }
 
 export function parseArgs(argv: readonly string[]): GenerateArgs | "help" {

@@ -1,7 +1,7 @@
 // `neox generate`: GPT-NeoX's generate.py. Resolve the configs, read the generation settings, load
 // the tokenizer and the checkpoint in `load`, then run the mode text_gen_type names through one
 // continuous-batching scheduler over a KV cache of `--batch` sequences.
-import { formatProblem, type ResolvedConfig, resolveConfig, withVocabSize } from "@neox/config";
+import { type ResolvedConfig, resolveForVerb, withVocabSize } from "@neox/config";
 import { InferenceEngine, loadInferenceModel, Scheduler } from "@neox/models";
 import { loadTokenizer, type Tokenizer, tokenizerOptionsFromConfig } from "@neox/tokenize";
 import { type GenerateArgs, HELP, parseArgs } from "./args";
@@ -18,12 +18,10 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
     return 0;
   }
   const err = process.stderr;
-  const unsized = resolveConfig(parsed.configs, { overrides: parsed.overrides });
-  if (unsized.problems.length > 0) {
-    for (const p of unsized.problems) err.write(`${formatProblem(p)}\n`);
-    err.write(`neox generate: ${unsized.problems.length} problem(s) in the config\n`);
-    return 1;
-  }
+  const unsized = resolveForVerb("generate", parsed.configs, parsed.overrides, (line) =>
+    err.write(`${line}\n`),
+  );
+  if (!unsized) return 1;
   const settings = readSettings(unsized);
   const v = unsized.values;
   const tokenizer = await loadTokenizer(tokenizerOptionsFromConfig(v));

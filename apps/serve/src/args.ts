@@ -1,6 +1,9 @@
 // `neox serve CONFIGS... [--set key=value ...] [--port P] [--host H] [--slots N] ...`: the
 // arguments, checked up front. Config keys are GPT-NeoX's (set in a file or with --set); what only
 // the server needs is a flag.
+import { UsageError } from "@neox/config";
+
+export { UsageError };
 
 export const HELP = `usage: neox serve CONFIG... [--set key=value ...] [--port P] [--host H] [--slots N]
                   [--max-body-bytes N] [--weights fp32|bf16]
@@ -32,15 +35,6 @@ export interface ServeArgs {
   slots: number;
   maxBodyBytes: number;
   weights: "fp32" | "bf16";
-}
-
-/** A usage error: exit code 2. */
-export class UsageError extends Error {
-  readonly exitCode = 2;
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
 }
 
 const VALUED = ["--set", "--port", "--host", "--slots", "--max-body-bytes", "--weights"] as const;

@@ -2,7 +2,7 @@
 // inference engine (a KV cache of --slots sequences) under one scheduler, and serve it over HTTP
 // until SIGINT/SIGTERM. The listening line is the signal a script (or a test) waits for.
 import { basename, extname } from "node:path";
-import { formatProblem, resolveConfig, withVocabSize } from "@neox/config";
+import { resolveForVerb, withVocabSize } from "@neox/config";
 import { InferenceEngine, loadInferenceModel, Scheduler } from "@neox/models";
 import { loadTokenizer, tokenizerOptionsFromConfig } from "@neox/tokenize";
 import { HELP, parseArgs } from "./args";
@@ -16,12 +16,8 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
     return 0;
   }
   const err = process.stderr;
-  const unsized = resolveConfig(args.configs, { overrides: args.overrides });
-  if (unsized.problems.length > 0) {
-    for (const p of unsized.problems) err.write(`${formatProblem(p)}\n`);
-    err.write(`neox serve: ${unsized.problems.length} problem(s) in the config\n`);
-    return 1;
-  }
+  const unsized = resolveForVerb("serve", args.configs, args.overrides, (line) => err.write(`${line}\n`));
+  if (!unsized) return 1;
   const v = unsized.values;
   const tokenizer = tolerantDecode(await loadTokenizer(tokenizerOptionsFromConfig(v)));
   const resolved = withVocabSize(unsized, tokenizer.vocabSize);

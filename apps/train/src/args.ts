@@ -1,4 +1,7 @@
 // `neox train CONFIGS... [--set key=value ...] [--dry-run]`: the arguments, checked up front.
+import { UsageError } from "@neox/config";
+
+export { UsageError };
 
 export const HELP = `usage: neox train CONFIG... [--set key=value ...] [--dry-run]
 
@@ -22,15 +25,6 @@ export interface TrainArgs {
   configs: string[];
   overrides: string[];
   dryRun: boolean;
-}
-
-/** A usage error: exit code 2. */
-export class UsageError extends Error {
-  readonly exitCode = 2;
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
 }
 
 export function parseArgs(argv: readonly string[]): TrainArgs | "help" {

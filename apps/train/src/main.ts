@@ -3,7 +3,7 @@
 // The non-default config is printed first, with where each value came from.
 
 import { readFileSync } from "node:fs";
-import { formatProblem, type ResolvedConfig, renderShow, resolveConfig, withVocabSize } from "@neox/config";
+import { type ResolvedConfig, renderShow, resolveForVerb, withVocabSize } from "@neox/config";
 import { ConsoleSink, JsonlSink, type MemoryReport, Monitor, TensorBoardWriter } from "@neox/monitor";
 import { allocStats } from "@neox/tensor";
 import { loadTokenizer, tokenizerOptionsFromConfig } from "@neox/tokenize";
@@ -44,12 +44,8 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
     return 0;
   }
   const err = process.stderr;
-  const unsized = resolveConfig(parsed.configs, { overrides: parsed.overrides });
-  if (unsized.problems.length > 0) {
-    for (const p of unsized.problems) err.write(`${formatProblem(p)}\n`);
-    err.write(`neox train: ${unsized.problems.length} problem(s) in the config\n`);
-    return 1;
-  }
+  const unsized = resolveForVerb("train", parsed.configs, parsed.overrides, (line) => err.write(`${line}\n`));
+  if (!unsized) return 1;
   const v = unsized.values;
   const tokenizer = await loadTokenizer(tokenizerOptionsFromConfig(v));
   const resolved = withVocabSize(unsized, tokenizer.vocabSize);

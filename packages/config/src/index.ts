@@ -1,5 +1,6 @@
 export { ALIASES, type Alias, applyAliases } from "./args/aliases";
 export { ALL_ARGS, ARGS_BY_NAME, unsupportedMessage } from "./args/index";
+export { resolveForVerb, UsageError } from "./command";
 export {
   batchTriple,
   type Derived,
