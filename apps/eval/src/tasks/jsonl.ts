@@ -8,7 +8,14 @@
 //   harness's), and exact_match compares the text before the stop string with the target.
 import { basename, extname } from "node:path";
 import { readJsonl, stringField } from "./read";
-import { type Doc, multipleChoiceDoc, type Task, TaskDataError, text } from "./types";
+import {
+  type Doc,
+  MULTIPLE_CHOICE_METRICS,
+  multipleChoiceDoc,
+  type Task,
+  TaskDataError,
+  text,
+} from "./types";
 
 const stem = (path: string) => basename(path, extname(path));
 
@@ -29,10 +36,7 @@ export function multipleChoiceFile(path: string): Task {
     name: `mc:${stem(path)}`,
     version: 0,
     outputType: "multiple_choice",
-    metrics: {
-      acc: { aggregation: "mean", higherIsBetter: true },
-      acc_norm: { aggregation: "mean", higherIsBetter: true },
-    },
+    metrics: MULTIPLE_CHOICE_METRICS,
     docs,
     source: path,
   };

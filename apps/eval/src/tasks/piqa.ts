@@ -3,7 +3,7 @@
 // "Question: {goal}\nAnswer:" with choices [sol1, sol2] after its default target delimiter " ".
 import { join } from "node:path";
 import { readJsonl, readText, stringField } from "./read";
-import { multipleChoiceDoc, type Task, TaskDataError } from "./types";
+import { MULTIPLE_CHOICE_METRICS, multipleChoiceDoc, type Task, TaskDataError } from "./types";
 
 export const PIQA_FILES = [join("piqa", "valid.jsonl"), join("piqa", "valid-labels.lst")] as const;
 
@@ -29,10 +29,7 @@ export function piqa(dataDir: string): Task {
     name: "piqa",
     version: 1.0,
     outputType: "multiple_choice",
-    metrics: {
-      acc: { aggregation: "mean", higherIsBetter: true },
-      acc_norm: { aggregation: "mean", higherIsBetter: true },
-    },
+    metrics: MULTIPLE_CHOICE_METRICS,
     docs,
     source: path,
   };

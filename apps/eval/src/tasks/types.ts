@@ -54,6 +54,12 @@ export function text(r: RequestResult | undefined): string {
   return r.text;
 }
 
+/** The metrics of every multiple-choice task (multipleChoiceDoc's). */
+export const MULTIPLE_CHOICE_METRICS: Record<string, MetricSpec> = {
+  acc: { aggregation: "mean", higherIsBetter: true },
+  acc_norm: { aggregation: "mean", higherIsBetter: true },
+};
+
 /** A multiple-choice document: one loglikelihood request per choice, acc and acc_norm. */
 export function multipleChoiceDoc(
   context: string,
