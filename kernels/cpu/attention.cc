@@ -85,12 +85,10 @@ void attention_check_dropout(const AttentionDropout& drop) {
 namespace {
 
 // T = float or uint16_t (bf16 bits): storage of q, k, v, out; tiles, softmax and accumulators
-// are fp32 either way.
+// are fp32 either way. The callers below have checked d and drop.
 template <class T>
 void forward_impl(T* out, float* lse, const T* q, const T* k, const T* v, const float* alibi_slopes,
                   const AttentionDims& d, const AttentionDropout& drop) {
-  attention_check_dims(d);
-  attention_check_dropout(drop);
   const DropPlan dp(drop, d);
   constexpr bool F32 = std::is_same_v<T, float>;
   const attn::IsaOps& ops = ops_for_active_isa();
@@ -221,6 +219,8 @@ void attention_forward(float* out, float* lse, const float* q, const float* k, c
 void attention_forward_bf16(uint16_t* out, float* lse, const uint16_t* q, const uint16_t* k,
                             const uint16_t* v, const float* alibi_slopes, const AttentionDims& d,
                             const AttentionDropout& drop) {
+  attention_check_dims(d);
+  attention_check_dropout(drop);
   forward_impl(out, lse, q, k, v, alibi_slopes, d, drop);
 }
 

@@ -57,7 +57,8 @@ void attention_check_dims(const AttentionDims& d);
 void attention_check_dropout(const AttentionDropout& drop);
 
 // One query per sequence (Tq = 1), fp32, HS a multiple of 16: the decode path (attention-decode.cc);
-// returns false, doing nothing, for any other shape. attention_forward takes it when it applies.
+// returns false, doing nothing, for any other shape. attention_forward takes it when it applies,
+// after checking d (attention_check_dims).
 bool attention_decode_f32(float* out, float* lse, const float* q, const float* k, const float* v,
                           const float* alibi_slopes, const AttentionDims& d);
 

@@ -115,7 +115,8 @@ function checkFits(cache: KvCache, r: ResolvedShape, slot: number, T: number): v
 }
 
 // Rotates (when rotDim > 0) and appends one slot's T new k and v rows ((1, T, NKV, HS) views) at
-// `at`; returns the queries to attend with, rotated into a fresh buffer when rotary is on.
+// `at`; returns the queries to attend with: rotated into `qOut` (a fresh buffer when not given)
+// when rotary is on, else heads.q itself.
 function appendSlot(
   cache: KvCache,
   slot: number,
@@ -123,13 +124,14 @@ function appendSlot(
   heads: { q: Tensor; k: Tensor; v: Tensor },
   r: ResolvedShape,
   pos: AttentionPositions,
+  qOut?: Tensor,
 ): Tensor {
   const T = heads.q.size(1);
   const kNew = cache.slot("k", slot, at, T);
   const vNew = cache.slot("v", slot, at, T);
   let q = heads.q;
   if (r.rotDim > 0) {
-    q = Tensor.empty([1, T, r.NH, r.HS], { device: heads.q.device });
+    q = qOut ?? Tensor.empty([1, T, r.NH, r.HS], { device: heads.q.device });
     rotate("forward", q, heads.q, pos.rotary!, r.rotDim, at);
     rotate("forward", kNew, heads.k, pos.rotary!, r.rotDim, at);
   } else {
@@ -194,14 +196,9 @@ export function cachedSelfAttention(
   if (r.rotDim > 0) q = Tensor.empty([r.B, r.T, r.NH, r.HS], { device: qkv.device });
   for (let b = 0; b < r.B; b++) {
     const one = { q: all.q.narrow(0, b, 1), k: all.k.narrow(0, b, 1), v: all.v.narrow(0, b, 1) };
-    const qb = appendSlot(cache, b, offset, one, r, pos);
-    if (qb !== one.q) {
-      const dst = q.narrow(0, b, 1);
-      copyInto(dst, qb);
-      dst.dispose();
-      qb.dispose();
-    }
-    for (const t of Object.values(one)) t.dispose();
+    const qb = r.rotDim > 0 ? q.narrow(0, b, 1) : undefined; // rotated straight into the batch's q
+    appendSlot(cache, b, offset, one, r, pos, qb);
+    for (const t of [one.q, one.k, one.v, qb]) t?.dispose();
   }
   cache.length = Tk;
   const kAll = cache.positions("k", 0, Tk);
