@@ -17,7 +17,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./helpers/run-neox";
 import { spawnNeox } from "./helpers/spawn-neox";
-import { type TinyCheckpoint, tinyCheckpoint } from "./helpers/tiny-checkpoint";
+import { type TinyCheckpoint, tinyCheckpoint, tinyModelLogits } from "./helpers/tiny-checkpoint";
 
 const DATA = resolve(REPO_ROOT, "../shared/data/eval");
 const hasData = existsSync(DATA);
@@ -145,20 +145,7 @@ describe.skipIf(!hasData)("neox eval", () => {
     const all = [...Buffer.from(text, "utf8")];
     const c = " question".length;
     const inp = all.slice(0, -1); // fits the 128-token window: no truncation
-    const logits = async (ids: number[]) => {
-      const r = await spawnNeox([
-        "model",
-        "logits",
-        ck.config,
-        "--load",
-        ck.save,
-        "--tokens",
-        ids.join(","),
-        "--json",
-      ]).done;
-      expect(r.code).toBe(0);
-      return JSON.parse(r.stdout) as { loss: number; last_logits: number[]; per_position_argmax: number[] };
-    };
+    const logits = (ids: number[]) => tinyModelLogits(ck, ids);
     const [full, prefix] = await Promise.all([logits(inp), logits(inp.slice(0, inp.length - c + 1))]);
     // rows m-c .. m-2 predict the continuation's first c-1 bytes: the full run's loss sum minus the
     // prefix's; the last row (last_logits) predicts its last byte

@@ -6,7 +6,7 @@ import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Running, spawnNeox } from "./helpers/spawn-neox";
-import { type TinyCheckpoint, tinyCheckpoint } from "./helpers/tiny-checkpoint";
+import { type TinyCheckpoint, tinyCheckpoint, tinyModelLogits } from "./helpers/tiny-checkpoint";
 
 const LIMIT = 2 ** 20; // --max-body-bytes
 let ck: TinyCheckpoint;
@@ -99,21 +99,7 @@ async function streamed(body: object): Promise<{
   return out;
 }
 
-/** `neox model logits` on the ids: mean next-token loss and the argmax at each position. */
-async function modelLogits(ids: number[]): Promise<{ loss: number; per_position_argmax: number[] }> {
-  const f = await spawnNeox([
-    "model",
-    "logits",
-    ck.config,
-    "--load",
-    ck.save,
-    "--tokens",
-    ids.join(","),
-    "--json",
-  ]).done;
-  expect(f.code, f.stderr).toBe(0);
-  return JSON.parse(f.stdout);
-}
+const modelLogits = (ids: number[]) => tinyModelLogits(ck, ids);
 
 const bytes = (s: string) => [...Buffer.from(s, "utf8")];
 

@@ -100,3 +100,28 @@ async function build(): Promise<TinyCheckpoint> {
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+export interface ModelLogits {
+  /** Mean next-token loss over the ids. */
+  loss: number;
+  /** Logits of the last position. */
+  last_logits: number[];
+  /** The argmax at each position. */
+  per_position_argmax: number[];
+}
+
+/** `neox model logits --json` of the checkpoint on the ids: the independent reference for scores. */
+export async function tinyModelLogits(ck: TinyCheckpoint, ids: readonly number[]): Promise<ModelLogits> {
+  const f = await spawnNeox([
+    "model",
+    "logits",
+    ck.config,
+    "--load",
+    ck.save,
+    "--tokens",
+    ids.join(","),
+    "--json",
+  ]).done;
+  if (f.code !== 0) throw new Error(`neox model logits exited ${f.code}: ${f.stderr}`);
+  return JSON.parse(f.stdout) as ModelLogits;
+}
