@@ -207,12 +207,12 @@ describe("neox serve", () => {
     // equal up to rounding: which rows share a forward pass (and so a GEMM path) depends on timing
     const want = echoed.map((c) => c.logprobs!.token_logprobs);
     expect(se.logprobs.map((l) => l.length)).toEqual(want.map((l) => l.length));
-    se.logprobs.forEach((l, i) =>
-      l.forEach((x, j) => {
+    for (const [i, l] of se.logprobs.entries()) {
+      for (const [j, x] of l.entries()) {
         if (j === 0) expect(x).toBeNull();
         else expect(Math.abs(x! - want[i]![j]!)).toBeLessThan(1e-4);
-      }),
-    );
+      }
+    }
     for (const [i, p] of req.prompt.entries()) {
       expect(se.first[i]!.text).toBe(p);
       expect(se.first[i]!.logprobs!.token_logprobs[0]).toBeNull();
