@@ -62,6 +62,31 @@ void attention_check_dropout(const AttentionDropout& drop);
 bool attention_decode_f32(float* out, float* lse, const float* q, const float* k, const float* v,
                           const float* alibi_slopes, const AttentionDims& d);
 
+// One decode step of R single-token rows of a flat fused-QKV batch against a slot-major KV cache
+// (attention-decode-step.cc): per row r, the new k and v of qkv row rows[r] are rotated (k) and
+// written into cache slot slots[r] at position positions[r] (that slot's cached length before the
+// call), then each query head (rotated at the same position) attends to the slot's keys
+// 0 .. positions[r] (window as above) and writes out row rows[r]. Rows not listed are untouched.
+//   qkv (N, W) f32: head h's q at row·W + q_off + h·q_sh, kv head g's k/v at k_off + g·k_sh,
+//       v_off + g·v_sh (GPT-NeoX interleaved MHA: 0, HS, 2·HS with head strides 3·HS; blocked
+//       GQA: 0, NH·HS, (NH + NKV)·HS with head strides HS).
+//   cache_k, cache_v (S, maxT, NKV, HS) f32, written at (slots[r], positions[r]).
+//   cos, sin (n_pos, rot_dim/2) rotary tables (rotate-half on the first rot_dim channels, as
+//       rotary_forward), or nullptr with rot_dim = 0; alibi_slopes NH floats or nullptr.
+//   out (N, NH·HS) f32.
+// Throws std::invalid_argument (nothing written) for a row, slot or position out of range, a slot
+// or row listed twice, or offsets that do not fit in W.
+struct DecodeStepDims {
+  int64_t R, N, W, NH, NKV, HS;
+  int64_t q_off, k_off, v_off, q_sh, k_sh, v_sh;
+  int64_t S, maxT, n_pos, rot_dim;
+  int64_t window;  // < 0 for none
+  float scale;
+};
+void attention_decode_step(float* out, float* cache_k, float* cache_v, const float* qkv, const int32_t* rows,
+                           const int32_t* slots, const int32_t* positions, const float* cos, const float* sin,
+                           const float* alibi_slopes, const DecodeStepDims& d);
+
 // alibi_slopes: NH floats, or nullptr for no ALiBi.
 void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
                        const float* alibi_slopes, const AttentionDims& d, const AttentionDropout& drop = {});

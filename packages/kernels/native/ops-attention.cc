@@ -1,5 +1,5 @@
-// Node-API glue for fused attention, rotary embedding and ALiBi (kernels/cpu/{attention,rotary,
-// alibi}.h). Argument order mirrors the C++: outputs, inputs, sizes, strides (elements), options.
+// Node-API glue for fused attention, the fused decode step, rotary embedding and ALiBi
+// (kernels/cpu/{attention,rotary,alibi}.h). Argument order mirrors the C++: outputs, inputs, sizes, strides (elements), options.
 #include "cpu/alibi.h"
 #include "cpu/attention.h"
 #include "cpu/rotary.h"
@@ -98,6 +98,39 @@ napi_value attentionBackwardBf16(napi_env env, napi_callback_info info) {
   });
 }
 NEOX_REGISTER("attentionBackwardBf16", attentionBackwardBf16);
+
+// attentionDecodeStep(out, cacheK, cacheV, qkv, rows, slots, positions, cos|0, sin|0, slopes|0,
+//                     R, N, W, NH, NKV, HS, qOffset, kOffset, vOffset, qStrideH, kStrideH, vStrideH,
+//                     S, maxT, nPos, rotDim, window, scale)
+napi_value attentionDecodeStep(napi_env env, napi_callback_info info) {
+  return call(env, info, "attentionDecodeStep", 28, [&](const Args& a) {
+    neox::DecodeStepDims d{};
+    d.R = a.size(10);
+    d.N = a.size(11);
+    d.W = a.size(12);
+    d.NH = a.size(13);
+    d.NKV = a.size(14);
+    d.HS = a.size(15);
+    d.q_off = a.size(16);
+    d.k_off = a.size(17);
+    d.v_off = a.size(18);
+    d.q_sh = a.size(19);
+    d.k_sh = a.size(20);
+    d.v_sh = a.size(21);
+    d.S = a.size(22);
+    d.maxT = a.size(23);
+    d.n_pos = a.size(24);
+    d.rot_dim = a.size(25);
+    d.window = a.i64(26);
+    d.scale = a.f32(27);
+    // Null index lists are fine only when there are no rows.
+    auto index = [&](size_t i) { return d.R > 0 ? required<const int32_t>(a, i) : a.ptr<const int32_t>(i); };
+    neox::attention_decode_step(required<float>(a, 0), required<float>(a, 1), required<float>(a, 2),
+                                required<const float>(a, 3), index(4), index(5), index(6),
+                                a.ptr<const float>(7), a.ptr<const float>(8), a.ptr<const float>(9), d);
+  });
+}
+NEOX_REGISTER("attentionDecodeStep", attentionDecodeStep);
 
 // rotaryTable(cos, sin, nPos, rotDim, base)
 napi_value rotaryTable(napi_env env, napi_callback_info info) {

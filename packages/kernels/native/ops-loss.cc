@@ -1,5 +1,6 @@
-// Node-API glue for the fused softmax cross-entropy (kernels/cpu/cross-entropy.h). losses, lse and
-// mask may be the null address 0.
+// Node-API glue for the fused softmax cross-entropy (kernels/cpu/cross-entropy.h) and the row argmax
+// (argmax.h). losses, lse and mask may be the null address 0.
+#include "cpu/argmax.h"
 #include "cpu/cross-entropy.h"
 #include "e1-args.h"
 
@@ -56,7 +57,17 @@ napi_value crossEntropyFused(napi_env env, napi_callback_info info) {
   });
 }
 
+// argmaxRows(out i32 (R), inp f32 (R, V), R, V): greedy decoding's token per row of logits.
+napi_value argmaxRows(napi_env env, napi_callback_info info) {
+  return call(env, info, "argmaxRows", 4, [&](const Args& a) {
+    int64_t V = a.size(3);
+    if (V < 1) a.fail(3, "(V) must be >= 1");
+    neox::argmax_rows_f32(required<int32_t>(a, 0, "out"), required<const float>(a, 1, "inp"), a.size(2), V);
+  });
+}
+
 NEOX_REGISTER("crossEntropyForward", crossEntropyForward);
+NEOX_REGISTER("argmaxRows", argmaxRows);
 NEOX_REGISTER("crossEntropyFused", crossEntropyFused);
 NEOX_REGISTER("crossEntropyBackward", crossEntropyBackward);
 

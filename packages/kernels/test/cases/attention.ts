@@ -181,3 +181,85 @@ export const alibiCases: AlibiCase[] = [
   { op: "alibiBias", name: "NH=3 T=17", NH: 3, Tq: 17, Tk: 17, tol: { atol: 0, rtol: 1.2e-7 } },
   { op: "alibiBias", name: "NH=12 Tq=1 Tk=129", NH: 12, Tq: 1, Tk: 129, tol: { atol: 0, rtol: 1.2e-7 } },
 ];
+
+// One decode step of single-token rows (attention-decode-step.cc): each entry extends `slot` at
+// position `pos` from qkv row `row`. Rows are listed out of order and leave some rows out (those
+// must stay untouched); the last MHA case is large enough to run on the thread pool.
+export interface DecodeStepCase extends ParityCase {
+  op: "attentionDecodeStep";
+  NH: number;
+  NKV: number;
+  HS: number;
+  /** GPT-NeoX's fused QKV row: interleaved per head (MHA) or blocked [Q | K | V] (GQA). */
+  layout: "interleaved" | "blocked";
+  rotDim: number;
+  window: number;
+  alibi: boolean;
+  /** qkv rows, cache slots and positions per slot */
+  N: number;
+  S: number;
+  maxT: number;
+  entries: { row: number; slot: number; pos: number }[];
+}
+
+type DecodeShape = Omit<DecodeStepCase, "op" | "name" | "tol">;
+const decodeShapes: DecodeShape[] = [
+  {
+    ...{ NH: 8, NKV: 8, HS: 64, layout: "interleaved", rotDim: 16, window: -1, alibi: false },
+    ...{ N: 5, S: 4, maxT: 40 },
+    entries: [
+      { row: 3, slot: 2, pos: 17 },
+      { row: 0, slot: 0, pos: 0 },
+      { row: 4, slot: 3, pos: 39 },
+    ],
+  },
+  {
+    ...{ NH: 8, NKV: 2, HS: 32, layout: "blocked", rotDim: 32, window: 5, alibi: false },
+    ...{ N: 3, S: 3, maxT: 64 },
+    entries: [
+      { row: 1, slot: 0, pos: 50 },
+      { row: 0, slot: 2, pos: 3 },
+      { row: 2, slot: 1, pos: 12 },
+    ],
+  },
+  {
+    ...{ NH: 3, NKV: 3, HS: 17, layout: "interleaved", rotDim: 0, window: -1, alibi: true },
+    ...{ N: 4, S: 5, maxT: 33 },
+    entries: [
+      { row: 2, slot: 4, pos: 32 },
+      { row: 1, slot: 1, pos: 7 },
+    ],
+  },
+  {
+    ...{ NH: 4, NKV: 1, HS: 16, layout: "blocked", rotDim: 8, window: 0, alibi: true },
+    ...{ N: 2, S: 2, maxT: 9 },
+    entries: [
+      { row: 1, slot: 0, pos: 8 },
+      { row: 0, slot: 1, pos: 2 },
+    ],
+  },
+  {
+    ...{ NH: 6, NKV: 2, HS: 48, layout: "blocked", rotDim: 12, window: 100, alibi: true },
+    ...{ N: 3, S: 3, maxT: 200 },
+    entries: [{ row: 1, slot: 2, pos: 150 }],
+  },
+  {
+    ...{ NH: 8, NKV: 8, HS: 64, layout: "interleaved", rotDim: 16, window: -1, alibi: false },
+    ...{ N: 9, S: 8, maxT: 300 },
+    entries: [7, 2, 5, 0, 6, 1, 3].map((slot, i) => ({ row: (i * 4 + 1) % 9, slot, pos: 180 + 17 * i })),
+  },
+  {
+    ...{ NH: 2, NKV: 2, HS: 16, layout: "interleaved", rotDim: 16, window: -1, alibi: false },
+    ...{ N: 2, S: 2, maxT: 4 },
+    entries: [],
+  },
+];
+
+export const attentionDecodeStepCases: DecodeStepCase[] = decodeShapes.map((s) => ({
+  op: "attentionDecodeStep",
+  name:
+    `NH=${s.NH} NKV=${s.NKV} HS=${s.HS} ${s.layout} rot=${s.rotDim}` +
+    `${s.window >= 0 ? ` window=${s.window}` : ""}${s.alibi ? " alibi" : ""} rows=${s.entries.length}`,
+  tol: { atol: 1e-5, rtol: 1e-5 },
+  ...s,
+}));

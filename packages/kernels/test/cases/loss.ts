@@ -77,3 +77,37 @@ export const lossCases: LossCase[] = [
     tol: TOL_CE,
   },
 ];
+
+// Row argmax (kernels/cpu/argmax.cc), run by test/argmax.native.test.ts under every ISA. Values:
+//   normal  random normals (a unique maximum, anywhere: vector body or scalar tail)
+//   ties    small integers, so the maximum repeats across lanes and accumulators: the first wins
+//   nan     normals with NaNs sprinkled in, one at each row's start (NaN is never greater)
+//   edge    rows of -inf and NaN only, and a row of NaNs only (0)
+export interface ArgmaxCase extends ParityCase {
+  op: "argmaxRows";
+  R: number;
+  V: number;
+  values: "normal" | "ties" | "nan" | "edge";
+}
+
+const ARGMAX_SHAPES: [number, number][] = [
+  [1, 1],
+  [3, 7],
+  [4, 64],
+  [5, 65],
+  [3, 129],
+  [9, 1000],
+  [8, 50_304],
+];
+export const argmaxCases: ArgmaxCase[] = ARGMAX_SHAPES.flatMap(([R, V]) =>
+  (["normal", "ties", "nan", "edge"] as const).map(
+    (values): ArgmaxCase => ({
+      op: "argmaxRows",
+      name: `R=${R} V=${V} ${values}`,
+      R,
+      V,
+      values,
+      tol: { atol: 0, rtol: 0 },
+    }),
+  ),
+);

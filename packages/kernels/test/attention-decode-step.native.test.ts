@@ -1,0 +1,211 @@
+// The fused decode step (kernels/cpu/attention-decode-step.cc) against the float64 reference
+// (src/reference/attention-decode-step.ts) for every case of test/cases/attention.ts under every
+// ISA: the attention output, and the whole cache (the new k/v at each row's position, everything
+// else untouched). Out and cache gaps start as random data that must survive. Then the errors: a
+// bad row, slot or position throws and writes nothing.
+import { expect, it } from "vitest";
+import { nativeFunction, withIsa } from "../src/index";
+import { alibiSlopes } from "../src/reference/alibi";
+import * as ref from "../src/reference/attention-decode-step";
+import { rotaryTable } from "../src/reference/rotary";
+import { attentionDecodeStepCases, type DecodeStepCase } from "./cases/attention";
+import { type BufferScope, f32, read, withBuffers } from "./helpers/buffers";
+import { describeNative, expectClose, isas, Rng } from "./helpers/native";
+
+type Step = (...args: number[]) => void;
+const step = (): Step => nativeFunction<Step>("attentionDecodeStep");
+
+function dimsOf(c: DecodeStepCase): ref.DecodeStepDims {
+  const { NH, NKV, HS } = c;
+  const inter = c.layout === "interleaved";
+  return {
+    W: (NH + 2 * NKV) * HS,
+    NH,
+    NKV,
+    HS,
+    qOffset: 0,
+    kOffset: inter ? HS : NH * HS,
+    vOffset: inter ? 2 * HS : (NH + NKV) * HS,
+    qStrideH: inter ? 3 * HS : HS,
+    kStrideH: inter ? 3 * HS : HS,
+    vStrideH: inter ? 3 * HS : HS,
+    S: c.S,
+    maxT: c.maxT,
+    rotDim: c.rotDim,
+    window: c.window,
+    scale: Math.fround(1 / Math.sqrt(HS)),
+  };
+}
+
+interface Setup {
+  d: ref.DecodeStepDims;
+  qkv: Float64Array;
+  cache: Float64Array;
+  out: Float64Array;
+  cos: Float64Array | null;
+  sin: Float64Array | null;
+  slopes: Float64Array | null;
+}
+
+function setup(c: DecodeStepCase, seed: number): Setup {
+  const rng = new Rng(seed);
+  const d = dimsOf(c);
+  const half = c.rotDim / 2;
+  let cos: Float64Array | null = null;
+  let sin: Float64Array | null = null;
+  if (half > 0) {
+    cos = new Float64Array(c.maxT * half);
+    sin = new Float64Array(c.maxT * half);
+    rotaryTable(cos, sin, c.maxT, c.rotDim, 10000);
+    cos = f32(cos);
+    sin = f32(sin);
+  }
+  let slopes: Float64Array | null = null;
+  if (c.alibi) {
+    slopes = new Float64Array(c.NH);
+    alibiSlopes(slopes, c.NH);
+    slopes = f32(slopes);
+  }
+  return {
+    d,
+    qkv: f32(rng.normalArray(c.N * d.W)),
+    cache: f32(rng.normalArray(2 * c.S * c.maxT * c.NKV * c.HS)),
+    out: f32(rng.normalArray(c.N * c.NH * c.HS)),
+    cos,
+    sin,
+    slopes,
+  };
+}
+
+// Runs the native kernel on copies of the setup's buffers; returns out and both caches after it.
+function runNative(
+  s: BufferScope,
+  c: DecodeStepCase,
+  u: Setup,
+  entries: DecodeStepCase["entries"],
+  over: Partial<{ N: number; nPos: number }> = {},
+) {
+  const { d } = u;
+  const half = c.S * c.maxT * c.NKV * c.HS;
+  const out = s.f32(u.out);
+  const k = s.f32(u.cache.subarray(0, half));
+  const v = s.f32(u.cache.subarray(half));
+  const idx = (f: (e: DecodeStepCase["entries"][number]) => number) =>
+    s.i32(Int32Array.from(entries, f)).address;
+  const call = () =>
+    step()(
+      out.address,
+      k.address,
+      v.address,
+      s.f32(u.qkv).address,
+      idx((e) => e.row),
+      idx((e) => e.slot),
+      idx((e) => e.pos),
+      u.cos ? s.f32(u.cos).address : 0,
+      u.sin ? s.f32(u.sin).address : 0,
+      u.slopes ? s.f32(u.slopes).address : 0,
+      entries.length,
+      over.N ?? c.N,
+      d.W,
+      d.NH,
+      d.NKV,
+      d.HS,
+      d.qOffset,
+      d.kOffset,
+      d.vOffset,
+      d.qStrideH,
+      d.kStrideH,
+      d.vStrideH,
+      c.S,
+      c.maxT,
+      over.nPos ?? (u.cos ? c.maxT : 0),
+      c.rotDim,
+      c.window,
+      d.scale,
+    );
+  return { call, out: () => read(out), k: () => read(k), v: () => read(v) };
+}
+
+describeNative("attentionDecodeStep parity", () => {
+  for (const isa of isas()) {
+    for (const [i, c] of attentionDecodeStepCases.entries()) {
+      it(`${isa}: ${c.name}`, () => {
+        const u = setup(c, 1000 + i);
+        withBuffers((s) => {
+          withIsa(isa, () => {
+            const run = runNative(s, c, u, c.entries);
+            run.call();
+            const half = c.S * c.maxT * c.NKV * c.HS;
+            const out = Float64Array.from(u.out);
+            const k = u.cache.slice(0, half);
+            const v = u.cache.slice(half);
+            ref.attentionDecodeStep(
+              out,
+              k,
+              v,
+              u.qkv,
+              c.entries.map((e) => e.row),
+              c.entries.map((e) => e.slot),
+              c.entries.map((e) => e.pos),
+              u.cos,
+              u.sin,
+              u.slopes,
+              u.d,
+            );
+            expectClose(run.k(), k, c.tol!, `${c.name} cache k`);
+            expectClose(run.v(), v, c.tol!, `${c.name} cache v`);
+            expectClose(run.out(), out, c.tol!, `${c.name} out`);
+          });
+        });
+      });
+    }
+  }
+});
+
+describeNative("attentionDecodeStep errors", () => {
+  const c = attentionDecodeStepCases[0]!;
+  const bad: [string, DecodeStepCase["entries"], RegExp, Partial<{ N: number; nPos: number }>?][] = [
+    ["a row past N", [{ row: c.N, slot: 0, pos: 1 }], /row 5 is not in \[0, 5\)/],
+    ["a slot past S", [{ row: 0, slot: c.S, pos: 1 }], /slot 4 is not in \[0, 4\)/],
+    ["a position past maxT", [{ row: 0, slot: 1, pos: c.maxT }], /position 40 is not in \[0, maxT = 40\)/],
+    ["a negative position", [{ row: 0, slot: 1, pos: -1 }], /position -1/],
+    [
+      "a slot listed twice",
+      [
+        { row: 0, slot: 1, pos: 2 },
+        { row: 1, slot: 1, pos: 3 },
+      ],
+      /slot 1 is listed twice \(entry 2\)/,
+    ],
+    [
+      "a row listed twice",
+      [
+        { row: 2, slot: 0, pos: 2 },
+        { row: 2, slot: 1, pos: 3 },
+      ],
+      /row 2 is listed twice/,
+    ],
+    [
+      "a position past the rotary tables",
+      [{ row: 0, slot: 1, pos: 30 }],
+      /past the rotary tables' 20 rows/,
+      {
+        nPos: 20,
+      },
+    ],
+  ];
+  for (const [what, entries, message, over] of bad) {
+    it(`${what} throws and writes nothing`, () => {
+      const u = setup(c, 7);
+      withBuffers((s) => {
+        // A valid entry first: the bad one must stop the call before that one is written too.
+        const run = runNative(s, c, u, [{ row: 4, slot: 3, pos: 5 }, ...entries], over);
+        expect(run.call).toThrow(message);
+        const half = c.S * c.maxT * c.NKV * c.HS;
+        expect(run.out()).toEqual(u.out);
+        expect(run.k()).toEqual(u.cache.subarray(0, half));
+        expect(run.v()).toEqual(u.cache.subarray(half));
+      });
+    });
+  }
+});
