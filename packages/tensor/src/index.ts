@@ -38,6 +38,7 @@ export {
   Scalar,
   setLaunchObserver,
 } from "./kernels/kernel";
+export { argmaxRows } from "./ops/argmax";
 export {
   type AttentionDropout,
   type AttentionPositions,

@@ -77,6 +77,43 @@ export const ATTENTION = declareKernels({
     ...ATTENTION_DIMS,
     ...ATTENTION_DROPOUT,
   },
+  /**
+   * One decode step of R single-token rows of a flat qkv batch (N, W): row rows[r] is rotated
+   * (cos/sin (nPos, rotDim/2) or null with rotDim 0), its k/v written into cache slot slots[r] at
+   * position positions[r] (caches (S, maxT, NKV, HS)), and its NH queries attend to that slot's
+   * keys 0 .. positions[r] (window), into out row rows[r] (N, NH·HS); other rows untouched. q of
+   * head h sits at qOffset + h·qStrideH in a qkv row, k/v of kv head g at k/vOffset + g·k/vStrideH.
+   */
+  attentionDecodeStep: {
+    out: "out f32",
+    cacheK: "inout f32",
+    cacheV: "inout f32",
+    qkv: "in f32",
+    rows: "in i32",
+    slots: "in i32",
+    positions: "in i32",
+    cos: "in? f32",
+    sin: "in? f32",
+    slopes: "in? f32",
+    R: "size",
+    N: "size",
+    W: "size",
+    NH: "size",
+    NKV: "size",
+    HS: "size",
+    qOffset: "size",
+    kOffset: "size",
+    vOffset: "size",
+    qStrideH: "size",
+    kStrideH: "size",
+    vStrideH: "size",
+    S: "size",
+    maxT: "size",
+    nPos: "size",
+    rotDim: "size",
+    window: "int",
+    scale: "scalar",
+  },
   /** cos/sin (nPos, rotDim/2), angles built in fp32 as GPT-NeoX builds them */
   rotaryTable: { cos: "out f32", sin: "out f32", nPos: "size", rotDim: "size", base: "scalar" },
   /** rotate-half RoPE on the first rotDim channels of each head; out may be inp */

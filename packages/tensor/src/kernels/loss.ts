@@ -1,4 +1,5 @@
-// Softmax cross-entropy (kernels/cpu/cross-entropy.h) and the token embedding (embedding.h).
+// Softmax cross-entropy (kernels/cpu/cross-entropy.h), the token embedding (embedding.h) and the
+// row argmax (argmax.h).
 // targets and ids are int32; a negative target marks an ignored row.
 
 import { declareKernels } from "./kernel";
@@ -41,6 +42,8 @@ export const LOSS = declareKernels({
     N: "size",
     V: "size",
   },
+  /** out[r] = the first index of row r's maximum (NaN skipped; a row of NaNs gives 0) */
+  argmaxRows: { out: "out i32", inp: "in f32", R: "size", V: "size" },
   /** out[n, :] = weight[ids[n], :] */
   embeddingForward: { out: "out f32", ids: "in i32", weight: "in f32", N: "size", C: "size", V: "size" },
   /** dweight[ids[n], :] += dout[n, :] */

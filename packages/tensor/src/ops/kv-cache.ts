@@ -10,6 +10,9 @@
 //                         the attention (the inference engine's dynamic batching).
 // Each call rotates the new q and k at their absolute positions, writes the new k and v into the
 // cache, then runs the attention kernel with Tq new queries over Tk = offset + Tq cached keys.
+// segmentSelfAttention hands every single-token segment (the decode steps) to one
+// attentionDecodeStep launch that does all three per row; per-segment launches and views cost as
+// much as the attention itself at batch 8. Prefill segments (T > 1) take the per-segment path.
 // NH query heads, NKV kv heads, HS head size. Inference only: nothing is recorded (a cache is
 // state that changes under the tape), so run it eagerly rather than in a plan.
 
@@ -246,7 +249,10 @@ export function segmentSelfAttention(
   const src = dense(qkv);
   const C = shape.NH * shape.HS;
   const out = Tensor.empty([N, C], { device: qkv.device });
+  const fused = src.backend.hasKernel("attentionDecodeStep");
+  if (fused) decodeStep(out, src, shape, segments, cache, pos);
   for (const g of segments) {
+    if (fused && g.T === 1) continue;
     const r = { ...shape, T: g.T };
     const rows = new Tensor(
       src.storage,
@@ -267,4 +273,72 @@ export function segmentSelfAttention(
   }
   if (src !== qkv) src.dispose();
   return out;
+}
+
+// Every single-token segment of a segmentSelfAttention call in one attentionDecodeStep launch
+// (segments are already checked: rows inside qkv, distinct slots, room in the cache); advances
+// those slots' lengths.
+function decodeStep(
+  out: Tensor,
+  src: Tensor,
+  shape: ResolvedShape,
+  segments: readonly CacheSegment[],
+  cache: KvCache,
+  pos: AttentionPositions,
+): void {
+  const singles = segments.filter((g) => g.T === 1);
+  const R = singles.length;
+  if (R === 0) return;
+  const index = new Int32Array(3 * R);
+  for (const [i, g] of singles.entries()) {
+    index[i] = g.row;
+    index[R + i] = g.slot;
+    index[2 * R + i] = cache.lengths[g.slot]!;
+  }
+  const tables = shape.rotDim > 0 ? pos.rotary! : null;
+  const nPos = tables ? tables.cos.size(0) : 0;
+  if (tables) {
+    const last = Math.max(...index.subarray(2 * R)) + 1;
+    if (nPos < last)
+      throw new Error(`attention: rotary tables hold ${nPos} positions; positions up to ${last} are needed`);
+  }
+  // Where q, k and v of each head sit in a qkv row: read off the layout's own head views.
+  const heads = qkvHeads(src, { ...shape, B: 1, T: 1 });
+  const at = (t: Tensor) => ({ off: t.offset - src.offset, sh: t.strides[2]! });
+  const [q, kk, v] = [at(heads.q), at(heads.k), at(heads.v)];
+  for (const t of [heads.q, heads.k, heads.v]) t.dispose();
+  const ids = Tensor.fromArray(index, [3, R], { dtype: "i32", device: src.device });
+  const [rows, slots, positions] = [0, 1, 2].map((i) => ids.narrow(0, i, 1)) as [Tensor, Tensor, Tensor];
+  k.attentionDecodeStep(src.backend, {
+    out,
+    cacheK: cache.k,
+    cacheV: cache.v,
+    qkv: src,
+    rows,
+    slots,
+    positions,
+    cos: tables?.cos ?? null,
+    sin: tables?.sin ?? null,
+    slopes: pos.alibi ?? null,
+    R,
+    N: src.numel / shape.width,
+    W: shape.width,
+    NH: shape.NH,
+    NKV: shape.NKV,
+    HS: shape.HS,
+    qOffset: q.off,
+    kOffset: kk.off,
+    vOffset: v.off,
+    qStrideH: q.sh,
+    kStrideH: kk.sh,
+    vStrideH: v.sh,
+    S: cache.B,
+    maxT: cache.maxT,
+    nPos,
+    rotDim: shape.rotDim,
+    window: shape.window,
+    scale: shape.scale,
+  });
+  for (const t of [rows, slots, positions, ids]) t.dispose();
+  for (const g of singles) cache.lengths[g.slot]! += 1;
 }
