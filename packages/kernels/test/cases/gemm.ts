@@ -83,7 +83,10 @@ export const gemmCases: GemmCase[] = [
   c("gemmBf16", "NN", 25, 65, 301, { nanC: true }),
   c("gemmBf16", "NT", 150, 70, 1031, { alpha: 2, beta: 1 }), // K odd and past one 512-deep block
   // M <= 8: the unpacked path under AVX-512 (generation), both layouts, tails in N and K; 4 columns
-  // per pass up to 4 rows, 2 beyond.
+  // per pass up to 4 rows, 2 beyond; B transposed read as 4 streams per thread (rows left over
+  // past 4·(N/4) one at a time), prefetching from M = 4; bf16 on vdpbf16ps where the path is dot.
+  c("gemmBf16", "NT", 8, 1031, 70, { padB: 1, beta: 0.5 }),
+  c("sgemm", "NT", 4, 2051, 96, { padA: 3 }),
   c("sgemm", "NT", 1, 1000, 333, { beta: 0.5, padB: 3 }),
   c("sgemm", "NT", 8, 515, 130, { beta: 1, padA: 2 }),
   c("sgemm", "NN", 6, 201, 77, { padB: 1, alpha: -1 }),
