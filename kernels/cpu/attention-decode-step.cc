@@ -4,10 +4,11 @@
 // (kv-cache.ts) made ~15 views and four kernel launches per sequence per layer; at batch 8 and a
 // few hundred cached tokens the launches cost as much as the attention itself.
 //
-// The cost is reading K and V: each (row, kv head) item streams that slot's keys once per query
-// head of the group (G = NH / NKV; the second pass hits L2) and its values once per head. Items are
-// independent (a slot appears once per call, so no item reads what another writes), so they run on
-// the pool when the call is large enough to pay for waking it.
+// The cost is reading K and V: a slot's cached positions are adjacent rows of NKV·HS floats, so
+// an item (a row and some of its kv heads) walks them in blocks of positions with every head of
+// the item per block, one stream through memory. Items are independent (a slot appears once per
+// call, so no item reads what another writes) and run on the pool when the call is large enough to
+// pay for waking it; a call with fewer rows than threads splits each row's kv heads.
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -93,53 +94,78 @@ void attention_decode_step(float* out, float* cache_k, float* cache_v, const flo
     work += n;
   }
   work *= d.NH * HS;
-  // Scratch: the scores of one head, then its rotated query.
-  const int64_t qbuf = round16(most);
-  auto one = [&](int64_t it, float* scratch) {
-    const int64_t r = it / d.NKV, g = it % d.NKV;
+  // Below ~64K multiply-adds (a few µs) waking the pool costs more than it saves.
+  const int64_t threads = work < (int64_t{1} << 16) ? 1 : num_threads();
+  // Items: a row's kv heads in `chunks` parts, enough items for every thread when rows are few.
+  const int64_t chunks = std::min<int64_t>(d.NKV, std::max<int64_t>(1, (threads + d.R - 1) / d.R));
+  const int64_t most_heads = (d.NKV + chunks - 1) / chunks * G;
+  // Scratch: the scores of each query head of an item, then their rotated queries.
+  const int64_t srow = round16(most), qrow = round16(HS);
+  const int64_t scratch = most_heads * (srow + qrow);
+  auto one = [&](int64_t it, float* sc) {
+    const int64_t r = it / chunks, c = it % chunks;
+    const int64_t g0 = c * d.NKV / chunks, g1 = (c + 1) * d.NKV / chunks;
+    const int64_t h0 = g0 * G, nh = (g1 - g0) * G;
     const int64_t row = rows[r], slot = slots[r], p = positions[r];
     const float* src = qkv + row * d.W;
-    const float* c = cos ? cos + p * half : nullptr;
+    const float* cs = cos ? cos + p * half : nullptr;
     const float* sn = sin ? sin + p * half : nullptr;
-    float* kc = cache_k + (slot * d.maxT + p) * kv_row + g * HS;
-    float* vc = cache_v + (slot * d.maxT + p) * kv_row + g * HS;
-    if (half > 0) rotate(kc, src + d.k_off + g * d.k_sh, c, sn, d.rot_dim, HS);
-    else std::copy_n(src + d.k_off + g * d.k_sh, HS, kc);
-    std::copy_n(src + d.v_off + g * d.v_sh, HS, vc);
+    float* kp = cache_k + (slot * d.maxT + p) * kv_row;
+    float* vp = cache_v + (slot * d.maxT + p) * kv_row;
+    for (int64_t g = g0; g < g1; ++g) {
+      if (half > 0) rotate(kp + g * HS, src + d.k_off + g * d.k_sh, cs, sn, d.rot_dim, HS);
+      else std::copy_n(src + d.k_off + g * d.k_sh, HS, kp + g * HS);
+      std::copy_n(src + d.v_off + g * d.v_sh, HS, vp + g * HS);
+    }
+    float* s = sc;                      // (nh, srow) scores
+    float* q = sc + most_heads * srow;  // (nh, qrow) queries, rotated when rotary is on
+    for (int64_t i = 0; i < nh; ++i) {
+      const float* qh = src + d.q_off + (h0 + i) * d.q_sh;
+      if (half > 0) rotate(q + i * qrow, qh, cs, sn, d.rot_dim, HS);
+      else std::copy_n(qh, HS, q + i * qrow);
+    }
     const int64_t first = d.window >= 0 ? std::max<int64_t>(0, p - d.window) : 0;
     const int n = static_cast<int>(p - first + 1);
-    const float* kb = cache_k + (slot * d.maxT + first) * kv_row + g * HS;
-    const float* vb = cache_v + (slot * d.maxT + first) * kv_row + g * HS;
-    float* s = scratch;
-    float* q = scratch + qbuf;
-    for (int64_t h = g * G; h < (g + 1) * G; ++h) {
-      const float* qh = src + d.q_off + h * d.q_sh;
-      if (half > 0) {
-        rotate(q, qh, c, sn, d.rot_dim, HS);
-        qh = q;
+    const float* kb = cache_k + (slot * d.maxT + first) * kv_row;
+    const float* vb = cache_v + (slot * d.maxT + first) * kv_row;
+    // Keys in blocks of kBlock positions, every head of the item per block: the block's cache rows
+    // (all heads of a position are adjacent) are read as one stream and stay in L1/L2 while each
+    // head takes its part, rather than each head striding over the whole span on its own.
+    constexpr int kBlock = 32;
+    for (int j0 = 0; j0 < n; j0 += kBlock) {
+      const int nb = std::min(kBlock, n - j0);
+      for (int64_t i = 0; i < nh; ++i) {
+        const int64_t g = (h0 + i) / G;
+        ops.dot_rows(s + i * srow + j0, q + i * qrow, kb + j0 * kv_row + g * HS, kv_row, nb, static_cast<int>(HS));
       }
-      ops.dot_rows(s, qh, kb, kv_row, n, static_cast<int>(HS));
+    }
+    for (int64_t i = 0; i < nh; ++i) {
+      const int64_t h = h0 + i;
+      float* si = s + i * srow;
       // ALiBi bias slope·(key − query) for the key at first + j
       const float slope = alibi_slopes ? alibi_slopes[h] : 0.0f;
-      const float mx = ops.scale_bias_max(s, n, d.scale, slope, static_cast<float>(first - p));
-      const float inv = 1.0f / ops.exp_sum(s, n, mx);
-      float* o = out + row * out_row + h * HS;
-      if (whole) {
-        ops.gemm(o, HS, s, n, false, vb, kv_row, 1, static_cast<int>(HS), n, false);
-        ops.scale(o, static_cast<int>(HS), inv);
-      } else {
-        std::fill_n(o, HS, 0.0f);
-        for (int j = 0; j < n; ++j) {
-          const float w = s[j] * inv;
-          const float* vj = vb + j * kv_row;
-          for (int64_t e = 0; e < HS; ++e) o[e] += w * vj[e];
+      const float mx = ops.scale_bias_max(si, n, d.scale, slope, static_cast<float>(first - p));
+      ops.scale(si, n, 1.0f / ops.exp_sum(si, n, mx));  // the probabilities
+    }
+    for (int j0 = 0; j0 < n; j0 += kBlock) {
+      const int nb = std::min(kBlock, n - j0);
+      for (int64_t i = 0; i < nh; ++i) {
+        const int64_t h = h0 + i, g = h / G;
+        const float* pi = s + i * srow + j0;
+        const float* vj = vb + j0 * kv_row + g * HS;
+        float* o = out + row * out_row + h * HS;
+        if (whole) {
+          ops.gemm(o, HS, pi, nb, false, vj, kv_row, 1, static_cast<int>(HS), nb, j0 > 0);
+        } else {
+          if (j0 == 0) std::fill_n(o, HS, 0.0f);
+          for (int j = 0; j < nb; ++j)
+            for (int64_t e = 0; e < HS; ++e) o[e] += pi[j] * vj[j * kv_row + e];
         }
       }
     }
   };
-  const int64_t items = d.R * d.NKV, scratch = qbuf + round16(HS);
-  // Below ~64K multiply-adds (a few µs) waking the pool costs more than it saves.
-  if (work < (int64_t{1} << 16) || items == 1) {
+  const int64_t items = d.R * chunks;
+  if (threads == 1 || items == 1) {
     float* sc = tl_tile.get(scratch);
     for (int64_t it = 0; it < items; ++it) one(it, sc);
   } else {

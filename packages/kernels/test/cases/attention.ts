@@ -184,7 +184,7 @@ export const alibiCases: AlibiCase[] = [
 
 // One decode step of single-token rows (attention-decode-step.cc): each entry extends `slot` at
 // position `pos` from qkv row `row`. Rows are listed out of order and leave some rows out (those
-// must stay untouched); the last MHA case is large enough to run on the thread pool.
+// must stay untouched); the last two cases with rows are large enough to run on the thread pool.
 export interface DecodeStepCase extends ParityCase {
   op: "attentionDecodeStep";
   NH: number;
@@ -247,6 +247,12 @@ const decodeShapes: DecodeShape[] = [
     ...{ NH: 8, NKV: 8, HS: 64, layout: "interleaved", rotDim: 16, window: -1, alibi: false },
     ...{ N: 9, S: 8, maxT: 300 },
     entries: [7, 2, 5, 0, 6, 1, 3].map((slot, i) => ({ row: (i * 4 + 1) % 9, slot, pos: 180 + 17 * i })),
+  },
+  // One long row: its kv heads are split over the threads.
+  {
+    ...{ NH: 8, NKV: 4, HS: 64, layout: "blocked", rotDim: 32, window: -1, alibi: true },
+    ...{ N: 2, S: 2, maxT: 520 },
+    entries: [{ row: 1, slot: 1, pos: 517 }],
   },
   {
     ...{ NH: 2, NKV: 2, HS: 16, layout: "interleaved", rotDim: 16, window: -1, alibi: false },
