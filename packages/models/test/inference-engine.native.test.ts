@@ -79,6 +79,12 @@ describe("InferenceEngine: mixed segments equal the full forward", () => {
             logitsFrom: 0,
           }));
           const out = engine.forward(segments);
+          // every row's argmax (computed natively) is the first maximum of its host row
+          expect(out.argmax.length).toBe(out.rows);
+          for (let r = 0; r < out.rows; r++) {
+            const row = out.logits.subarray(r * V, (r + 1) * V);
+            expect(out.argmax[r], `row ${r}`).toBe(row.indexOf(Math.max(...row)));
+          }
           pass.forEach(([slot, n], i) => {
             got[slot]!.set(
               out.logits.subarray(out.offsets[i]! * V, (out.offsets[i]! + n) * V),
@@ -94,6 +100,11 @@ describe("InferenceEngine: mixed segments equal the full forward", () => {
             const out = engine.forward([{ slot, tokens: [all[slot]![done[slot]!]!] }]);
             expect(out.rows).toBe(1);
             got[slot]!.set(out.logits, done[slot]! * V);
+            // a pass that skips the host copy gives the same greedy token (and caches nothing twice)
+            engine.truncate(slot, done[slot]!);
+            const bare = engine.forward([{ slot, tokens: [all[slot]![done[slot]!]!] }], { logits: false });
+            expect(bare.logits.length).toBe(0);
+            expect(bare.argmax[0]).toBe(out.argmax[0]);
             done[slot]! += 1;
           }
           expect(maxDiff(got[slot]!, want[slot]!)).toBeLessThan(1e-5);

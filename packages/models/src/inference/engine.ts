@@ -6,7 +6,7 @@
 // is per segment (each slot sees its own keys at its own positions). The head runs only on the
 // rows whose logits are asked for, so a prefill of P tokens costs one head row, not P.
 // N tokens in a pass, V padded vocabulary, R rows of logits returned.
-import { type CacheSegment, crossEntropyRows, type KvCache, scope, Tensor } from "@neox/tensor";
+import { argmaxRows, type CacheSegment, crossEntropyRows, type KvCache, scope, Tensor } from "@neox/tensor";
 import type { GptNeoXModel } from "../gpt-neox/model";
 
 export interface Segment {
@@ -19,8 +19,10 @@ export interface Segment {
 }
 
 export interface EngineOutput {
-  /** rows × V logits, row-major, a host copy. */
+  /** rows × V logits, row-major, a host copy; empty when the pass asked for `logits: false`. */
   logits: Float32Array;
+  /** Each row's argmax (the greedy token; ties to the lowest id), computed where the logits live. */
+  argmax: Int32Array;
   V: number;
   rows: number;
   /** First row of each segment's logits, in segment order (a segment has tokens.length - logitsFrom rows). */
@@ -38,6 +40,14 @@ export interface ScoreOutput {
   /** 1 where the target is the row's argmax (the greedy choice); only with `greedy`. */
   greedy: Uint8Array;
   offsets: number[];
+}
+
+export interface ForwardOptions {
+  /**
+   * Copy the logits rows to the host (default true). A pass whose rows only need their greedy
+   * token (`argmax`) skips the copy: V floats per row, 200 KB at V = 50304.
+   */
+  logits?: boolean;
 }
 
 export interface EngineOptions {
@@ -101,10 +111,10 @@ export class InferenceEngine {
   }
 
   /** One forward pass over every segment's new tokens; their k/v join the slots' caches. */
-  forward(segments: readonly Segment[]): EngineOutput {
+  forward(segments: readonly Segment[], opts: ForwardOptions = {}): EngineOutput {
     return this.run(segments, (logits, plan) => {
-      const host = logits.toFloat32Array();
-      return { logits: host, V: this.V, rows: plan.rows, offsets: plan.offsets };
+      const host = opts.logits === false ? new Float32Array(0) : logits.toFloat32Array();
+      return { logits: host, argmax: argmaxRows(logits), V: this.V, rows: plan.rows, offsets: plan.offsets };
     });
   }
 

@@ -9,7 +9,7 @@
 // returning true (a stop string the caller matched, finish "stop"); the signal aborting.
 // Stop tokens and the eod token are not part of the returned tokens.
 import type { EngineOutput, InferenceEngine } from "./engine";
-import { checkSampling, GREEDY, Rng, type SamplingParams, sample, tokenLogprobs } from "./sampling";
+import { checkSampling, GREEDY, isGreedy, Rng, type SamplingParams, sample, tokenLogprobs } from "./sampling";
 
 export interface TokenInfo {
   id: number;
@@ -170,8 +170,13 @@ export class Scheduler {
       const tokens = a.req.recompute ? a.seq : a.pending;
       return { slot: a.slot, tokens, ...(scorePrompt ? { logitsFrom: 0 } : {}) };
     });
+    // Greedy rows take the engine's native argmax; the V-wide rows come to the host only when a
+    // request samples, reports log-probabilities or scores its prompt.
+    const logits = batch.some(
+      (a, i) => !isGreedy(a.sampling) || a.req.logprobs !== undefined || segments[i]!.logitsFrom === 0,
+    );
     try {
-      out = this.engine.forward(segments);
+      out = this.engine.forward(segments, { logits });
     } catch (err) {
       for (const a of batch) this.fail(a, err);
       return;
@@ -196,7 +201,7 @@ export class Scheduler {
       }
       a.pending = [];
       try {
-        const done = this.advance(a, rowAt(rows - 1));
+        const done = this.advance(a, rowAt(rows - 1), out.argmax[out.offsets[i]! + rows - 1]!);
         if (done) this.finish(a, done);
       } catch (err) {
         this.fail(a, err); // a throwing onToken ends its own request, no other
@@ -204,11 +209,12 @@ export class Scheduler {
     });
   }
 
-  // Chooses a's next token from its last logits row and reports it; returns why a is done, if it is.
-  private advance(a: Active, row: Float32Array): FinishReason | null {
+  // Chooses a's next token from its last logits row (`greedy`: that row's argmax) and reports it;
+  // returns why a is done, if it is.
+  private advance(a: Active, row: Float32Array, greedy: number): FinishReason | null {
     const r = a.req;
     if (a.result.tokens.length >= r.maxTokens) return "length";
-    const id = sample(row, a.sampling, a.rng);
+    const id = isGreedy(a.sampling) ? greedy : sample(row, a.sampling, a.rng);
     a.seq.push(id);
     if (r.eod !== undefined && r.eod !== null && id === r.eod) return "eod";
     const stop = r.stopTokens?.find((s) => s.length > 0 && endsWith(a.seq, s));
