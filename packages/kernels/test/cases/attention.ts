@@ -251,8 +251,8 @@ const decodeShapes: DecodeShape[] = [
   // One long row: its kv heads are split over the threads.
   {
     ...{ NH: 8, NKV: 4, HS: 64, layout: "blocked", rotDim: 32, window: -1, alibi: true },
-    ...{ N: 2, S: 2, maxT: 520 },
-    entries: [{ row: 1, slot: 1, pos: 517 }],
+    ...{ N: 2, S: 2, maxT: 700 },
+    entries: [{ row: 1, slot: 1, pos: 690 }],
   },
   {
     ...{ NH: 2, NKV: 2, HS: 16, layout: "interleaved", rotDim: 16, window: -1, alibi: false },
