@@ -1,7 +1,8 @@
 // The inference engine: sequences of different lengths advanced together in one pass (prefills of
 // different prompts beside decode steps of others) give every position the logits the full causal
 // forward gives that sequence alone (fp32, 1e-5), for each way positions enter the model; scoring
-// equals log-softmax of those logits; a bad pass caches nothing.
+// equals log-softmax of those logits; decode steps replayed from recorded plans equal eager passes;
+// a bad pass caches nothing.
 import { noGrad, scope, Tensor } from "@neox/tensor";
 import { describe, expect, it } from "vitest";
 import { EngineInputError, GptNeoXModel, InferenceEngine } from "../src/index";
@@ -111,6 +112,50 @@ describe("InferenceEngine: mixed segments equal the full forward", () => {
         }
       } finally {
         engine.dispose();
+        model.dispose();
+      }
+    });
+  }
+});
+
+describe("InferenceEngine: replayed decode steps", () => {
+  for (const [name, yaml] of CASES) {
+    it(`equal eager passes bit for bit, whichever slots a step holds (${name})`, () => {
+      const model = GptNeoXModel.fromConfig(tinyConfig(yaml));
+      const V = model.spec.V;
+      const planned = new InferenceEngine(model, { slots: 3, maxT: 16 });
+      const eager = new InferenceEngine(model, { slots: 3, maxT: 16, planned: false });
+      try {
+        const all = seqs(V);
+        // Steps of 1..3 rows in changing slot sets and orders: a step of R rows records once and
+        // replays with other slots, other positions and another order.
+        const steps = [[0], [0, 1, 2], [2, 0], [1, 2], [0, 2], [2, 1, 0], [1], [2], [0, 1]];
+        for (const e of [planned, eager])
+          for (const [slot, ids] of all.entries()) e.forward([{ slot, tokens: ids.slice(0, 1 + slot) }]);
+        steps.forEach((slots, n) => {
+          const segs = slots.map((slot) => ({ slot, tokens: [(n * 5 + slot * 11 + 1) % V] }));
+          const a = planned.forward(segs);
+          const b = eager.forward(segs);
+          expect(a.rows).toBe(slots.length);
+          expect(maxDiff(a.logits, b.logits), `step ${n}`).toBe(0);
+          expect(Array.from(a.argmax)).toEqual(Array.from(b.argmax));
+          for (let s = 0; s < 3; s++) expect(planned.length(s)).toBe(eager.length(s));
+          const bare = planned.forward(
+            slots.map((slot) => ({ slot, tokens: [3] })),
+            { logits: false },
+          );
+          const ref = eager.forward(slots.map((slot) => ({ slot, tokens: [3] })));
+          expect(bare.logits.length).toBe(0);
+          expect(Array.from(bare.argmax)).toEqual(Array.from(ref.argmax));
+        });
+        // A prefill between replays is an eager pass; the replays after it still agree.
+        const segs = [{ slot: 1, tokens: [4, 5] }];
+        expect(maxDiff(planned.forward(segs).logits, eager.forward(segs).logits)).toBe(0);
+        const last = [0, 1, 2].map((slot) => ({ slot, tokens: [7] }));
+        expect(maxDiff(planned.forward(last).logits, eager.forward(last).logits)).toBe(0);
+      } finally {
+        planned.dispose();
+        eager.dispose();
         model.dispose();
       }
     });

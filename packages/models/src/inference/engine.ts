@@ -8,6 +8,7 @@
 // N tokens in a pass, V padded vocabulary, R rows of logits returned.
 import { argmaxRows, type CacheSegment, crossEntropyRows, type KvCache, scope, Tensor } from "@neox/tensor";
 import type { GptNeoXModel } from "../gpt-neox/model";
+import { DecodePlans } from "./decode-plan";
 
 export interface Segment {
   /** The cache slot the tokens extend, in [0, engine.slots). */
@@ -55,6 +56,21 @@ export interface EngineOptions {
   slots: number;
   /** Positions per slot; default (and at most) the positions the model has tables for. */
   maxT?: number;
+  /**
+   * Replay decode steps (every segment one token, its logits wanted) from recorded plans
+   * (decode-plan.ts); default true. false runs every pass eagerly (the same kernels).
+   */
+  planned?: boolean;
+}
+
+interface Layout {
+  N: number;
+  rows: number;
+  offsets: number[];
+  tokens: Int32Array;
+  positions: Int32Array;
+  rowIds: Int32Array;
+  cacheSegments: CacheSegment[];
 }
 
 export class EngineInputError extends Error {
@@ -70,6 +86,7 @@ export class InferenceEngine {
   /** The padded vocabulary: the logits' row width. */
   readonly V: number;
   private readonly caches: KvCache[];
+  private readonly plans: DecodePlans | null;
 
   constructor(
     readonly model: GptNeoXModel,
@@ -87,6 +104,7 @@ export class InferenceEngine {
     this.slots = opts.slots;
     this.V = s.V;
     this.caches = model.newCaches(this.slots, this.maxT);
+    this.plans = opts.planned === false ? null : new DecodePlans(model, this.caches);
   }
 
   /** Tokens cached in a slot. */
@@ -112,6 +130,14 @@ export class InferenceEngine {
 
   /** One forward pass over every segment's new tokens; their k/v join the slots' caches. */
   forward(segments: readonly Segment[], opts: ForwardOptions = {}): EngineOutput {
+    if (this.plans && segments.every((g) => g.tokens.length === 1 && (g.logitsFrom ?? 0) === 0)) {
+      // a decode step: replayed (decode-plan.ts)
+      const { tokens, positions, rows, offsets } = this.layout(segments);
+      const slots = Int32Array.from(segments, (g) => g.slot);
+      const plans = this.plans;
+      const out = this.guarded(() => plans.run(tokens, positions, slots, opts.logits !== false));
+      return { ...out, V: this.V, rows, offsets };
+    }
     return this.run(segments, (logits, plan) => {
       const host = opts.logits === false ? new Float32Array(0) : logits.toFloat32Array();
       return { logits: host, argmax: argmaxRows(logits), V: this.V, rows: plan.rows, offsets: plan.offsets };
@@ -155,13 +181,13 @@ export class InferenceEngine {
   }
 
   dispose(): void {
+    this.plans?.dispose();
     for (const c of this.caches) c.dispose();
   }
 
-  private run<R>(
-    segments: readonly Segment[],
-    read: (logits: Tensor, plan: { rows: number; offsets: number[] }) => R,
-  ): R {
+  // Checks a pass and lays out its flat batch: token ids, positions, the rows whose logits are
+  // returned (segment order) and each segment's place.
+  private layout(segments: readonly Segment[]): Layout {
     if (segments.length === 0) throw new EngineInputError("inference engine: no segments");
     const seen = new Set<number>();
     let N = 0;
@@ -204,20 +230,34 @@ export class InferenceEngine {
       cacheSegments.push({ slot: g.slot, row, T });
       row += T;
     }
+    return { N, rows, offsets, tokens, positions, rowIds, cacheSegments };
+  }
+
+  // Runs `pass` and restores every slot's length if it throws: a failed pass caches nothing.
+  private guarded<R>(pass: () => R): R {
     const before = this.caches.map((c) => Int32Array.from(c.lengths));
     try {
-      return scope(() => {
+      return pass();
+    } catch (err) {
+      for (const [i, c] of this.caches.entries()) c.lengths.set(before[i]!);
+      throw err;
+    }
+  }
+
+  private run<R>(
+    segments: readonly Segment[],
+    read: (logits: Tensor, plan: { rows: number; offsets: number[] }) => R,
+  ): R {
+    const { N, rows, offsets, tokens, positions, rowIds, cacheSegments } = this.layout(segments);
+    return this.guarded(() =>
+      scope(() => {
         const tok = Tensor.fromArray(tokens, [1, N], { dtype: "i32" });
         const pos = Tensor.fromArray(positions, [1, N], { dtype: "i32" });
         const ids = rows === N ? null : Tensor.fromArray(rowIds, [rows], { dtype: "i32" });
         const logits = this.model.decodeSegments(tok, pos, cacheSegments, this.caches, ids);
         return read(logits, { rows, offsets });
-      });
-    } catch (err) {
-      // a failed pass caches nothing
-      for (const [i, c] of this.caches.entries()) c.lengths.set(before[i]!);
-      throw err;
-    }
+      }),
+    );
   }
 
   private checkSlot(slot: number): void {

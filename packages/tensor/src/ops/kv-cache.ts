@@ -31,6 +31,7 @@ import {
   rotate,
 } from "./attention";
 import { copyInto, dense } from "./basic";
+import { decodeStep } from "./kv-decode-step";
 
 export class KvCache {
   /** (B, maxT, NKV, HS) f32 */
@@ -38,6 +39,12 @@ export class KvCache {
   readonly v: Tensor;
   /** Positions filled per slot: the next call's position offset for that slot. */
   readonly lengths: Int32Array;
+  /**
+   * (3, B) i32: a decode step's qkv rows, slots and positions (the first R of each row), which
+   * attentionDecodeStep reads. A buffer that outlives the step, so a recorded plan (Plan.record)
+   * replays the launch and the host rewrites it between runs (writeDecodeIndex).
+   */
+  readonly decodeIndex: Tensor;
 
   constructor(
     readonly maxT: number,
@@ -48,6 +55,23 @@ export class KvCache {
     this.k = keep(Tensor.empty([B, maxT, NKV, HS]));
     this.v = keep(Tensor.empty([B, maxT, NKV, HS]));
     this.lengths = new Int32Array(B);
+    this.decodeIndex = keep(Tensor.fromArray(new Int32Array(3 * B), [3, B], { dtype: "i32" }));
+  }
+
+  /** Writes R rows, slots and positions (R <= B) into decodeIndex. */
+  writeDecodeIndex(rows: ArrayLike<number>, slots: ArrayLike<number>, positions: ArrayLike<number>): void {
+    const R = rows.length;
+    if (slots.length !== R || positions.length !== R || R > this.B)
+      throw new Error(
+        `KV cache: a decode index of ${R} rows, ${slots.length} slots and ${positions.length} positions (at most ${this.B} each, equal counts)`,
+      );
+    const host = new Int32Array(3 * this.B);
+    for (let i = 0; i < R; i++) {
+      host[i] = rows[i]!;
+      host[this.B + i] = slots[i]!;
+      host[2 * this.B + i] = positions[i]!;
+    }
+    this.decodeIndex.write(host);
   }
 
   /** The common length of all slots (they advance together under cachedSelfAttention). */
@@ -98,6 +122,7 @@ export class KvCache {
   dispose(): void {
     this.k.dispose();
     this.v.dispose();
+    this.decodeIndex.dispose();
   }
 }
 
@@ -273,72 +298,4 @@ export function segmentSelfAttention(
   }
   if (src !== qkv) src.dispose();
   return out;
-}
-
-// Every single-token segment of a segmentSelfAttention call in one attentionDecodeStep launch
-// (segments are already checked: rows inside qkv, distinct slots, room in the cache); advances
-// those slots' lengths.
-function decodeStep(
-  out: Tensor,
-  src: Tensor,
-  shape: ResolvedShape,
-  segments: readonly CacheSegment[],
-  cache: KvCache,
-  pos: AttentionPositions,
-): void {
-  const singles = segments.filter((g) => g.T === 1);
-  const R = singles.length;
-  if (R === 0) return;
-  const index = new Int32Array(3 * R);
-  for (const [i, g] of singles.entries()) {
-    index[i] = g.row;
-    index[R + i] = g.slot;
-    index[2 * R + i] = cache.lengths[g.slot]!;
-  }
-  const tables = shape.rotDim > 0 ? pos.rotary! : null;
-  const nPos = tables ? tables.cos.size(0) : 0;
-  if (tables) {
-    const last = Math.max(...index.subarray(2 * R)) + 1;
-    if (nPos < last)
-      throw new Error(`attention: rotary tables hold ${nPos} positions; positions up to ${last} are needed`);
-  }
-  // Where q, k and v of each head sit in a qkv row: read off the layout's own head views.
-  const heads = qkvHeads(src, { ...shape, B: 1, T: 1 });
-  const at = (t: Tensor) => ({ off: t.offset - src.offset, sh: t.strides[2]! });
-  const [q, kk, v] = [at(heads.q), at(heads.k), at(heads.v)];
-  for (const t of [heads.q, heads.k, heads.v]) t.dispose();
-  const ids = Tensor.fromArray(index, [3, R], { dtype: "i32", device: src.device });
-  const [rows, slots, positions] = [0, 1, 2].map((i) => ids.narrow(0, i, 1)) as [Tensor, Tensor, Tensor];
-  k.attentionDecodeStep(src.backend, {
-    out,
-    cacheK: cache.k,
-    cacheV: cache.v,
-    qkv: src,
-    rows,
-    slots,
-    positions,
-    cos: tables?.cos ?? null,
-    sin: tables?.sin ?? null,
-    slopes: pos.alibi ?? null,
-    R,
-    N: src.numel / shape.width,
-    W: shape.width,
-    NH: shape.NH,
-    NKV: shape.NKV,
-    HS: shape.HS,
-    qOffset: q.off,
-    kOffset: kk.off,
-    vOffset: v.off,
-    qStrideH: q.sh,
-    kStrideH: kk.sh,
-    vStrideH: v.sh,
-    S: cache.B,
-    maxT: cache.maxT,
-    nPos,
-    rotDim: shape.rotDim,
-    window: shape.window,
-    scale: shape.scale,
-  });
-  for (const t of [rows, slots, positions, ids]) t.dispose();
-  for (const g of singles) cache.lengths[g.slot]! += 1;
 }
