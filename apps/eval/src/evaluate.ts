@@ -2,7 +2,7 @@
 // task's loglikelihood rows in shared passes, rolling requests as their windows, generation through
 // the scheduler), hand each document its results (process_results), then aggregate each metric and
 // add the standard error the harness reports for it.
-import type { InferenceEngine } from "@neox/models";
+import type { Engine } from "@neox/models";
 import {
   EncodeError,
   type Encoder,
@@ -41,7 +41,7 @@ export interface TaskResult {
 export async function evaluateTask(
   task: Task,
   tok: EvalTokenizer,
-  engine: InferenceEngine,
+  engine: Engine,
   opts: EvalOptions,
 ): Promise<TaskResult> {
   const t0 = performance.now();

@@ -4,7 +4,7 @@
 // scored `slots` at a time: each request is one segment in its own cache slot, its rows are its
 // continuation, and log p(target) is computed natively (InferenceEngine.score). Generation requests
 // go through the Scheduler (continuous batching), greedily, stopping on the first stop string.
-import { GREEDY, type InferenceEngine, Scheduler } from "@neox/models";
+import { type Engine, GREEDY, Scheduler } from "@neox/models";
 import type { ScoreInput } from "./encode";
 
 export interface LoglikelihoodResult {
@@ -30,7 +30,7 @@ export interface RunOptions {
 
 /** Scores every input; results come back in input order. */
 export async function runLoglikelihood(
-  engine: InferenceEngine,
+  engine: Engine,
   inputs: readonly ScoreInput[],
   opts: RunOptions = {},
 ): Promise<LoglikelihoodResult[]> {
@@ -90,7 +90,7 @@ export interface GenerateInput {
  * the text is cut before it, as the harness cuts its output at the first `until` string.
  */
 export async function runGenerate(
-  engine: InferenceEngine,
+  engine: Engine,
   inputs: readonly GenerateInput[],
   decode: (ids: readonly number[]) => string,
   eod: number,

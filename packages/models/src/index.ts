@@ -5,9 +5,11 @@ export { fromSequentialName, layerSpecKey, toSequentialName } from "./gpt-neox/c
 export { type BuildOptions, GptNeoXModel } from "./gpt-neox/model";
 export { GPT_NEOX_PRESETS, type GptNeoXPresetName } from "./gpt-neox/presets";
 export {
+  type Engine,
   EngineInputError,
   type EngineOptions,
   type EngineOutput,
+  type ForwardOptions,
   InferenceEngine,
   type ScoredSegment,
   type ScoreOutput,

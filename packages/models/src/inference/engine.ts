@@ -80,7 +80,25 @@ export class EngineInputError extends Error {
   }
 }
 
-export class InferenceEngine {
+/**
+ * What sampling and scoring need of an engine: slots with their own cached lengths, and passes over
+ * segments of them. InferenceEngine runs the model natively; other runtimes (an ONNX Runtime
+ * session) implement the same surface, so the scheduler and the verbs work with either.
+ */
+export interface Engine {
+  readonly slots: number;
+  readonly maxT: number;
+  /** The padded vocabulary: the logits' row width. */
+  readonly V: number;
+  length(slot: number): number;
+  reset(slot: number): void;
+  truncate(slot: number, length: number): void;
+  forward(segments: readonly Segment[], opts?: ForwardOptions): EngineOutput;
+  score(segments: readonly ScoredSegment[], opts?: { greedy?: boolean }): ScoreOutput;
+  dispose(): void;
+}
+
+export class InferenceEngine implements Engine {
   readonly slots: number;
   readonly maxT: number;
   /** The padded vocabulary: the logits' row width. */

@@ -8,7 +8,7 @@
 // `stopTokens` (token sequences) completed; the context full (finish "length"); `onToken`
 // returning true (a stop string the caller matched, finish "stop"); the signal aborting.
 // Stop tokens and the eod token are not part of the returned tokens.
-import type { EngineOutput, InferenceEngine } from "./engine";
+import type { Engine, EngineOutput } from "./engine";
 import { checkSampling, GREEDY, isGreedy, Rng, type SamplingParams, sample, tokenLogprobs } from "./sampling";
 
 export interface TokenInfo {
@@ -74,7 +74,7 @@ export class Scheduler {
   private running = false;
 
   constructor(
-    readonly engine: InferenceEngine,
+    readonly engine: Engine,
     private readonly opts: { prefillTokens?: number } = {},
   ) {}
 
@@ -257,7 +257,7 @@ function endsWith(seq: readonly number[], tail: readonly number[]): boolean {
   return true;
 }
 
-function checkRequest(r: GenerateRequest, engine: InferenceEngine): void {
+function checkRequest(r: GenerateRequest, engine: Engine): void {
   if (r.prompt.length < 1) throw new RangeError("prompt: at least one token is needed");
   if (r.prompt.length > engine.maxT)
     throw new RangeError(`prompt: ${r.prompt.length} tokens exceed the ${engine.maxT}-token context`);
