@@ -4,6 +4,7 @@ export { type ArchRequirements, checkArchitecture } from "./arch-check";
 export { fromSequentialName, layerSpecKey, toSequentialName } from "./gpt-neox/checkpoint-names";
 export { type BuildOptions, GptNeoXModel } from "./gpt-neox/model";
 export { GPT_NEOX_PRESETS, type GptNeoXPresetName } from "./gpt-neox/presets";
+export { MAX_DECODE_PLANS } from "./inference/decode-plan";
 export {
   type Engine,
   EngineInputError,

@@ -5,7 +5,7 @@
 // a bad pass caches nothing.
 import { noGrad, scope, Tensor } from "@neox/tensor";
 import { describe, expect, it } from "vitest";
-import { EngineInputError, GptNeoXModel, InferenceEngine } from "../src/index";
+import { EngineInputError, GptNeoXModel, InferenceEngine, MAX_DECODE_PLANS } from "../src/index";
 import { TINY_GPT3, TINY_LLAMA, TINY_NEOX, tinyConfig } from "./helpers";
 
 const CASES = [
@@ -160,6 +160,30 @@ describe("InferenceEngine: replayed decode steps", () => {
       }
     });
   }
+});
+
+describe("InferenceEngine: replayed decode steps, more row counts than plans kept", () => {
+  it(`re-records a dropped row count and still equals eager passes (MAX_DECODE_PLANS ${MAX_DECODE_PLANS})`, () => {
+    const model = GptNeoXModel.fromConfig(tinyConfig(TINY_NEOX));
+    const V = model.spec.V;
+    const slots = MAX_DECODE_PLANS + 2;
+    const planned = new InferenceEngine(model, { slots, maxT: 16 });
+    const eager = new InferenceEngine(model, { slots, maxT: 16, planned: false });
+    try {
+      // row counts 1 .. slots, then 1 and 2 again (their plans were the oldest, so dropped)
+      const counts = [...Array.from({ length: slots }, (_, i) => i + 1), 1, 2];
+      counts.forEach((R, n) => {
+        const segs = Array.from({ length: R }, (_, slot) => ({ slot, tokens: [(n * 3 + slot) % V] }));
+        const a = planned.forward(segs);
+        const b = eager.forward(segs);
+        expect(maxDiff(a.logits, b.logits), `step ${n} (R ${R})`).toBe(0);
+      });
+    } finally {
+      planned.dispose();
+      eager.dispose();
+      model.dispose();
+    }
+  });
 });
 
 describe("InferenceEngine.score", () => {

@@ -28,8 +28,15 @@ interface Recorded {
   argmax: Tensor;
 }
 
+/**
+ * Plans kept at once, the most recently used. Each holds an arena for its R rows (R·V floats of
+ * logits and the activations), so a server with many slots does not keep one per row count it
+ * ever saw; a row count whose plan was dropped records again (one eager pass).
+ */
+export const MAX_DECODE_PLANS = 8;
+
 export class DecodePlans {
-  private readonly plans = new Map<number, Recorded>();
+  private readonly plans = new Map<number, Recorded>(); // in order of use, oldest first
 
   constructor(
     private readonly model: GptNeoXModel,
@@ -46,6 +53,8 @@ export class DecodePlans {
     for (const c of this.caches) c.writeDecodeIndex(rows, slots, positions);
     const known = this.plans.get(R);
     if (!known) return this.record(tokens, positions, slots, wantLogits);
+    this.plans.delete(R);
+    this.plans.set(R, known);
     known.tokens.write(tokens);
     known.positions.write(positions);
     known.plan.run();
@@ -56,11 +65,13 @@ export class DecodePlans {
     };
   }
 
+  /** Plans held now (diagnostics and tests). */
+  get size(): number {
+    return this.plans.size;
+  }
+
   dispose(): void {
-    for (const r of this.plans.values()) {
-      for (const t of [r.tokens, r.positions, r.logits, r.argmax]) t.dispose();
-      r.plan.dispose();
-    }
+    for (const r of this.plans.values()) release(r);
     this.plans.clear();
   }
 
@@ -93,6 +104,11 @@ export class DecodePlans {
       result.logits.dispose();
       result.argmax.dispose();
       this.plans.set(R, { plan, tokens: tok, positions: pos, ...twins });
+      if (this.plans.size > MAX_DECODE_PLANS) {
+        const [oldest, dropped] = this.plans.entries().next().value as [number, Recorded];
+        this.plans.delete(oldest);
+        release(dropped);
+      }
       return out;
     } catch (err) {
       tok.dispose();
@@ -100,4 +116,9 @@ export class DecodePlans {
       throw err;
     }
   }
+}
+
+function release(r: Recorded): void {
+  for (const t of [r.tokens, r.positions, r.logits, r.argmax]) t.dispose();
+  r.plan.dispose();
 }
