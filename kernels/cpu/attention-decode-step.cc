@@ -4,17 +4,19 @@
 // (kv-cache.ts) made ~15 views and four kernel launches per sequence per layer; at batch 8 and a
 // few hundred cached tokens the launches cost as much as the attention itself.
 //
-// The cost is reading K and V: a slot's cached positions are adjacent rows of NKV·HS floats, so
-// an item (a row and some of its kv heads) walks them in blocks of positions with every head of
-// the item per block, one stream through memory. Items are independent (a slot appears once per
-// call, so no item reads what another writes) and run on the pool when the call is large enough to
-// pay for waking it; a call with fewer rows than threads splits each row's kv heads.
+// The cost is reading K and V (a slot's cached positions are adjacent rows of NKV·HS floats, each
+// read once). The appends and query rotations come first, on the calling thread (a few KiB); then
+// each row's keys are cut into stretches of positions (attention-decode-stretch.h), each stretch
+// an item for the pool with its own unnormalised softmax, and the stretches of a row are merged
+// exactly at the end (flash-decoding). A long row alone (batch 1) thus still feeds every thread,
+// and no item reads what another writes: all appends are done before any stretch runs.
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "attention-decode-stretch.h"
 #include "attention-tiles.h"
 
 namespace neox {
@@ -74,7 +76,50 @@ void rotate(float* y, const float* x, const float* c, const float* s, int64_t ro
   for (int64_t e = rot_dim; e < HS; ++e) y[e] = x[e];
 }
 
+// Positions per stretch at least: shorter ones cost more in per-item overhead and merging than
+// another thread gains.
+constexpr int64_t kMinStretch = 64;
+
 }  // namespace
+
+namespace decode {
+
+void stretch_generic(const Stretch& a, const attn::IsaOps& ops) {
+  // Keys in blocks of kBlock positions, every head per block: the block's cache rows stay in
+  // L1/L2 while each head takes its part, rather than each head striding over the whole span.
+  constexpr int kBlock = 32;
+  const int n = a.n;
+  for (int j0 = 0; j0 < n; j0 += kBlock) {
+    const int nb = std::min(kBlock, n - j0);
+    for (int64_t h = 0; h < a.NH; ++h)
+      ops.dot_rows(a.s + h * a.srow + j0, a.q + h * a.qrow, a.k + j0 * a.kv_row + h / a.G * a.HS, a.kv_row, nb,
+                   static_cast<int>(a.HS));
+  }
+  for (int64_t h = 0; h < a.NH; ++h) {
+    float* sh = a.s + h * a.srow;
+    const float slope = a.slopes ? a.slopes[h] : 0.0f;
+    a.m[h] = ops.scale_bias_max(sh, n, a.scale, slope, a.bias0);
+    a.l[h] = ops.exp_sum(sh, n, a.m[h]);
+  }
+  const bool whole = a.HS % 16 == 0;  // ops.gemm writes whole 16-float vectors of the output row
+  if (!whole) std::fill_n(a.o, a.NH * a.HS, 0.0f);
+  for (int j0 = 0; j0 < n; j0 += kBlock) {
+    const int nb = std::min(kBlock, n - j0);
+    for (int64_t h = 0; h < a.NH; ++h) {
+      const float* ph = a.s + h * a.srow + j0;
+      const float* vj = a.v + j0 * a.kv_row + h / a.G * a.HS;
+      float* o = a.o + h * a.HS;
+      if (whole) {
+        ops.gemm(o, a.HS, ph, nb, false, vj, a.kv_row, 1, static_cast<int>(a.HS), nb, j0 > 0);
+      } else {
+        for (int j = 0; j < nb; ++j)
+          for (int64_t e = 0; e < a.HS; ++e) o[e] += ph[j] * vj[j * a.kv_row + e];
+      }
+    }
+  }
+}
+
+}  // namespace decode
 
 void attention_decode_step(float* out, float* cache_k, float* cache_v, const float* qkv, const int32_t* rows,
                            const int32_t* slots, const int32_t* positions, const float* cos, const float* sin,
@@ -82,96 +127,114 @@ void attention_decode_step(float* out, float* cache_k, float* cache_v, const flo
   check(rows, slots, positions, cos, sin, d);
   if (d.R == 0) return;
   const attn::IsaOps& ops = ops_for_active_isa();
+  auto* stretch = &decode::stretch_generic;
+#if NEOX_HAVE_X86_KERNELS
+  if (active_isa() == Isa::Avx512 && d.HS % 16 == 0) stretch = &decode::stretch_avx512;
+#endif
   const int64_t G = d.NH / d.NKV, HS = d.HS, half = d.rot_dim / 2;
   const int64_t kv_row = d.NKV * HS;  // one position of one slot in the cache
   const int64_t out_row = d.NH * HS;
-  const bool whole = HS % 16 == 0;  // ops.gemm writes whole 16-float vectors of the output row
-  int64_t most = 0, work = 0;       // the longest key span; the keys·channels read over the call
+  const int64_t qrow = round16(HS);
+  // Each row's keys first .. first + n − 1.
+  std::vector<int64_t> first(static_cast<size_t>(d.R)), count(static_cast<size_t>(d.R));
+  int64_t total = 0;
   for (int64_t r = 0; r < d.R; ++r) {
     const int64_t p = positions[r];
-    const int64_t n = d.window >= 0 ? std::min(p, d.window) + 1 : p + 1;
-    most = std::max(most, n);
-    work += n;
+    first[r] = d.window >= 0 ? std::max<int64_t>(0, p - d.window) : 0;
+    count[r] = p - first[r] + 1;
+    total += count[r];
   }
-  work *= d.NH * HS;
   // Below ~256K multiply-adds (1 MB of K and V, tens of µs) the calling thread alone is faster:
   // at batch 1 and ~200 cached tokens a Pythia-70M layer measured 80 µs alone and 100 µs split
   // over two threads (2 cores, shared).
-  const int64_t threads = work < (int64_t{1} << 18) ? 1 : num_threads();
-  // Items: a row's kv heads in `chunks` parts, enough items for every thread when rows are few.
-  const int64_t chunks = std::min<int64_t>(d.NKV, std::max<int64_t>(1, (threads + d.R - 1) / d.R));
-  const int64_t most_heads = (d.NKV + chunks - 1) / chunks * G;
-  // Scratch: the scores of each query head of an item, then their rotated queries.
-  const int64_t srow = round16(most), qrow = round16(HS);
-  const int64_t scratch = most_heads * (srow + qrow);
-  auto one = [&](int64_t it, float* sc) {
-    const int64_t r = it / chunks, c = it % chunks;
-    const int64_t g0 = c * d.NKV / chunks, g1 = (c + 1) * d.NKV / chunks;
-    const int64_t h0 = g0 * G, nh = (g1 - g0) * G;
+  const int64_t threads = total * d.NH * HS < (int64_t{1} << 18) ? 1 : num_threads();
+  // Stretch length: a row whole on one thread; else about a quarter of a thread's share (items
+  // are taken dynamically, so a few per thread even out rows of different lengths).
+  const int64_t target = threads == 1 ? total : std::max(kMinStretch, (total + 4 * threads - 1) / (4 * threads));
+  std::vector<int64_t> first_item(static_cast<size_t>(d.R) + 1, 0);
+  int64_t most = 1;
+  for (int64_t r = 0; r < d.R; ++r) {
+    const int64_t parts = std::max<int64_t>(1, std::min(count[r] / kMinStretch, (count[r] + target - 1) / target));
+    first_item[r + 1] = first_item[r] + parts;
+    most = std::max(most, (count[r] + parts - 1) / parts);
+  }
+  const int64_t items = first_item[d.R];
+  // Shared: rotated queries (R, NH, qrow), then per item m (NH) | l (NH) | o (NH·HS).
+  const int64_t part = d.NH * (2 + HS);
+  float* qs = tl_shared.get(d.R * d.NH * qrow + items * part);
+  float* parts = qs + d.R * d.NH * qrow;
+  for (int64_t r = 0; r < d.R; ++r) {
     const int64_t row = rows[r], slot = slots[r], p = positions[r];
     const float* src = qkv + row * d.W;
     const float* cs = cos ? cos + p * half : nullptr;
     const float* sn = sin ? sin + p * half : nullptr;
     float* kp = cache_k + (slot * d.maxT + p) * kv_row;
     float* vp = cache_v + (slot * d.maxT + p) * kv_row;
-    for (int64_t g = g0; g < g1; ++g) {
+    for (int64_t g = 0; g < d.NKV; ++g) {
       if (half > 0) rotate(kp + g * HS, src + d.k_off + g * d.k_sh, cs, sn, d.rot_dim, HS);
       else std::copy_n(src + d.k_off + g * d.k_sh, HS, kp + g * HS);
       std::copy_n(src + d.v_off + g * d.v_sh, HS, vp + g * HS);
     }
-    float* s = sc;                      // (nh, srow) scores
-    float* q = sc + most_heads * srow;  // (nh, qrow) queries, rotated when rotary is on
-    for (int64_t i = 0; i < nh; ++i) {
-      const float* qh = src + d.q_off + (h0 + i) * d.q_sh;
-      if (half > 0) rotate(q + i * qrow, qh, cs, sn, d.rot_dim, HS);
-      else std::copy_n(qh, HS, q + i * qrow);
+    for (int64_t h = 0; h < d.NH; ++h) {
+      const float* qh = src + d.q_off + h * d.q_sh;
+      float* q = qs + (r * d.NH + h) * qrow;
+      if (half > 0) rotate(q, qh, cs, sn, d.rot_dim, HS);
+      else std::copy_n(qh, HS, q);
     }
-    const int64_t first = d.window >= 0 ? std::max<int64_t>(0, p - d.window) : 0;
-    const int n = static_cast<int>(p - first + 1);
-    const float* kb = cache_k + (slot * d.maxT + first) * kv_row;
-    const float* vb = cache_v + (slot * d.maxT + first) * kv_row;
-    // Keys in blocks of kBlock positions, every head of the item per block: the block's cache rows
-    // (all heads of a position are adjacent) are read as one stream and stay in L1/L2 while each
-    // head takes its part, rather than each head striding over the whole span on its own.
-    constexpr int kBlock = 32;
-    for (int j0 = 0; j0 < n; j0 += kBlock) {
-      const int nb = std::min(kBlock, n - j0);
-      for (int64_t i = 0; i < nh; ++i) {
-        const int64_t g = (h0 + i) / G;
-        ops.dot_rows(s + i * srow + j0, q + i * qrow, kb + j0 * kv_row + g * HS, kv_row, nb, static_cast<int>(HS));
-      }
-    }
-    for (int64_t i = 0; i < nh; ++i) {
-      const int64_t h = h0 + i;
-      float* si = s + i * srow;
-      // ALiBi bias slope·(key − query) for the key at first + j
-      const float slope = alibi_slopes ? alibi_slopes[h] : 0.0f;
-      const float mx = ops.scale_bias_max(si, n, d.scale, slope, static_cast<float>(first - p));
-      ops.scale(si, n, 1.0f / ops.exp_sum(si, n, mx));  // the probabilities
-    }
-    for (int j0 = 0; j0 < n; j0 += kBlock) {
-      const int nb = std::min(kBlock, n - j0);
-      for (int64_t i = 0; i < nh; ++i) {
-        const int64_t h = h0 + i, g = h / G;
-        const float* pi = s + i * srow + j0;
-        const float* vj = vb + j0 * kv_row + g * HS;
-        float* o = out + row * out_row + h * HS;
-        if (whole) {
-          ops.gemm(o, HS, pi, nb, false, vj, kv_row, 1, static_cast<int>(HS), nb, j0 > 0);
-        } else {
-          if (j0 == 0) std::fill_n(o, HS, 0.0f);
-          for (int j = 0; j < nb; ++j)
-            for (int64_t e = 0; e < HS; ++e) o[e] += pi[j] * vj[j * kv_row + e];
-        }
-      }
-    }
+  }
+  const int64_t srow = round16(most);
+  auto one = [&](int64_t it, float* sc) {
+    const int64_t r = std::upper_bound(first_item.begin(), first_item.end(), it) - first_item.begin() - 1;
+    const int64_t t = it - first_item[r], nt = first_item[r + 1] - first_item[r];
+    const int64_t j0 = first[r] + t * count[r] / nt, j1 = first[r] + (t + 1) * count[r] / nt;
+    const int64_t base = (slots[r] * d.maxT + j0) * kv_row;
+    float* pt = parts + it * part;
+    decode::Stretch a{qs + r * d.NH * qrow,
+                      cache_k + base,
+                      cache_v + base,
+                      static_cast<int>(j1 - j0),
+                      kv_row,
+                      qrow,
+                      d.NH,
+                      G,
+                      HS,
+                      d.scale,
+                      alibi_slopes,
+                      static_cast<float>(j0 - positions[r]),
+                      sc,
+                      srow,
+                      pt,
+                      pt + d.NH,
+                      pt + 2 * d.NH};
+    stretch(a, ops);
   };
-  const int64_t items = d.R * chunks;
+  const int64_t scratch = d.NH * srow;
   if (threads == 1 || items == 1) {
     float* sc = tl_tile.get(scratch);
     for (int64_t it = 0; it < items; ++it) one(it, sc);
   } else {
     run_items(items, scratch, one);
+  }
+  // Merge each row's stretches: M = max m_t, out = Σ e^(m_t − M)·o_t / Σ e^(m_t − M)·l_t.
+  for (int64_t r = 0; r < d.R; ++r) {
+    float* o = out + rows[r] * out_row;
+    const float* p0 = parts + first_item[r] * part;
+    const int64_t nt = first_item[r + 1] - first_item[r];
+    for (int64_t h = 0; h < d.NH; ++h) {
+      float mx = p0[h];
+      for (int64_t t = 1; t < nt; ++t) mx = std::max(mx, p0[t * part + h]);
+      float l = 0.0f;
+      std::fill_n(o + h * HS, HS, 0.0f);
+      for (int64_t t = 0; t < nt; ++t) {
+        const float* pt = p0 + t * part;
+        const float w = nt == 1 ? 1.0f : std::exp(pt[h] - mx);
+        l += w * pt[d.NH + h];
+        const float* ot = pt + 2 * d.NH + h * HS;
+        for (int64_t e = 0; e < HS; ++e) o[h * HS + e] += w * ot[e];
+      }
+      const float inv = 1.0f / l;
+      for (int64_t e = 0; e < HS; ++e) o[h * HS + e] *= inv;
+    }
   }
 }
 

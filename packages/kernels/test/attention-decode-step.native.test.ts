@@ -3,8 +3,8 @@
 // ISA: the attention output, and the whole cache (the new k/v at each row's position, everything
 // else untouched). Out and cache gaps start as random data that must survive. Then the errors: a
 // bad row, slot or position throws and writes nothing.
-import { expect, it } from "vitest";
-import { nativeFunction, withIsa } from "../src/index";
+import { afterEach, expect, it } from "vitest";
+import { nativeFunction, numThreads, setNumThreads, withIsa } from "../src/index";
 import { alibiSlopes } from "../src/reference/alibi";
 import * as ref from "../src/reference/attention-decode-step";
 import { rotaryTable } from "../src/reference/rotary";
@@ -126,38 +126,107 @@ function runNative(
   return { call, out: () => read(out), k: () => read(k), v: () => read(v) };
 }
 
+// Runs case c under the current ISA and thread count and compares out and both caches with the
+// float64 reference.
+function checkParity(c: DecodeStepCase, seed: number): void {
+  const u = setup(c, seed);
+  withBuffers((s) => {
+    const run = runNative(s, c, u, c.entries);
+    run.call();
+    const half = c.S * c.maxT * c.NKV * c.HS;
+    const out = Float64Array.from(u.out);
+    const k = u.cache.slice(0, half);
+    const v = u.cache.slice(half);
+    ref.attentionDecodeStep(
+      out,
+      k,
+      v,
+      u.qkv,
+      c.entries.map((e) => e.row),
+      c.entries.map((e) => e.slot),
+      c.entries.map((e) => e.pos),
+      u.cos,
+      u.sin,
+      u.slopes,
+      u.d,
+    );
+    expectClose(run.k(), k, c.tol!, `${c.name} cache k`);
+    expectClose(run.v(), v, c.tol!, `${c.name} cache v`);
+    expectClose(run.out(), out, c.tol!, `${c.name} out`);
+  });
+}
+
 describeNative("attentionDecodeStep parity", () => {
   for (const isa of isas()) {
     for (const [i, c] of attentionDecodeStepCases.entries()) {
-      it(`${isa}: ${c.name}`, () => {
-        const u = setup(c, 1000 + i);
-        withBuffers((s) => {
-          withIsa(isa, () => {
-            const run = runNative(s, c, u, c.entries);
-            run.call();
-            const half = c.S * c.maxT * c.NKV * c.HS;
-            const out = Float64Array.from(u.out);
-            const k = u.cache.slice(0, half);
-            const v = u.cache.slice(half);
-            ref.attentionDecodeStep(
-              out,
-              k,
-              v,
-              u.qkv,
-              c.entries.map((e) => e.row),
-              c.entries.map((e) => e.slot),
-              c.entries.map((e) => e.pos),
-              u.cos,
-              u.sin,
-              u.slopes,
-              u.d,
-            );
-            expectClose(run.k(), k, c.tol!, `${c.name} cache k`);
-            expectClose(run.v(), v, c.tol!, `${c.name} cache v`);
-            expectClose(run.out(), out, c.tol!, `${c.name} out`);
-          });
+      it(`${isa}: ${c.name}`, () => withIsa(isa, () => checkParity(c, 1000 + i)));
+    }
+  }
+});
+
+// Calls large enough to be split: each row's keys are cut into stretches of positions, one per
+// work item, and merged afterwards (flash-decoding). The stretch count follows the thread count,
+// so each case runs on 1 thread (one stretch a row), 2 and 5 (a row in up to ~15 stretches, of
+// lengths that are not multiples of the AVX-512 path's four runs or of the generic 32-key block).
+type Shape = Omit<DecodeStepCase, "op" | "name" | "tol">;
+const stretchShapes: [string, Shape][] = [
+  [
+    "MHA batch 1, alibi",
+    {
+      ...{ NH: 8, NKV: 8, HS: 64, layout: "interleaved", rotDim: 16, window: -1, alibi: true },
+      ...{ N: 1, S: 1, maxT: 1001, entries: [{ row: 0, slot: 0, pos: 1000 }] },
+    },
+  ],
+  [
+    "GQA G=4 HS=128 window, rows of unequal length",
+    {
+      ...{ NH: 8, NKV: 2, HS: 128, layout: "blocked", rotDim: 32, window: 700, alibi: true },
+      ...{ N: 3, S: 3, maxT: 950 },
+      entries: [
+        { row: 2, slot: 1, pos: 940 },
+        { row: 0, slot: 0, pos: 333 },
+        { row: 1, slot: 2, pos: 3 },
+      ],
+    },
+  ],
+  [
+    "GQA G=2 HS=40 (generic path on every ISA)",
+    {
+      ...{ NH: 6, NKV: 3, HS: 40, layout: "blocked", rotDim: 20, window: -1, alibi: true },
+      ...{ N: 2, S: 2, maxT: 1200, entries: [{ row: 1, slot: 0, pos: 1150 }] },
+    },
+  ],
+  [
+    "MHA short and long rows",
+    {
+      ...{ NH: 8, NKV: 8, HS: 64, layout: "interleaved", rotDim: 16, window: -1, alibi: false },
+      ...{ N: 3, S: 4, maxT: 700 },
+      entries: [
+        { row: 0, slot: 3, pos: 5 },
+        { row: 2, slot: 0, pos: 40 },
+        { row: 1, slot: 1, pos: 630 },
+      ],
+    },
+  ],
+];
+
+describeNative("attentionDecodeStep stretches", () => {
+  const before = numThreads();
+  afterEach(() => setNumThreads(before));
+  for (const isa of isas()) {
+    for (const threads of [1, 2, 5]) {
+      for (const [i, [name, shape]] of stretchShapes.entries()) {
+        const c: DecodeStepCase = {
+          op: "attentionDecodeStep",
+          name,
+          tol: { atol: 1e-5, rtol: 1e-5 },
+          ...shape,
+        };
+        it(`${isa}, ${threads} threads: ${name}`, () => {
+          setNumThreads(threads);
+          withIsa(isa, () => checkParity(c, 2000 + i));
         });
-      });
+      }
     }
   }
 });
