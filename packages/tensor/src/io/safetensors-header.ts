@@ -50,6 +50,23 @@ export function safetensorsToDType(dtype: SafetensorsDType): DType | undefined {
   return undefined;
 }
 
+/**
+ * A malformed or unreadable safetensors file. The message starts with the file's path and names
+ * the byte offset or the tensor at fault; `offset` (absolute, in the file) and `tensor` carry the
+ * same for code that wants them.
+ */
+export class SafetensorsError extends Error {
+  constructor(
+    readonly file: string,
+    detail: string,
+    readonly offset?: number,
+    readonly tensor?: string,
+  ) {
+    super(`${file}: ${detail}`);
+    this.name = "SafetensorsError";
+  }
+}
+
 /** One tensor's entry: where its bytes lie, relative to the start of the data section. */
 export interface SafetensorsEntry {
   name: string;
@@ -73,46 +90,76 @@ export const MAX_HEADER_BYTES = 100_000_000;
 /** The header length N from the first 8 bytes, checked against the file size. */
 export function headerLength(prefix: Uint8Array, fileSize: number, where: string): number {
   if (fileSize < 8)
-    throw new Error(`${where}: ${fileSize} bytes is too short for a safetensors file (8-byte header length)`);
+    throw new SafetensorsError(
+      where,
+      `${fileSize} bytes is too short for a safetensors file (8-byte header length)`,
+      0,
+    );
   const n = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(fileSize - 8))
-    throw new Error(
-      `${where}: header length ${n} at byte 0 runs past the end of the file (${fileSize} bytes, ${fileSize - 8} after the length)`,
+    throw new SafetensorsError(
+      where,
+      `header length ${n} at byte 0 runs past the end of the file (${fileSize} bytes, ${fileSize - 8} after the length)`,
+      0,
     );
   if (n > BigInt(MAX_HEADER_BYTES))
-    throw new Error(`${where}: header length ${n} at byte 0 exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+    throw new SafetensorsError(
+      where,
+      `header length ${n} at byte 0 exceeds the ${MAX_HEADER_BYTES}-byte limit`,
+      0,
+    );
   return Number(n);
 }
 
-/** Parses and validates the JSON header; `dataBytes` is the size of the data section. */
+/**
+ * Parses and validates the JSON header; `dataBytes` is the size of the data section. The rules
+ * are the reference reader's (huggingface/safetensors `SafeTensors::read_metadata` + `validate`):
+ * the text starts with "{", every dtype is known, every shape's byte size (dtype size × elements,
+ * overflow checked) equals its data_offsets range, and the entries, ordered by offset, tile the
+ * data section from 0 to its last byte with no gap or overlap. Nothing is allocated from a number
+ * in the header: a claim of 2^60 bytes fails here, before any read.
+ */
 export function parseHeader(json: Uint8Array, dataBytes: number, where: string): SafetensorsHeader {
+  const span = `header (bytes 8..${8 + json.length})`;
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(json);
   } catch {
-    throw new Error(`${where}: header (bytes 8..${8 + json.length}) is not valid UTF-8`);
+    throw new SafetensorsError(where, `${span} is not valid UTF-8`, 8);
   }
+  // The reference refuses any header not starting with "{" (leading whitespace included), so a
+  // file whose first tensor bytes were taken for a header cannot pass as JSON by luck.
+  if (text.length > 0 && text[0] !== "{" && text.trimStart().startsWith("{"))
+    throw new SafetensorsError(where, `${span} must start with "{" at byte 8, found whitespace`, 8);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new Error(
-      `${where}: header (bytes 8..${8 + json.length}) is not valid JSON: ${(err as Error).message}`,
-    );
+    throw new SafetensorsError(where, `${span} is not valid JSON: ${(err as Error).message}`, 8);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-    throw new Error(`${where}: header (bytes 8..${8 + json.length}) is not a JSON object`);
+    throw new SafetensorsError(where, `${span} is not a JSON object`, 8);
   checkDuplicateKeys(text, where);
 
   const metadata: Record<string, string> = {};
   const entries: SafetensorsEntry[] = [];
   for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
     if (name === "__metadata__") {
-      if (typeof value !== "object" || value === null || Array.isArray(value))
-        throw new Error(`${where}: __metadata__ must be an object of strings`);
+      // The reference reads it as Option<HashMap<String, String>>: null means none.
+      if (value === null) continue;
+      if (typeof value !== "object" || Array.isArray(value))
+        throw new SafetensorsError(
+          where,
+          `__metadata__ must be an object of strings, found ${kindOf(value)}`,
+          8,
+        );
       for (const [k, v] of Object.entries(value)) {
         if (typeof v !== "string")
-          throw new Error(`${where}: __metadata__["${k}"] is ${JSON.stringify(v)}, expected a string`);
+          throw new SafetensorsError(
+            where,
+            `__metadata__["${k}"] is ${JSON.stringify(v)}, expected a string`,
+            8,
+          );
         metadata[k] = v;
       }
       continue;
@@ -120,56 +167,74 @@ export function parseHeader(json: Uint8Array, dataBytes: number, where: string):
     entries.push(parseEntry(name, value, where));
   }
 
+  const at = 8 + json.length;
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let expected = 0;
   for (const e of entries) {
-    const at = 8 + json.length;
     if (e.begin < expected)
-      throw new Error(
-        `${where}: tensor "${e.name}" data_offsets [${e.begin}, ${e.end}] overlap the tensor before it (ends at ${expected}; data starts at byte ${at})`,
+      throw new SafetensorsError(
+        where,
+        `tensor "${e.name}" data_offsets [${e.begin}, ${e.end}] overlap the tensor before it (ends at ${expected}; data starts at byte ${at})`,
+        at + e.begin,
+        e.name,
       );
     if (e.begin > expected)
-      throw new Error(
-        `${where}: tensor "${e.name}" starts at data offset ${e.begin} but the previous tensor ends at ${expected} (a gap; tensors must be packed)`,
+      throw new SafetensorsError(
+        where,
+        `tensor "${e.name}" starts at data offset ${e.begin} but the previous tensor ends at ${expected} (a gap at byte ${at + expected}; tensors must be packed)`,
+        at + expected,
+        e.name,
       );
     if (e.end > dataBytes)
-      throw new Error(
-        `${where}: tensor "${e.name}" data_offsets [${e.begin}, ${e.end}] run past the data section (${dataBytes} bytes from byte ${at})`,
+      throw new SafetensorsError(
+        where,
+        `tensor "${e.name}" data_offsets [${e.begin}, ${e.end}] run past the data section (${dataBytes} bytes from byte ${at})`,
+        at + dataBytes,
+        e.name,
       );
     expected = e.end;
   }
   if (expected !== dataBytes)
-    throw new Error(
-      `${where}: the tensors cover ${expected} bytes of the ${dataBytes}-byte data section (trailing bytes from byte ${8 + json.length + expected})`,
+    throw new SafetensorsError(
+      where,
+      `the tensors cover ${expected} bytes of the ${dataBytes}-byte data section (trailing bytes from byte ${at + expected})`,
+      at + expected,
     );
-  return { entries, metadata, dataStart: 8 + json.length };
+  return { entries, metadata, dataStart: at };
 }
 
+const kindOf = (v: unknown): string =>
+  v === null
+    ? "null"
+    : Array.isArray(v)
+      ? "an array"
+      : typeof v === "object"
+        ? "an object"
+        : JSON.stringify(v);
+
 function parseEntry(name: string, value: unknown, where: string): SafetensorsEntry {
-  const at = `${where}: tensor "${name}"`;
+  const fail = (detail: string) => new SafetensorsError(where, `tensor "${name}": ${detail}`, 8, name);
   if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw new Error(`${at}: entry is not an object {dtype, shape, data_offsets}`);
+    throw fail(`entry is ${kindOf(value)}, expected an object {dtype, shape, data_offsets}`);
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
-  if (typeof dtype !== "string" || !(dtype in SAFETENSORS_DTYPES))
-    throw new Error(
-      `${at}: unknown dtype ${JSON.stringify(dtype)} (expected one of ${DTYPE_RANK.join(", ")})`,
-    );
+  if (typeof dtype !== "string" || !Object.hasOwn(SAFETENSORS_DTYPES, dtype))
+    throw fail(`unknown dtype ${JSON.stringify(dtype)} (expected one of ${DTYPE_RANK.join(", ")})`);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
-    throw new Error(`${at}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+    throw fail(`shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
   if (
     !Array.isArray(offsets) ||
     offsets.length !== 2 ||
     !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
     offsets[0] > offsets[1]
   )
-    throw new Error(
-      `${at}: data_offsets ${JSON.stringify(offsets)} are not [begin, end] with 0 <= begin <= end`,
-    );
+    throw fail(`data_offsets ${JSON.stringify(offsets)} are not [begin, end] with 0 <= begin <= end`);
+  // In BigInt: a product of safe integers can pass 2^53 and round to a value that matches.
   const size = SAFETENSORS_DTYPES[dtype as SafetensorsDType];
-  const numel = shape.reduce((a: number, d: number) => a * d, 1);
-  if (numel * size !== offsets[1] - offsets[0])
-    throw new Error(
-      `${at}: shape [${shape.join(", ")}] of ${dtype} needs ${numel * size} bytes but data_offsets [${offsets[0]}, ${offsets[1]}] hold ${offsets[1] - offsets[0]}`,
+  const need = shape.reduce((a: bigint, d: number) => a * BigInt(d), BigInt(size));
+  const hold = offsets[1] - offsets[0];
+  if (need !== BigInt(hold))
+    throw fail(
+      `shape [${shape.join(", ")}] of ${dtype} needs ${need} bytes but data_offsets [${offsets[0]}, ${offsets[1]}] hold ${hold}`,
     );
   return { name, dtype: dtype as SafetensorsDType, shape, begin: offsets[0], end: offsets[1] };
 }
@@ -189,7 +254,15 @@ function checkDuplicateKeys(text: string, where: string): void {
         while (/\s/.test(text[k] ?? "")) k++;
         if (text[k] === ":") {
           const key = JSON.parse(text.slice(i, j + 1)) as string;
-          if (seen.has(key)) throw new Error(`${where}: header names "${key}" twice`);
+          if (seen.has(key)) {
+            const byte = 8 + new TextEncoder().encode(text.slice(0, i)).length;
+            throw new SafetensorsError(
+              where,
+              `header names "${key}" twice (again at byte ${byte})`,
+              byte,
+              key,
+            );
+          }
           seen.add(key);
         }
       }

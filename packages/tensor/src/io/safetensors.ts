@@ -5,19 +5,7 @@
 // leaves the old file or the new one, never a torn one. Host byte order is assumed little-endian
 // (every platform Node ships for).
 
-import { createHash } from "node:crypto";
-import {
-  closeSync,
-  fstatSync,
-  fsyncSync,
-  openSync,
-  readSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from "node:fs";
-import { dirname } from "node:path";
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import type { DType } from "../dtype";
 import { Tensor, type TensorOptions } from "../tensor";
 import {
@@ -28,14 +16,18 @@ import {
   SAFETENSORS_DTYPES,
   type SafetensorsDType,
   type SafetensorsEntry,
+  SafetensorsError,
   safetensorsToDType,
 } from "./safetensors-header";
+import { type StreamedTensor, writeStreamExact } from "./safetensors-writer";
 
 export {
   DTYPE_TO_SAFETENSORS,
+  MAX_HEADER_BYTES,
   SAFETENSORS_DTYPES,
   type SafetensorsDType,
   type SafetensorsEntry,
+  SafetensorsError,
 } from "./safetensors-header";
 
 /** A typed array over one safetensors dtype's raw elements (bf16/f16/F8 as bit patterns). */
@@ -98,17 +90,18 @@ export class SafetensorsFile {
     // Checked before opening: opening a FIFO for reading would block until a writer appears.
     const kind = statSync(path);
     if (!kind.isFile())
-      throw new Error(
-        `${path}: not a regular file (${kind.isDirectory() ? "a directory" : kind.isFIFO() ? "a FIFO" : "a device or socket"})`,
+      throw new SafetensorsError(
+        path,
+        `not a regular file (${kind.isDirectory() ? "a directory" : kind.isFIFO() ? "a FIFO" : "a device or socket"})`,
       );
     const fd = openSync(path, "r");
     try {
       const size = fstatSync(fd).size;
       const prefix = new Uint8Array(8);
-      if (size >= 8) readExactly(fd, prefix, 0, path);
+      if (size >= 8) readExactly(fd, prefix, 0, path, "");
       const n = headerLength(prefix, size, path);
       const json = new Uint8Array(n);
-      readExactly(fd, json, 8, path);
+      readExactly(fd, json, 8, path, "header: ");
       const header = parseHeader(json, size - 8 - n, path);
       return new SafetensorsFile(path, fd, header.entries, header.metadata, header.dataStart);
     } catch (err) {
@@ -130,8 +123,11 @@ export class SafetensorsFile {
     const e = this.byName.get(name);
     if (!e) {
       const some = this.names().slice(0, 8).join(", ");
-      throw new Error(
-        `${this.path}: no tensor "${name}" (it holds ${this.entries.length}: ${some}${this.entries.length > 8 ? ", ..." : ""})`,
+      throw new SafetensorsError(
+        this.path,
+        `no tensor "${name}" (it holds ${this.entries.length}: ${some}${this.entries.length > 8 ? ", ..." : ""})`,
+        undefined,
+        name,
       );
     }
     return e;
@@ -139,10 +135,11 @@ export class SafetensorsFile {
 
   /** The tensor's bytes, copied into a fresh 8-byte aligned buffer. */
   readBytes(name: string): Uint8Array {
-    if (this.fd < 0) throw new Error(`${this.path}: read of "${name}" after close()`);
+    if (this.fd < 0)
+      throw new SafetensorsError(this.path, `read of "${name}" after close()`, undefined, name);
     const e = this.entry(name);
     const out = new Uint8Array(new ArrayBuffer(Math.ceil((e.end - e.begin) / 8) * 8), 0, e.end - e.begin);
-    readExactly(this.fd, out, this.dataStart + e.begin, `${this.path}: tensor "${name}"`);
+    readExactly(this.fd, out, this.dataStart + e.begin, this.path, `tensor "${name}": `);
     return out;
   }
 
@@ -185,13 +182,17 @@ export class SafetensorsFile {
   }
 }
 
-function readExactly(fd: number, into: Uint8Array, position: number, where: string): void {
+// The file can shrink after open (another process truncating it): a short read is an error
+// naming where the bytes ran out, never a silently zero-filled tensor.
+function readExactly(fd: number, into: Uint8Array, position: number, path: string, what: string): void {
   let done = 0;
   while (done < into.length) {
     const got = readSync(fd, into, done, into.length - done, position + done);
     if (got === 0)
-      throw new Error(
-        `${where}: file ends at byte ${position + done}, expected ${into.length - done} more bytes`,
+      throw new SafetensorsError(
+        path,
+        `${what}file ends at byte ${position + done}, expected ${into.length - done} more bytes`,
+        position + done,
       );
     done += got;
   }
@@ -252,7 +253,8 @@ export function encodeSafetensors(
 
 /**
  * Writes `tensors` to `path` atomically: a temporary beside it, fsynced, renamed over `path`,
- * and the directory fsynced so the rename survives a crash. Tensors are streamed one at a time.
+ * and the directory fsynced so the rename survives a crash. Tensors are streamed one at a time
+ * (a Tensor is copied to host only when its turn comes). `metadata` is written exactly as given.
  * Returns the file's size and SHA-256, hashed from the bytes as they are written (checkpoint
  * indexes record both without reading the file back).
  */
@@ -261,50 +263,21 @@ export function writeSafetensors(
   tensors: Record<string, SafetensorsInput>,
   metadata: Record<string, string> = {},
 ): { bytes: number; sha256: string } {
-  const parts = Object.entries(tensors).map(([name, t]) => ({ name, ...normalise(name, t) }));
-  const { header, order } = encodeHeader(
-    parts.map((p) => ({ name: p.name, dtype: p.dtype, shape: p.shape, bytes: p.bytes.length })),
-    metadata,
-  );
-  const byName = new Map(parts.map((p) => [p.name, p]));
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const hash = createHash("sha256");
-  let bytes = 0;
-  const put = (fd: number, b: Uint8Array) => {
-    writeAll(fd, b);
-    hash.update(b);
-    bytes += b.length;
-  };
-  let fd = openSync(tmp, "wx");
-  try {
-    put(fd, header);
-    for (const o of order) put(fd, byName.get(o.name)!.bytes);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = -1;
-    renameSync(tmp, path);
-  } catch (err) {
-    if (fd >= 0) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  fsyncDirectory(dirname(path));
-  return { bytes, sha256: hash.digest("hex") };
+  const streamed: StreamedTensor[] = Object.entries(tensors).map(([name, t]) => {
+    if (t instanceof Tensor) return { name, dtype: t.dtype, shape: t.shape, data: () => t };
+    const { dtype, shape, bytes } = normalise(name, t);
+    return { name, dtype, shape, data: () => bytes };
+  });
+  const { bytes, sha256 } = writeStreamExact(path, streamed, metadata);
+  return { bytes, sha256 };
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-}
-
-function fsyncDirectory(dir: string): void {
-  let fd = -1;
-  try {
-    fd = openSync(dir, "r");
-    fsyncSync(fd);
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename itself is still atomic.
-  } finally {
-    if (fd >= 0) closeSync(fd);
-  }
-}
+export {
+  HF_METADATA,
+  type StreamedTensor,
+  type TensorBytes,
+  tensorByteSize,
+  toSafetensorsDType,
+  type WrittenFile,
+  writeSafetensorsStream,
+} from "./safetensors-writer";
