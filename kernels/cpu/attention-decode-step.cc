@@ -144,10 +144,11 @@ void attention_decode_step(float* out, float* cache_k, float* cache_v, const flo
     count[r] = p - first[r] + 1;
     total += count[r];
   }
-  // Below ~256K multiply-adds (1 MB of K and V, tens of µs) the calling thread alone is faster:
-  // at batch 1 and ~200 cached tokens a Pythia-70M layer measured 80 µs alone and 100 µs split
-  // over two threads (2 cores, shared).
-  const int64_t threads = total * d.NH * HS < (int64_t{1} << 18) ? 1 : num_threads();
+  // Below ~64K multiply-adds (256 KB of K and V, under 10 µs) the calling thread alone is faster
+  // than waking the pool. Above it, e.g. batch 1 at ~160 cached tokens of a Pythia-70M layer (82K),
+  // two stretches on two threads measured 18-19 µs against 22-24 alone (AMD EPYC Zen 4, 2 cores,
+  // shared; bench/attention-decode.ts); a bound of 256K kept that case on one thread.
+  const int64_t threads = total * d.NH * HS < (int64_t{1} << 16) ? 1 : num_threads();
   // Stretch length: a row whole on one thread; else about a quarter of a thread's share (items
   // are taken dynamically, so a few per thread even out rows of different lengths).
   const int64_t target = threads == 1 ? total : std::max(kMinStretch, (total + 4 * threads - 1) / (4 * threads));

@@ -7,7 +7,8 @@
 // (>= 128 MiB) is far past L3, as a real model's six layers plus its weights are between steps.
 // Every cache buffer is >= 4 MiB, so the allocator puts it on transparent huge pages like the real
 // KV cache (kernels/cpu/runtime.cc). Best of several rounds; the machine may be shared.
-//   node --conditions=@neox/source --import tsx bench/attention-decode.ts   (ROUNDS=n, THREADS=1,2)
+//   node --conditions=@neox/source --import tsx bench/attention-decode.ts   (ROUNDS=n, THREADS=1,2,
+//   TOUCHED_MIB=n: a smaller set, e.g. 1, stays in cache and shows the rate the arithmetic allows)
 import { alloc, free, nativeFunction, setNumThreads, view, viewF32 } from "../src/index";
 
 type Step = (...args: number[]) => void;
@@ -19,7 +20,7 @@ const HS = 64;
 const ROT = 16;
 const W = (NH + 2 * NKV) * HS;
 const ROW = NKV * HS; // floats per cached position of one slot
-const TOUCHED = 128 << 20; // bytes of K and V the layers of one round read together, at least
+const TOUCHED = Number(process.env.TOUCHED_MIB ?? 128) * 2 ** 20; // K and V bytes a round reads, at least
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 
 function fillRandom(a: Float32Array): void {
