@@ -248,7 +248,7 @@ const decodeShapes: DecodeShape[] = [
     ...{ N: 9, S: 8, maxT: 300 },
     entries: [7, 2, 5, 0, 6, 1, 3].map((slot, i) => ({ row: (i * 4 + 1) % 9, slot, pos: 180 + 17 * i })),
   },
-  // One long row: its kv heads are split over the threads.
+  // One long row: its key positions are cut into stretches over the threads, merged exactly.
   {
     ...{ NH: 8, NKV: 4, HS: 64, layout: "blocked", rotDim: 32, window: -1, alibi: true },
     ...{ N: 2, S: 2, maxT: 700 },
