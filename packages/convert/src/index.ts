@@ -1,3 +1,4 @@
 // @neox/convert: checkpoints to and from Hugging Face directories (safetensors, config.json,
 // tokenizer files) and ONNX graphs. See README.md.
-export {};
+export * from "./onnx/index";
+export * from "./safetensors-dir";
