@@ -1,4 +1,3 @@
 // @neox/convert: checkpoints to and from Hugging Face directories (safetensors, config.json,
 // tokenizer files) and ONNX graphs. See README.md.
 export * from "./onnx/index";
-export * from "./safetensors-dir";
