@@ -1,6 +1,7 @@
 // Tiny models of each architecture for the ONNX tests: configs resolved through @neox/config as a
 // user's YAML would be, built with their initial weights, then every norm scale, bias and offset
-// moved off its constant start (1 or 0) so a graph that dropped or swapped one would show it.
+// moved off its constant start (1 or 0) so a graph that dropped or swapped one would show it, and
+// the weights scaled up so that greedy decoding wanders instead of repeating one token.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,9 +73,11 @@ export function tinyModel(arch: string): GptNeoXModel {
     return seed / 2 ** 31 - 0.5;
   };
   for (const e of model.registry.entries()) {
-    if (e.decay) continue; // weights keep their init; norms and biases move
     const v = e.param.t.toFloat32Array();
-    for (let i = 0; i < v.length; i++) v[i] = v[i]! + 0.4 * rand();
+    // Weights grow 4x (initial weights are small enough that greedy decoding soon repeats one
+    // token, which would hide a wrong cache); norms and biases move off their constants.
+    if (e.decay) for (let i = 0; i < v.length; i++) v[i] = 4 * v[i]!;
+    else for (let i = 0; i < v.length; i++) v[i] = v[i]! + 0.4 * rand();
     e.param.t.write(v);
   }
   model.dropout.training = false;

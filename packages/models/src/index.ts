@@ -2,6 +2,17 @@
 
 export { type ArchRequirements, checkArchitecture } from "./arch-check";
 export { fromSequentialName, layerSpecKey, toSequentialName } from "./gpt-neox/checkpoint-names";
+export {
+  COMMON_FIELDS,
+  type HfAdapter,
+  type HfConfigField,
+  type HfTensorRule,
+  type HfTransform,
+  hfBool,
+  hfCount,
+  hfNumber,
+  NEOX_HF_ADAPTER,
+} from "./gpt-neox/hf-adapter";
 export { type BuildOptions, GptNeoXModel } from "./gpt-neox/model";
 export { GPT_NEOX_PRESETS, type GptNeoXPresetName } from "./gpt-neox/presets";
 export { MAX_DECODE_PLANS } from "./inference/decode-plan";
@@ -45,9 +56,11 @@ export { type OutputHead, TiedHead, UntiedHead } from "./layers/head";
 export { Linear } from "./layers/linear";
 export { MLP_ACTIVATIONS, Mlp, type MlpActivation } from "./layers/mlp";
 export { LayerNorm, NonParametricLayerNorm, type Norm, RMSNorm } from "./layers/norm";
+export { LLAMA_HF_ADAPTER } from "./llama/hf-adapter";
 export { buildLlama, LLAMA_REQUIREMENTS } from "./llama/model";
 export { LLAMA_PRESETS } from "./llama/presets";
 export { type LoadedWeights, type LoadWeightsOptions, loadWeights } from "./load-weights";
+export { MISTRAL_HF_ADAPTER } from "./mistral/hf-adapter";
 export { buildMistral, MISTRAL_REQUIREMENTS } from "./mistral/model";
 export { MISTRAL_PRESETS } from "./mistral/presets";
 export { Param, ParamCollector, type ParamInfo, ParamRegistry } from "./params";

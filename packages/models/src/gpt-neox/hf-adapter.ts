@@ -1,0 +1,309 @@
+// GPT-NeoX/Pythia <-> Hugging Face GPTNeoXForCausalLM (neox-spec §4.3, §4.4), as a table the shared
+// engine in @neox/convert applies in either direction. This file also declares the table's shape,
+// which the Llama and Mistral tables (../llama, ../mistral) share.
+//
+// The query_key_value layout needs no transform here: HF's GPTNeoX views the fused QKV as
+// [heads, 3·head_size], GPT-NeoX's per-head interleaved [q_h | k_h | v_h] layout. HF has no GQA
+// for this class, so num_kv_heads < heads is refused rather than written in a layout HF would
+// misread.
+import type { ModelSpec } from "../spec";
+
+/**
+ * How one of our parameters becomes HF tensors and back:
+ * - copy: one HF tensor, same shape and values;
+ * - qkv: our fused query_key_value (per-head interleaved for MHA, blocked [Q | K | V] for GQA) <->
+ *   HF's q_proj, k_proj, v_proj (`hf` lists them in that order);
+ * - gated: our linear1 = [up ‖ gate] (GPT-NeoX applies the activation to the second half) <->
+ *   HF's up_proj and gate_proj (`hf` lists them in that order).
+ */
+export type HfTransform = "copy" | "qkv" | "gated";
+
+export interface HfTensorRule {
+  /** Our parameter name; `{i}` stands for the layer index. */
+  ours: string;
+  /** The HF tensor name(s), `{i}` likewise. */
+  hf: readonly string[];
+  transform: HfTransform;
+  /** When the parameter exists (biases, the untied head); always when absent. */
+  when?: (s: ModelSpec) => boolean;
+}
+
+/** A config value in HF's config.json, from our model's spec (and config values) and back. */
+export interface HfConfigField {
+  hf: string;
+  /** The value written by hf-export. */
+  toHf: (s: ModelSpec, v: Readonly<Record<string, unknown>>) => unknown;
+  /**
+   * Our config keys for the HF value (hf-import). Absent: the field carries nothing we build from
+   * and is only read (bos/eos ids, dtype). Throws an Error naming the field for a value we cannot
+   * build.
+   */
+  fromHf?: (x: unknown, hf: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+  /** transformers' default when config.json leaves the field out; absent: the field is required. */
+  hfDefault?: unknown;
+}
+
+export interface HfAdapter {
+  /** `--architecture` name. */
+  name: "neox" | "llama" | "mistral";
+  /** config.json `architectures[0]` and `model_type`. */
+  hfClass: string;
+  modelType: string;
+  /** Tensors inside layer i, then the rest. */
+  layerTensors: readonly HfTensorRule[];
+  tensors: readonly HfTensorRule[];
+  fields: readonly HfConfigField[];
+  /**
+   * Features of our model that this HF class cannot express, each as "key: why" (empty: the model
+   * fits). hf-export refuses a model with any.
+   */
+  unsupported: (s: ModelSpec, v: Readonly<Record<string, unknown>>) => string[];
+  /** Our config keys that every import of this class sets (the ones the HF class fixes). */
+  fixedKeys: Readonly<Record<string, unknown>>;
+}
+
+/** A field read as a number (an Error naming the field otherwise). */
+export function hfNumber(field: string, x: unknown): number {
+  if (typeof x !== "number" || !Number.isFinite(x))
+    throw new Error(`config.json "${field}": expected a number, found ${JSON.stringify(x)}`);
+  return x;
+}
+
+/** A field read as a whole number ≥ 1. */
+export function hfCount(field: string, x: unknown): number {
+  const n = hfNumber(field, x);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new Error(`config.json "${field}": expected a whole number ≥ 1, found ${n}`);
+  return n;
+}
+
+export function hfBool(field: string, x: unknown): boolean {
+  if (typeof x !== "boolean")
+    throw new Error(`config.json "${field}": expected true or false, found ${JSON.stringify(x)}`);
+  return x;
+}
+
+/** The fields every architecture shares (sizes, head, init, cache). */
+export const COMMON_FIELDS: readonly HfConfigField[] = [
+  {
+    hf: "vocab_size",
+    // The padded size: the embedding's rows (neox-spec §4.6.7: rows past the tokenizer are untrained).
+    toHf: (s) => s.V,
+    fromHf: (x) => ({ padded_vocab_size: hfCount("vocab_size", x) }),
+  },
+  { hf: "hidden_size", toHf: (s) => s.C, fromHf: (x) => ({ hidden_size: hfCount("hidden_size", x) }) },
+  {
+    hf: "num_hidden_layers",
+    toHf: (s) => s.L,
+    fromHf: (x) => ({ num_layers: hfCount("num_hidden_layers", x) }),
+  },
+  {
+    hf: "num_attention_heads",
+    toHf: (s) => s.NH,
+    fromHf: (x) => ({ num_attention_heads: hfCount("num_attention_heads", x) }),
+  },
+  {
+    hf: "max_position_embeddings",
+    toHf: (s) => s.maxPositions,
+    // seq_length defaults to the whole context; a fine-tune usually lowers it.
+    fromHf: (x) => {
+      const n = hfCount("max_position_embeddings", x);
+      return { max_position_embeddings: n, seq_length: n };
+    },
+  },
+  {
+    hf: "tie_word_embeddings",
+    toHf: (s) => s.tiedOutput,
+    fromHf: (x) => ({ no_weight_tying: !hfBool("tie_word_embeddings", x) }),
+  },
+  {
+    hf: "initializer_range",
+    toHf: (s) => s.initStd,
+    fromHf: (x) => ({ init_method_std: hfNumber("initializer_range", x) }),
+    hfDefault: 0.02,
+  },
+  { hf: "use_cache", toHf: () => true, hfDefault: true },
+  // Filled in by hf-export from the tokenizer's end-of-document id (GPT-NeoX uses eod for both).
+  { hf: "bos_token_id", toHf: () => null, hfDefault: null },
+  { hf: "eos_token_id", toHf: () => null, hfDefault: null },
+  // Filled in by hf-export from the precision it writes.
+  { hf: "torch_dtype", toHf: () => "float32", hfDefault: "float32" },
+];
+
+/** HF activation names for our non-gated MLP activations, and back. */
+const NEOX_ACT: Partial<Record<ModelSpec["activation"], string>> = {
+  gelu: "gelu", // exact (erf) GELU: GPT-NeoX without bias_gelu_fusion
+  gelu_tanh: "gelu_new", // tanh approximation: GPT-NeoX's bias_gelu_fusion
+  relu: "relu",
+  silu: "silu",
+};
+const NEOX_ACT_BACK: Record<string, Record<string, unknown>> = {
+  gelu: { activation: "gelu", bias_gelu_fusion: false },
+  gelu_new: { activation: "gelu", bias_gelu_fusion: true },
+  gelu_pytorch_tanh: { activation: "gelu", bias_gelu_fusion: true },
+  relu: { activation: "relu" },
+  silu: { activation: "silu" },
+  swish: { activation: "silu" },
+};
+
+export const NEOX_HF_ADAPTER: HfAdapter = {
+  name: "neox",
+  hfClass: "GPTNeoXForCausalLM",
+  modelType: "gpt_neox",
+  layerTensors: [
+    {
+      ours: "layers.{i}.input_layernorm.weight",
+      hf: ["gpt_neox.layers.{i}.input_layernorm.weight"],
+      transform: "copy",
+    },
+    {
+      ours: "layers.{i}.input_layernorm.bias",
+      hf: ["gpt_neox.layers.{i}.input_layernorm.bias"],
+      transform: "copy",
+    },
+    {
+      ours: "layers.{i}.attention.query_key_value.weight",
+      hf: ["gpt_neox.layers.{i}.attention.query_key_value.weight"],
+      transform: "copy",
+    },
+    {
+      ours: "layers.{i}.attention.query_key_value.bias",
+      hf: ["gpt_neox.layers.{i}.attention.query_key_value.bias"],
+      transform: "copy",
+      when: (s) => s.attnBias,
+    },
+    {
+      ours: "layers.{i}.attention.dense.weight",
+      hf: ["gpt_neox.layers.{i}.attention.dense.weight"],
+      transform: "copy",
+    },
+    {
+      ours: "layers.{i}.attention.dense.bias",
+      hf: ["gpt_neox.layers.{i}.attention.dense.bias"],
+      transform: "copy",
+      when: (s) => s.attnBias,
+    },
+    {
+      ours: "layers.{i}.post_attention_layernorm.weight",
+      hf: ["gpt_neox.layers.{i}.post_attention_layernorm.weight"],
+      transform: "copy",
+    },
+    {
+      ours: "layers.{i}.post_attention_layernorm.bias",
+      hf: ["gpt_neox.layers.{i}.post_attention_layernorm.bias"],
+      transform: "copy",
+    },
+    {
+      ours: "layers.{i}.mlp.linear1.weight",
+      hf: ["gpt_neox.layers.{i}.mlp.dense_h_to_4h.weight"],
+      transform: "copy",
+    },
+    {
+      ours: "layers.{i}.mlp.linear1.bias",
+      hf: ["gpt_neox.layers.{i}.mlp.dense_h_to_4h.bias"],
+      transform: "copy",
+    },
+    {
+      ours: "layers.{i}.mlp.linear2.weight",
+      hf: ["gpt_neox.layers.{i}.mlp.dense_4h_to_h.weight"],
+      transform: "copy",
+    },
+    {
+      ours: "layers.{i}.mlp.linear2.bias",
+      hf: ["gpt_neox.layers.{i}.mlp.dense_4h_to_h.bias"],
+      transform: "copy",
+    },
+  ],
+  tensors: [
+    { ours: "word_embeddings.weight", hf: ["gpt_neox.embed_in.weight"], transform: "copy" },
+    { ours: "norm.weight", hf: ["gpt_neox.final_layer_norm.weight"], transform: "copy" },
+    { ours: "norm.bias", hf: ["gpt_neox.final_layer_norm.bias"], transform: "copy" },
+    { ours: "final_linear.weight", hf: ["embed_out.weight"], transform: "copy", when: (s) => !s.tiedOutput },
+  ],
+  fields: [
+    ...COMMON_FIELDS,
+    {
+      hf: "intermediate_size",
+      toHf: (s) => s.linear1Out,
+      fromHf: (x) => ({ intermediate_size: hfCount("intermediate_size", x), mlp_multiple_of: 1 }),
+    },
+    {
+      hf: "hidden_act",
+      toHf: (s) => NEOX_ACT[s.activation],
+      fromHf: (x) => {
+        const ours = NEOX_ACT_BACK[String(x)];
+        if (!ours)
+          throw new Error(
+            `config.json "hidden_act": "${x}" is not built (${Object.keys(NEOX_ACT_BACK).join(", ")} are)`,
+          );
+        return ours;
+      },
+      hfDefault: "gelu",
+    },
+    {
+      hf: "rotary_pct",
+      // Our config's own value: HF and GPT-NeoX both take int(head_size · rotary_pct) channels.
+      toHf: (_s, v) => v.rotary_pct,
+      fromHf: (x) => ({ rotary_pct: hfNumber("rotary_pct", x) }),
+      hfDefault: 0.25,
+    },
+    {
+      hf: "rotary_emb_base",
+      toHf: (s) => s.rotaryBase,
+      fromHf: (x) => ({ rotary_emb_base: hfNumber("rotary_emb_base", x) }),
+      hfDefault: 10000,
+    },
+    {
+      hf: "use_parallel_residual",
+      toHf: (s) => s.residual === "parallel",
+      fromHf: (x) => ({ gpt_j_residual: hfBool("use_parallel_residual", x) }),
+      hfDefault: true,
+    },
+    {
+      hf: "layer_norm_eps",
+      toHf: (s) => s.norm.eps,
+      fromHf: (x) => ({ layernorm_epsilon: hfNumber("layer_norm_eps", x) }),
+      hfDefault: 1e-5,
+    },
+    {
+      hf: "attention_bias",
+      toHf: (s) => s.attnBias,
+      fromHf: (x) => ({ use_bias_in_attn_linear: hfBool("attention_bias", x) }),
+      hfDefault: true,
+    },
+    {
+      hf: "hidden_dropout",
+      toHf: (s) => s.hiddenDropout,
+      fromHf: (x) => ({ hidden_dropout: hfNumber("hidden_dropout", x) }),
+      hfDefault: 0,
+    },
+    {
+      hf: "attention_dropout",
+      toHf: (s) => s.attentionDropout,
+      fromHf: (x) => ({ attention_dropout: hfNumber("attention_dropout", x) }),
+      hfDefault: 0,
+    },
+  ],
+  unsupported: (s) => {
+    const out: string[] = [];
+    if (s.positions !== "rotary")
+      out.push(`pos_emb: GPTNeoXForCausalLM has rotary positions only, this model has "${s.positions}"`);
+    if (s.NKV !== s.NH)
+      out.push(
+        `num_kv_heads: GPTNeoXForCausalLM has no grouped-query attention (${s.NKV} kv heads, ${s.NH} heads)`,
+      );
+    if (s.residual === "parallel_tied")
+      out.push("gpt_j_tied: GPTNeoXForCausalLM's parallel residual has two norms, this model one");
+    if (s.norm.kind !== "layernorm" || !s.norm.bias)
+      out.push(
+        `norm: GPTNeoXForCausalLM has LayerNorm with a bias, this model has ${s.norm.kind}${s.norm.kind === "layernorm" ? " without bias" : ""}`,
+      );
+    if (!s.mlpBias) out.push("use_bias_in_mlp: GPTNeoXForCausalLM's MLP always has biases");
+    if (NEOX_ACT[s.activation] === undefined)
+      out.push(`activation: GPTNeoXForCausalLM has no gated MLP ("${s.activation}"); export it as llama`);
+    if (s.window !== undefined)
+      out.push("sliding_window_width: GPTNeoXForCausalLM has no sliding window; export it as mistral");
+    return out;
+  },
+  fixedKeys: { pos_emb: "rotary", norm: "layernorm", use_bias_in_norms: true, use_bias_in_mlp: true },
+};
