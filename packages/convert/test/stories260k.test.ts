@@ -4,11 +4,17 @@
 //   1. the HF directory under hf_reference.py generates the same greedy ids as the original .bin
 //      under llama2c.py (run.c's math with Meta's pair-order RoPE): the q/k row reordering and the
 //      name map of the fixture script are right, so the directory is a faithful HF model;
+//   2. hf-import of the HF directory, built from the YAML config the import writes, generates the
+//      same ids in neox-ts through the InferenceEngine (prefill, then one cached decode step per
+//      token), the path `neox generate` takes.
 // The 512-token tokenizer (tok512.bin) is not available offline, so everything is compared as ids.
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { formatProblem, parseConfigText, resolveParsed } from "@neox/config";
+import { GptNeoXModel, InferenceEngine, loadWeights } from "@neox/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hfImport } from "../src/index";
 import { referenceGenerate, runFixture, torchMissing } from "./helpers/python";
 
 const BIN = join(
@@ -25,6 +31,24 @@ const BIN = join(
 );
 const BOS = 1; // llama2.c starts every sample with BOS = 1
 const NEW = 48;
+const VOCAB = 512; // the checkpoint's header; no tokenizer to read it from
+
+/** Greedy ids after `prompt` with our engine: one prefill pass, then a cached step per token. */
+function engineGreedy(model: GptNeoXModel, prompt: readonly number[], n: number): number[] {
+  const engine = new InferenceEngine(model, { slots: 1 });
+  try {
+    const ids = [...prompt];
+    let out = engine.forward([{ slot: 0, tokens: prompt }], { logits: false });
+    for (let i = 0; i < n; i++) {
+      const next = out.argmax[0]!;
+      ids.push(next);
+      if (i + 1 < n) out = engine.forward([{ slot: 0, tokens: [next] }], { logits: false });
+    }
+    return ids;
+  } finally {
+    engine.dispose();
+  }
+}
 
 const missing = torchMissing() ?? (existsSync(BIN) ? null : `${BIN} not found`);
 if (missing) console.warn(`stories260k.test.ts skipped: ${missing}`);
@@ -54,5 +78,24 @@ describe.skipIf(missing !== null)("stories260K: llama2.c -> HF -> neox-ts", () =
     // A model that emits one token forever would make any two implementations agree.
     expect(new Set(original).size).toBeGreaterThan(10);
     expect(referenceGenerate(hfDir, [BOS], NEW)).toEqual(original);
+  });
+
+  it("hf-import of the HF directory generates the same greedy ids in neox-ts", () => {
+    const save = join(work, "imported");
+    const imported = hfImport({ input: hfDir, output: save });
+    expect(imported.architecture).toContain("Llama");
+    const r = resolveParsed([parseConfigText(imported.configYaml, "stories260k.yml")], { vocabSize: VOCAB });
+    if (r.problems.length > 0)
+      throw new Error(`imported config: ${r.problems.map(formatProblem).join("; ")}`);
+    const model = GptNeoXModel.fromConfig(r);
+    try {
+      expect(model.spec.NKV).toBe(4);
+      expect(model.spec.tiedOutput).toBe(true);
+      loadWeights(model, save);
+      model.dropout.training = false;
+      expect(engineGreedy(model, [BOS], NEW)).toEqual(original);
+    } finally {
+      model.dispose();
+    }
   });
 });

@@ -29,9 +29,14 @@ export function runFixture<T>(script: string, args: readonly string[], timeoutMs
   return JSON.parse(r.stdout) as T;
 }
 
-/** hf_reference.py's logits for one sequence, row t after ids[0..t], flattened (T·V). */
-export function referenceLogits(dir: string, ids: readonly number[]): Float32Array {
-  const out = runFixture<{ logits: number[][] }>("hf_reference.py", ["logits", dir, "--ids", ids.join(",")]);
+/**
+ * hf_reference.py's logits for one sequence, row t after ids[0..t], flattened (T·V). `strict`: the
+ * reference refuses a config.json that leaves out a field it reads (an exporter must state them
+ * all rather than lean on transformers' defaults).
+ */
+export function referenceLogits(dir: string, ids: readonly number[], strict = false): Float32Array {
+  const args = ["logits", dir, "--ids", ids.join(","), ...(strict ? ["--strict"] : [])];
+  const out = runFixture<{ logits: number[][] }>("hf_reference.py", args);
   return Float32Array.from(out.logits.flat());
 }
 

@@ -23,6 +23,7 @@ make_vocab_size_divisible_by: 8
 hidden_dropout: 0.0
 attention_dropout: 0.0
 train_micro_batch_size_per_gpu: 1
+tokenizer_type: CharLevelTokenizer
 `;
 
 const LLAMA = `
