@@ -3,15 +3,12 @@
 // MistralForCausalLM. Each HF tensor is produced when the writer reaches it (our tensor read,
 // split, narrowed), so only one parameter's copy is held at a time.
 import { join } from "node:path";
-import { writeSafetensorsStream } from "@neox/tensor";
 import { openCheckpoint } from "./checkpoint-read";
 import { writeText } from "./checkpoint-write";
 import {
   type ExportPrecision,
   HF_CONFIG_FILE,
   HF_GENERATION_CONFIG_FILE,
-  HF_INDEX_FILE,
-  HF_WEIGHTS_FILE,
   narrow,
   PRECISIONS,
 } from "./hf-files";
@@ -26,6 +23,7 @@ import {
 } from "./hf-map";
 import { stageOutput } from "./hf-output";
 import { copyFiles, tokenizerForExport } from "./hf-tokenizer";
+import { parseShardSize, writeSafetensorsDir } from "./safetensors-dir";
 
 export type HfArchitecture = keyof typeof HF_ADAPTERS;
 
@@ -36,8 +34,8 @@ export interface HfExportOptions {
   architecture: HfArchitecture;
   /** "auto" (the default): the checkpoint's training precision (fp16, bf16, else fp32). */
   precision?: "auto" | ExportPrecision;
-  /** Largest shard in bytes (transformers' default 5 GB); one file when everything fits. */
-  shardSize?: number;
+  /** Largest shard, bytes or "5GB"-style (transformers' default 5GB); one file when everything fits. */
+  shardSize?: number | string;
   /** Replace a non-empty output directory. */
   overwrite?: boolean;
   /** bos/eos id to write; the default is the tokenizer's end-of-document id where it can be read. */
@@ -53,8 +51,6 @@ export interface HfExportResult {
   notes: string[];
 }
 
-export const DEFAULT_SHARD_SIZE = 5_000_000_000;
-
 /** GPT-NeoX's auto precision (neox-spec §4.4) from the run's resolved precision. */
 export function autoPrecision(precision: string | undefined): ExportPrecision {
   return precision === "fp16" ? "fp16" : precision === "bfloat16" ? "bf16" : "fp32";
@@ -69,9 +65,12 @@ export function hfExport(o: HfExportOptions): HfExportResult {
   const requested = o.precision ?? "auto";
   if (requested !== "auto" && !(requested in PRECISIONS))
     throw new ConvertError(`precision "${requested}": expected auto, ${Object.keys(PRECISIONS).join(", ")}`);
-  const shardSize = o.shardSize ?? DEFAULT_SHARD_SIZE;
-  if (!Number.isSafeInteger(shardSize) || shardSize < 1)
-    throw new ConvertError(`shard size ${shardSize}: expected a whole number of bytes ≥ 1`);
+  let shardSize: number | undefined;
+  try {
+    shardSize = o.shardSize === undefined ? undefined : parseShardSize(o.shardSize);
+  } catch (e) {
+    throw new ConvertError((e as Error).message);
+  }
 
   const ck = openCheckpoint(o.input);
   try {
@@ -116,22 +115,10 @@ export function hfExport(o: HfExportOptions): HfExportResult {
         name,
         dtype,
         shape: hs[j]!,
-        bytes: hs[j]!.reduce((a, d) => a * d, 1) * (precision === "fp32" ? 4 : 2),
         data: () => narrow(part(p, name), precision),
       }));
     });
 
-    // Shards in plan order, each up to shardSize (a tensor larger than that gets a shard alone).
-    const shards: (typeof tensors)[] = [[]];
-    let size = 0;
-    for (const t of tensors) {
-      if (size + t.bytes > shardSize && shards.at(-1)!.length > 0) {
-        shards.push([]);
-        size = 0;
-      }
-      shards.at(-1)!.push(t);
-      size += t.bytes;
-    }
     const out = stageOutput(o.output, o.overwrite ?? false);
     try {
       const files: string[] = [];
@@ -141,20 +128,9 @@ export function hfExport(o: HfExportOptions): HfExportResult {
       };
       text(HF_CONFIG_FILE, config);
       text(HF_GENERATION_CONFIG_FILE, { _from_model_config: true, bos_token_id: eod, eos_token_id: eod });
-      if (shards.length === 1) {
-        writeSafetensorsStream(join(out.tmp, HF_WEIGHTS_FILE), shards[0]!);
-        files.push(HF_WEIGHTS_FILE);
-      } else {
-        const weightMap: Record<string, string> = {};
-        shards.forEach((s, k) => {
-          const name = `model-${String(k + 1).padStart(5, "0")}-of-${String(shards.length).padStart(5, "0")}.safetensors`;
-          writeSafetensorsStream(join(out.tmp, name), s);
-          for (const t of s) weightMap[t.name] = name;
-          files.push(name);
-        });
-        const total = tensors.reduce((a, t) => a + t.bytes, 0);
-        text(HF_INDEX_FILE, { metadata: { total_size: total }, weight_map: weightMap });
-      }
+      const written = writeSafetensorsDir(out.tmp, tensors, shardSize === undefined ? {} : { shardSize });
+      files.push(...written.files);
+      if (written.index) files.push("model.safetensors.index.json");
       copyFiles(tok.copies, out.tmp);
       files.push(...Object.keys(tok.copies));
       if (tok.tokenizerConfig && !("tokenizer_config.json" in tok.copies))

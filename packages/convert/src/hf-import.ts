@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { formatProblem, parseConfigText, type ResolvedConfig, resolveParsed } from "@neox/config";
 import { GptNeoXModel, type ModelSpec, modelSpec } from "@neox/models";
 import { writeCheckpoint, writeText } from "./checkpoint-write";
-import { HF_CONFIG_FILE, openHfWeights, readAsF32, readJsonObject } from "./hf-files";
+import { HF_CONFIG_FILE, readAsF32, readJsonObject } from "./hf-files";
 import {
   adapterForHfClass,
   ConvertError,
@@ -20,6 +20,7 @@ import {
 import { stageOutput } from "./hf-output";
 import { copyFiles, tokenizerForImport } from "./hf-tokenizer";
 import { configYaml } from "./hf-yaml";
+import { SafetensorsDir } from "./safetensors-dir";
 
 export interface HfImportOptions {
   /** The HF model directory. */
@@ -71,7 +72,7 @@ export function hfImport(o: HfImportOptions): HfImportResult {
   });
   const { resolved, spec } = resolveImported(yaml, vocab);
 
-  const weights = openHfWeights(o.input);
+  const weights = SafetensorsDir.open(o.input);
   try {
     // The model's own parameter list is the authority on names and shapes.
     const model = GptNeoXModel.fromConfig(resolved);
@@ -82,31 +83,29 @@ export function hfImport(o: HfImportOptions): HfImportResult {
     for (const p of plan) {
       const want = hfShapes(p, spec, params.get(p.ours)!);
       p.hf.forEach((name, j) => {
-        const f = weights.where.get(name);
-        if (!f)
+        if (!weights.has(name))
           throw new ConvertError(
             `${o.input}: tensor "${name}" ${shapeText(want[j]!)} is missing (${adapter.hfClass} needs it for ${p.ours})`,
           );
-        const e = f.entry(name);
+        const e = weights.entry(name);
+        const path = weights.fileOf(name).path;
         if (!sameShape(e.shape, want[j]!))
           throw new ConvertError(
-            `${f.path}: tensor "${name}" has shape ${shapeText(e.shape)}, expected ${shapeText(want[j]!)} from ${configPath}`,
+            `${path}: tensor "${name}" has shape ${shapeText(e.shape)}, expected ${shapeText(want[j]!)} from ${configPath}`,
           );
         if (e.dtype !== "F32" && e.dtype !== "BF16" && e.dtype !== "F16")
-          throw new ConvertError(
-            `${f.path}: tensor "${name}" is ${e.dtype}; F32, BF16 and F16 are converted`,
-          );
+          throw new ConvertError(`${path}: tensor "${name}" is ${e.dtype}; F32, BF16 and F16 are converted`);
         used.add(name);
       });
     }
     const notes: string[] = [];
-    const skipped = [...weights.where.keys()].filter((n) => !used.has(n) && HF_BUFFERS.test(n));
+    const skipped = weights.names().filter((n) => !used.has(n) && HF_BUFFERS.test(n));
     if (skipped.length > 0)
       notes.push(`${skipped.length} HF buffer(s) recomputed from the config, not read (e.g. ${skipped[0]})`);
-    const extra = [...weights.where.keys()].filter((n) => !used.has(n) && !HF_BUFFERS.test(n));
+    const extra = weights.names().filter((n) => !used.has(n) && !HF_BUFFERS.test(n));
     if (extra.length > 0)
       throw new ConvertError(
-        `${weights.where.get(extra[0]!)!.path}: tensor "${extra[0]}" is not part of ${adapter.hfClass} as ${configPath} describes it${extra.length > 1 ? ` (nor ${extra.length - 1} more)` : ""}${spec.tiedOutput ? "; tie_word_embeddings is true, so the output head is the embedding" : ""}`,
+        `${weights.fileOf(extra[0]!).path}: tensor "${extra[0]}" is not part of ${adapter.hfClass} as ${configPath} describes it${extra.length > 1 ? ` (nor ${extra.length - 1} more)` : ""}${spec.tiedOutput ? "; tie_word_embeddings is true, so the output head is the embedding" : ""}`,
       );
     if (!tok.keys)
       notes.push(
@@ -126,7 +125,7 @@ export function hfImport(o: HfImportOptions): HfImportResult {
             return joinTensors(
               p,
               spec,
-              p.hf.map((n) => readAsF32(weights.where.get(n)!, n)),
+              p.hf.map((n) => readAsF32(weights, n)),
               cols,
             );
           },

@@ -1,16 +1,16 @@
 // @neox/convert: checkpoints to and from Hugging Face directories (safetensors, config.json,
 // tokenizer files) and ONNX graphs. See README.md.
+
 export { checkpointDir, type OpenCheckpoint, openCheckpoint } from "./checkpoint-read";
 export { type CheckpointParam, type NewCheckpoint, writeCheckpoint } from "./checkpoint-write";
 export {
   autoPrecision,
-  DEFAULT_SHARD_SIZE,
   type HfArchitecture,
   type HfExportOptions,
   type HfExportResult,
   hfExport,
 } from "./hf-export";
-export { type ExportPrecision, openHfWeights, PRECISIONS, TOKENIZER_FILES } from "./hf-files";
+export { type ExportPrecision, PRECISIONS, TOKENIZER_FILES } from "./hf-files";
 export { type HfImportOptions, type HfImportResult, hfImport } from "./hf-import";
 export {
   adapterForHfClass,
