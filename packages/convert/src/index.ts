@@ -20,4 +20,12 @@ export {
   ourConfigFromHf,
   planTensors,
 } from "./hf-map";
+export {
+  formatInspect,
+  type InspectFile,
+  type InspectReport,
+  type InspectTensor,
+  inspect,
+} from "./inspect";
 export * from "./onnx/index";
+export * from "./safetensors-dir";
