@@ -69,8 +69,10 @@ export interface TinyCheckpoint {
 
 /** A save directory (latest -> global_step0) of a tiny model with `variant` over the base config. */
 export function tinyCheckpoint(variant: string, extra = "", vocab = 50): TinyCheckpoint {
-  const yaml = `${BASE}${variant}${extra}`;
-  const r0 = resolveParsed([parseConfigText(yaml, "tiny.yml")], { vocabSize: vocab });
+  // `extra` is a second file merged over the first, as a user's override file would be.
+  const yaml = `${BASE}${variant}`;
+  const files = [parseConfigText(yaml, "tiny.yml"), ...(extra ? [parseConfigText(extra, "extra.yml")] : [])];
+  const r0 = resolveParsed(files, { vocabSize: vocab });
   if (r0.problems.length > 0) throw new Error(r0.problems.map(formatProblem).join("; "));
   const model = GptNeoXModel.fromConfig(r0);
   const params = new Map<string, Float32Array>();
@@ -88,7 +90,7 @@ export function tinyCheckpoint(variant: string, extra = "", vocab = 50): TinyChe
       data: () => params.get(e.name)!,
     })),
     config: r0.values,
-    configFiles: { "tiny.yml": yaml },
+    configFiles: { "tiny.yml": yaml, ...(extra ? { "extra.yml": extra } : {}) },
     seed: 1234,
     seqLength: 8,
   });

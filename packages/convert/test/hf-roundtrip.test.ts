@@ -12,23 +12,31 @@ const weightsOf = (save: string) => readFileSync(join(save, "global_step0", "mod
 const hfConfig = (dir: string) => JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
 
 const CASES = [
-  { name: "neox untied", arch: "neox", variant: NEOX, extra: "" },
+  { name: "neox untied", arch: "neox", variant: NEOX, extra: "", tied: false },
   {
     name: "neox tied, sequential",
     arch: "neox",
     variant: NEOX,
     extra: "no_weight_tying: false\ngpt_j_residual: false\n",
+    tied: true,
   },
-  { name: "llama MHA", arch: "llama", variant: LLAMA_MHA, extra: "" },
-  { name: "llama GQA", arch: "llama", variant: LLAMA_GQA, extra: "" },
-  { name: "llama GQA tied", arch: "llama", variant: LLAMA_GQA, extra: "no_weight_tying: false\n" },
-  { name: "mistral (sliding window, GQA)", arch: "mistral", variant: MISTRAL, extra: "" },
+  { name: "llama MHA", arch: "llama", variant: LLAMA_MHA, extra: "", tied: false },
+  { name: "llama GQA", arch: "llama", variant: LLAMA_GQA, extra: "", tied: false },
+  {
+    name: "llama GQA tied",
+    arch: "llama",
+    variant: LLAMA_GQA,
+    extra: "no_weight_tying: false\n",
+    tied: true,
+  },
+  { name: "mistral (sliding window, GQA)", arch: "mistral", variant: MISTRAL, extra: "", tied: false },
 ] as const;
 
 describe("hf round trip", () => {
   for (const c of CASES)
     it(`${c.name}: fp32 export and import give back the same model.safetensors bytes`, () => {
       const ck = tinyCheckpoint(c.variant, c.extra);
+      expect(ck.model.spec.tiedOutput).toBe(c.tied);
       const hf = join(tmp("out"), "hf");
       hfExport({ input: ck.save, output: hf, architecture: c.arch, precision: "fp32" });
       const back = join(tmp("out"), "ckpt");
