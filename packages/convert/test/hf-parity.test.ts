@@ -6,10 +6,12 @@
 //   2. hf-import of that directory, built from the YAML config the import writes and loaded from
 //      the checkpoint it writes, gives our logits exactly (fp32 weights are copied, not rounded);
 //   3. a bf16 export is read as bf16 by both: the reference on the HF directory and our model on
-//      its import agree within 1e-5 as well.
+//      its import agree within 1e-5 as well;
+//   4. a sharded export (model-0000i-of-0000N.safetensors + model.safetensors.index.json) means the
+//      same model to the reference.
 // Weights are random (helpers/tiny-models.ts says why that suffices); hf_reference.py computes in
 // float64, so the 1e-5 budget is almost all our fp32 rounding (about 3e-7 measured).
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatProblem, parseConfigText, resolveParsed } from "@neox/config";
@@ -93,4 +95,62 @@ describe.skipIf(missing !== null)("HF logit parity", () => {
       expect(relativeError(ours, fp32Logits)).toBeGreaterThan(1e-4);
     },
   );
+
+  it("a sharded export (16 KB shards) gives the reference our logits", () => {
+    const c = PARITY_CASES.find((x) => x.name === "llama-gqa")!;
+    const r = resolveCase(c);
+    const model = randomModel(r, 5);
+    const save = writeCheckpoint(join(work, "sharded", "save"), model, r, c.yaml);
+    const ours = sequenceLogits(model, IDS);
+    model.dispose();
+    const hfDir = join(work, "sharded", "hf");
+    hfExport({
+      input: save,
+      output: hfDir,
+      architecture: c.architecture,
+      precision: "fp32",
+      shardSize: 16_384,
+    });
+    const shards = readdirSync(hfDir).filter((f) => /^model-\d{5}-of-\d{5}\.safetensors$/.test(f));
+    expect(shards.length).toBeGreaterThan(2);
+    expect(existsSync(join(hfDir, "model.safetensors"))).toBe(false);
+    expect(relativeError(ours, referenceLogits(hfDir, IDS, true))).toBeLessThan(TOLERANCE);
+  });
+
+  // The parity above means something only if the reference cannot quietly run a directory that
+  // does not add up (as transformers does, "with warnings"): an unused tensor, a missing one, or a
+  // field left to a default are errors.
+  it("the reference refuses an unused tensor, a missing tensor and (strict) a defaulted field", () => {
+    const c = PARITY_CASES.find((x) => x.name === "llama-gqa")!;
+    const r = resolveCase(c);
+    const model = randomModel(r);
+    const save = writeCheckpoint(join(work, "refusals", "save"), model, r, c.yaml);
+    const V = model.spec.V;
+    model.dispose();
+    const good = join(work, "refusals", "hf");
+    hfExport({ input: save, output: good, architecture: c.architecture, precision: "fp32" });
+    const edited = (name: string, edit: (cfg: Record<string, unknown>) => void): string => {
+      const dir = join(work, "refusals", name);
+      cpSync(good, dir, { recursive: true });
+      const cfg = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as Record<string, unknown>;
+      edit(cfg);
+      writeFileSync(join(dir, "config.json"), JSON.stringify(cfg));
+      return dir;
+    };
+    expect(referenceLogits(good, IDS, true).length).toBe(IDS.length * V);
+    // Tied: lm_head.weight is left over.
+    const tied = edited("tied", (cfg) => {
+      cfg.tie_word_embeddings = true;
+    });
+    expect(() => referenceLogits(tied, IDS)).toThrow(/lm_head\.weight/);
+    // With biases: q_proj.bias is missing.
+    const biased = edited("biased", (cfg) => {
+      cfg.attention_bias = true;
+    });
+    expect(() => referenceLogits(biased, IDS)).toThrow(/q_proj\.bias' is missing/);
+    const noTheta = edited("no-theta", (cfg) => {
+      delete cfg.rope_theta;
+    });
+    expect(() => referenceLogits(noTheta, IDS, true)).toThrow(/lacks \['rope_theta'\]/);
+  });
 });
