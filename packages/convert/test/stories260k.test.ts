@@ -6,16 +6,23 @@
 //      name map of the fixture script are right, so the directory is a faithful HF model;
 //   2. hf-import of the HF directory, built from the YAML config the import writes, generates the
 //      same ids in neox-ts through the InferenceEngine (prefill, then one cached decode step per
-//      token), the path `neox generate` takes.
+//      token), the path `neox generate` takes, and its logits over that whole sequence equal
+//      hf_reference.py's within 1e-5 of the largest logit.
 // The 512-token tokenizer (tok512.bin) is not available offline, so everything is compared as ids.
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatProblem, parseConfigText, resolveParsed } from "@neox/config";
-import { GptNeoXModel, InferenceEngine, loadWeights } from "@neox/models";
+import { GptNeoXModel, InferenceEngine, loadWeights, sequenceLogits } from "@neox/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hfImport } from "../src/index";
-import { referenceGenerate, runFixture, torchMissing } from "./helpers/python";
+import {
+  referenceGenerate,
+  referenceLogits,
+  relativeError,
+  runFixture,
+  torchMissing,
+} from "./helpers/python";
 
 const BIN = join(
   import.meta.dirname,
@@ -94,6 +101,8 @@ describe.skipIf(missing !== null)("stories260K: llama2.c -> HF -> neox-ts", () =
       loadWeights(model, save);
       model.dropout.training = false;
       expect(engineGreedy(model, [BOS], NEW)).toEqual(original);
+      const err = relativeError(sequenceLogits(model, original), referenceLogits(hfDir, original, true));
+      expect(err).toBeLessThan(1e-5);
     } finally {
       model.dispose();
     }
