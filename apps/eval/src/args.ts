@@ -7,6 +7,7 @@ export { UsageError };
 
 export const HELP = `usage: neox eval CONFIG... [--set key=value ...] --eval_tasks TASK... [--limit N]
                  [--eval-data-dir DIR] [--batch-size N] [--bootstrap-iters N] [--json]
+                 [--engine native|onnxruntime --onnx-model FILE]
 
 Evaluates the checkpoint in \`load\` with lm-evaluation-harness 0.4's algorithms on local task files
 (nothing is downloaded). Results go to <eval_results_prefix>_eval_results_<%m-%d-%Y-%H-%M-%S>.json
@@ -27,6 +28,9 @@ tasks (--eval_tasks, or the config key eval_tasks):
   --batch-size N         requests per forward pass; default train_micro_batch_size_per_gpu
   --bootstrap-iters N    bootstrap resamples for perplexity's stderr (default 10000, as eval.py)
   --json                 print the results document on stdout and nothing else
+  --engine onnxruntime --onnx-model FILE
+                         run the passes on ONNX Runtime (CPU) over FILE, a graph \`neox convert
+                         onnx-export\` wrote from the same checkpoint (default: the native engine)
 
 example:
   pnpm -s neox eval configs/tiny.yml --eval_tasks lambada_openai piqa --eval-data-dir data/eval
@@ -41,6 +45,9 @@ export interface EvalArgs {
   batchSize: number | null;
   bootstrapIters: number;
   json: boolean;
+  /** Set only when given: --engine (default native) and the .onnx file onnxruntime runs. */
+  engine?: "native" | "onnxruntime";
+  onnxModel?: string;
 }
 
 function positiveInt(flag: string, v: string | undefined): number {
@@ -88,10 +95,22 @@ export function parseArgs(argv: readonly string[]): EvalArgs | "help" {
     } else if (a === "--eval-data-dir") out.dataDir = value();
     else if (a === "--batch-size") out.batchSize = positiveInt(a, argv[++i]);
     else if (a === "--bootstrap-iters") out.bootstrapIters = positiveInt(a, argv[++i]);
+    else if (a === "--engine") {
+      const v = value();
+      if (v !== "native" && v !== "onnxruntime")
+        throw new UsageError(`--engine expects native or onnxruntime, got ${v}`);
+      out.engine = v;
+    } else if (a === "--onnx-model") out.onnxModel = value();
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} (see neox eval --help)`);
     else out.configs.push(a);
   }
   if (out.configs.length === 0) throw new UsageError("no config files given (see neox eval --help)");
+  if (out.engine === "onnxruntime" && out.onnxModel === undefined)
+    throw new UsageError(
+      "--engine onnxruntime needs --onnx-model FILE (written by neox convert onnx-export)",
+    );
+  if (out.engine !== "onnxruntime" && out.onnxModel !== undefined)
+    throw new UsageError("--onnx-model is read only with --engine onnxruntime");
   return out;
 }
 

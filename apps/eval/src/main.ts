@@ -4,7 +4,8 @@
 // results file. GPT-NeoX's eval.py passes a hard-coded limit=10 to the harness; here every document
 // is scored unless --limit says otherwise.
 import { resolveForVerb, withVocabSize } from "@neox/config";
-import { InferenceEngine, loadInferenceModel } from "@neox/models";
+import { OrtEngine } from "@neox/convert";
+import { type Engine, InferenceEngine, loadInferenceModel } from "@neox/models";
 import { loadTokenizer, tokenizerOptionsFromConfig } from "@neox/tokenize";
 import { HELP, limitDocs, parseArgs, UsageError } from "./args";
 import { evaluateTask, type TaskResult } from "./evaluate";
@@ -41,8 +42,13 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
   const { model, loaded } = loadInferenceModel(resolved, { verb: "neox eval" });
   const batch = args.batchSize ?? Number(v.train_micro_batch_size_per_gpu ?? 1);
   const maxLength = model.spec.seqLength; // the harness's max_length: the context window
-  const engine = new InferenceEngine(model, { slots: batch, maxT: maxLength });
-  err.write(`neox eval: ${loaded.via}; batch ${batch}, context ${maxLength} tokens\n`);
+  const engine: Engine =
+    args.engine === "onnxruntime"
+      ? OrtEngine.open(args.onnxModel!, { slots: batch, maxT: maxLength, vocab: model.spec.V })
+      : new InferenceEngine(model, { slots: batch, maxT: maxLength });
+  err.write(
+    `neox eval: ${loaded.via}${args.engine === "onnxruntime" ? ` on onnxruntime (${args.onnxModel})` : ""}; batch ${batch}, context ${maxLength} tokens\n`,
+  );
   try {
     const t0 = performance.now();
     const done: { result: TaskResult; original: number }[] = [];

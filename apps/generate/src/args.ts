@@ -6,6 +6,7 @@ import { UsageError } from "@neox/config";
 export { UsageError };
 
 export const HELP = `usage: neox generate CONFIG... [--set key=value ...] [--batch N] [--weights fp32|bf16]
+                     [--engine native|onnxruntime --onnx-model FILE]
 
 Samples text from the checkpoint in \`load\`, as GPT-NeoX's generate.py does, with its config keys:
 
@@ -25,6 +26,9 @@ Samples text from the checkpoint in \`load\`, as GPT-NeoX's generate.py does, wi
   --set key=value     override a config value (repeatable; e.g. --set temperature=0.8)
   --batch N           prompts decoded together (default 8); results do not depend on it
   --weights bf16      run the GEMMs on bf16 copies of the weights (default fp32)
+  --engine onnxruntime --onnx-model FILE
+                      run the passes on ONNX Runtime (CPU) over FILE, a graph \`neox convert
+                      onnx-export\` wrote from the same checkpoint (default: the native engine)
 
 example:
   pnpm -s neox generate configs/tiny.yml configs/local_setup.yml --set text_gen_type=input-file --set sample_input_file=prompts.txt
@@ -35,6 +39,9 @@ export interface GenerateArgs {
   overrides: string[];
   batch: number;
   weights: "fp32" | "bf16";
+  /** Set only when given: --engine (default native) and the .onnx file onnxruntime runs. */
+  engine?: "native" | "onnxruntime";
+  onnxModel?: string;
 }
 
 export function parseArgs(argv: readonly string[]): GenerateArgs | "help" {
@@ -65,12 +72,28 @@ export function parseArgs(argv: readonly string[]): GenerateArgs | "help" {
       const v = next();
       if (v !== "fp32" && v !== "bf16") throw new UsageError(`--weights expects fp32 or bf16, got ${v}`);
       out.weights = v;
-    } else if (a.startsWith("-"))
+    } else if (flag === "--engine") {
+      const v = next();
+      if (v !== "native" && v !== "onnxruntime")
+        throw new UsageError(`--engine expects native or onnxruntime, got ${v}`);
+      out.engine = v;
+    } else if (flag === "--onnx-model") out.onnxModel = next();
+    else if (a.startsWith("-"))
       throw new UsageError(
         `unknown option ${a} (see neox generate --help; GPT-NeoX's settings are config keys: --set ${a.replace(/^-+/, "").replace(/-/g, "_")}=...)`,
       );
     else out.configs.push(a);
   }
   if (out.configs.length === 0) throw new UsageError("no config files given (see neox generate --help)");
+  if (out.engine === "onnxruntime" && out.onnxModel === undefined)
+    throw new UsageError(
+      "--engine onnxruntime needs --onnx-model FILE (written by neox convert onnx-export)",
+    );
+  if (out.engine !== "onnxruntime" && out.onnxModel !== undefined)
+    throw new UsageError("--onnx-model is read only with --engine onnxruntime");
+  if (out.engine === "onnxruntime" && out.weights === "bf16")
+    throw new UsageError(
+      "--weights bf16 is the native engine's; an fp16 graph is onnx-export --precision fp16",
+    );
   return out;
 }

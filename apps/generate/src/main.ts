@@ -2,7 +2,8 @@
 // the tokenizer and the checkpoint in `load`, then run the mode text_gen_type names through one
 // continuous-batching scheduler over a KV cache of `--batch` sequences.
 import { type ResolvedConfig, resolveForVerb, withVocabSize } from "@neox/config";
-import { InferenceEngine, loadInferenceModel, Scheduler } from "@neox/models";
+import { OrtEngine } from "@neox/convert";
+import { type Engine, InferenceEngine, loadInferenceModel, Scheduler } from "@neox/models";
 import { loadTokenizer, type Tokenizer, tokenizerOptionsFromConfig } from "@neox/tokenize";
 import { type GenerateArgs, HELP, parseArgs } from "./args";
 import { interactive } from "./interactive";
@@ -41,9 +42,13 @@ async function run(
   const err = process.stderr;
   const { model } = loadInferenceModel(resolved, { verb: "neox generate", weights: args.weights });
   const slots = s.mode === "interactive" ? 1 : Math.max(1, Math.min(args.batch, prompts.length));
-  let engine: InferenceEngine | null = null;
+  let engine: Engine | null = null;
   try {
-    engine = new InferenceEngine(model, { slots, maxT: Math.min(s.seqLength, engineLimit(model.spec)) });
+    const maxT = Math.min(s.seqLength, engineLimit(model.spec));
+    engine =
+      args.engine === "onnxruntime"
+        ? OrtEngine.open(args.onnxModel!, { slots, maxT, vocab: model.spec.V })
+        : new InferenceEngine(model, { slots, maxT });
     const scheduler = new Scheduler(engine);
     if (s.mode === "interactive") {
       const term = { input: process.stdin, output: process.stdout, errors: err };

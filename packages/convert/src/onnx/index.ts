@@ -9,6 +9,7 @@ export {
   type OnnxExportResult,
   onnxExport,
 } from "./export";
+export { ONNX_EXPORT_USAGE, parseOnnxExportArgs } from "./export-args";
 export type { Precision as OnnxPrecision } from "./graph-builder";
 export { OrtEngine, type OrtEngineOptions } from "./ort-engine";
 export { OrtSession, type OrtSessionOptions } from "./ort-session";

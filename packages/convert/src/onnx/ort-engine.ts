@@ -15,6 +15,8 @@ export interface OrtEngineOptions extends OrtSessionOptions {
   slots: number;
   /** Positions per slot: at most the positions the exported model has tables for. */
   maxT: number;
+  /** The padded vocabulary the caller's tokenizer and config expect; checked against the graph's. */
+  vocab?: number;
 }
 
 type KvData = Float32Array | Uint16Array;
@@ -47,6 +49,10 @@ export class OrtEngine implements Engine {
     if (!(typeof V === "number" && V > 0))
       throw new EngineInputError(`${where}: logits must be [batch, sequence, vocab] with a fixed vocab`);
     this.V = V;
+    if (opts.vocab !== undefined && opts.vocab !== V)
+      throw new EngineInputError(
+        `${where}: the graph's logits have ${V} vocabulary columns but the config pads the vocabulary to ${opts.vocab}`,
+      );
     if (!(Number.isInteger(opts.slots) && opts.slots >= 1))
       throw new EngineInputError(`${where}: slots must be an integer >= 1, got ${opts.slots}`);
     if (!(Number.isInteger(opts.maxT) && opts.maxT >= 1))
