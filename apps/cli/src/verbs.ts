@@ -67,8 +67,9 @@ export const VERBS: readonly Verb[] = [
   {
     name: "convert",
     summary: "convert checkpoints to and from Hugging Face and ONNX",
-    usage: "neox convert hf-export|hf-import|onnx-export ...",
-    example: "pnpm -s neox convert hf-export --config configs/pythia/70M.yml --output out/hf",
+    usage: "neox convert hf-export|hf-import|inspect|onnx-export ...",
+    example: "pnpm -s neox convert hf-export --input checkpoints --output out/hf --architecture neox",
+    load: async () => (await import("./commands/convert")).runConvert,
   },
   {
     name: "config",

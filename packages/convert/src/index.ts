@@ -4,6 +4,15 @@
 export { checkpointDir, type OpenCheckpoint, openCheckpoint } from "./checkpoint-read";
 export { type CheckpointParam, type NewCheckpoint, writeCheckpoint } from "./checkpoint-write";
 export {
+  describeExport,
+  describeImport,
+  HF_EXPORT_USAGE,
+  HF_IMPORT_USAGE,
+  HfUsageError,
+  parseHfExportArgs,
+  parseHfImportArgs,
+} from "./hf-cli";
+export {
   autoPrecision,
   type HfArchitecture,
   type HfExportOptions,
