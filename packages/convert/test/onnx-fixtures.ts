@@ -5,7 +5,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formatProblem, parseConfigText, resolveParsed } from "@neox/config";
+import { formatProblem, parseConfigText, type ResolvedConfig, resolveParsed } from "@neox/config";
 import { GptNeoXModel } from "@neox/models";
 import { Tensor } from "@neox/tensor";
 
@@ -61,12 +61,17 @@ no_weight_tying: true
 
 export const VOCAB = 50;
 
-export function tinyModel(arch: string): GptNeoXModel {
-  const r = resolveParsed([parseConfigText(BASE, "base.yml"), parseConfigText(ARCHS[arch]!, `${arch}.yml`)], {
-    vocabSize: VOCAB,
-  });
+/** An architecture's config over BASE (and `extra` over both), resolved with the tiny vocabulary. */
+export function tinyConfig(arch: string, extra = ""): ResolvedConfig {
+  const layers = [parseConfigText(BASE, "base.yml"), parseConfigText(ARCHS[arch]!, `${arch}.yml`)];
+  if (extra !== "") layers.push(parseConfigText(extra, "extra.yml"));
+  const r = resolveParsed(layers, { vocabSize: VOCAB });
   if (r.problems.length > 0) throw new Error(`${arch}: ${r.problems.map(formatProblem).join("; ")}`);
-  const model = GptNeoXModel.fromConfig(r, { seed: 7 });
+  return r;
+}
+
+export function tinyModel(arch: string, extra = ""): GptNeoXModel {
+  const model = GptNeoXModel.fromConfig(tinyConfig(arch, extra), { seed: 7 });
   let seed = 12345;
   const rand = () => {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;

@@ -42,12 +42,14 @@ export function decoderGraph(model: GptNeoXModel, opts: DecoderGraphOptions = {}
     throw new Error(
       `onnx export: pos_emb "${s.positions}" is not exported yet (rotary, learned and none are)`,
     );
-  const host = new Map<string, Float32Array>();
-  for (const e of model.registry.entries()) host.set(e.name, e.param.t.toFloat32Array());
+  // Each weight is copied from the model when its initializer is made (a linear layer's copy is
+  // transposed and the untransposed one dropped), so the export holds one host copy of each.
+  const params = new Map<string, { t: { toFloat32Array(): Float32Array } }>();
+  for (const e of model.registry.entries()) params.set(e.name, e.param);
   const w: Weights = (name) => {
-    const v = host.get(name);
-    if (!v) throw new Error(`onnx export: the model has no parameter ${name}`);
-    return v;
+    const p = params.get(name);
+    if (!p) throw new Error(`onnx export: the model has no parameter ${name}`);
+    return p.t.toFloat32Array();
   };
   const shapeOf = new Map<string, readonly number[]>();
   for (const e of model.registry.entries()) shapeOf.set(e.name, e.shape);
