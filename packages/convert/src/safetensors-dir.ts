@@ -216,7 +216,15 @@ export class SafetensorsDir {
   }
 }
 
+/** Same cap as a safetensors header: an index is names and file names, never near this. */
+const MAX_INDEX_BYTES = 100_000_000;
+
 function readIndex(path: string): ShardIndex {
+  const size = statSync(path).size;
+  if (size > MAX_INDEX_BYTES)
+    throw new SafetensorsDirError(
+      `${path}: ${size} bytes exceeds the ${MAX_INDEX_BYTES}-byte limit for an index`,
+    );
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));

@@ -10,6 +10,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  truncateSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -260,6 +261,10 @@ describe("a directory whose index and files disagree", () => {
     );
     writeFileSync(join(dir, INDEX_FILE), '{"weight_map": [');
     expect(() => SafetensorsDir.open(dir)).toThrow(`${join(dir, INDEX_FILE)}: not valid JSON`);
+    truncateSync(join(dir, INDEX_FILE), 100_000_001); // sparse: nothing is read
+    expect(() => SafetensorsDir.open(dir)).toThrow(
+      "100000001 bytes exceeds the 100000000-byte limit for an index",
+    );
   });
 
   it("both layouts at once, shards without an index, a truncated shard, PyTorch pickles, nothing", () => {
