@@ -21,6 +21,14 @@ const SIDECARS = ["tokenizer_config.json", "special_tokens_map.json"];
 export function tokenizerForExport(v: Readonly<Record<string, unknown>>): TokenizerExport {
   const type = String(v.tokenizer_type ?? "GPT2BPETokenizer");
   const vocab = typeof v.vocab_file === "string" ? v.vocab_file : null;
+  // A config naming no tokenizer file (an import from an HF directory without one) exports none.
+  if (type !== "CharLevelTokenizer" && !vocab)
+    return {
+      copies: {},
+      tokenizerConfig: null,
+      eod: null,
+      note: "the checkpoint's config names no tokenizer file (vocab_file); none copied, bos/eos left null",
+    };
   const need = (key: string, path: string | null): string => {
     if (!path)
       throw new ConvertError(

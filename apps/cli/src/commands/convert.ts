@@ -45,7 +45,7 @@ inspect      tensors, shapes, dtypes, bytes and the config of a checkpoint, an H
              safetensors file; --json prints one object.
 onnx-export  the forward graph as standard ONNX operators.
 
-examples:
+example:
   pnpm -s neox convert hf-export --input checkpoints --output out/hf --architecture neox
   pnpm -s neox convert hf-import --input out/hf --output checkpoints-hf --config-out hf.yml
   pnpm -s neox model logits hf.yml --load checkpoints-hf --tokens 1,2,3
