@@ -7,7 +7,9 @@ import { type Engine, type GptNeoXModel, InferenceEngine } from "@neox/models";
 import { afterAll, describe, expect, it } from "vitest";
 import { exportOnnxModel } from "../src/onnx/export";
 import { OrtEngine } from "../src/onnx/ort-engine";
-import { maxAbsDiff, nativeLogits, tempDir, tinyModel, tokenIds } from "./onnx-fixtures";
+import { maxAbsDiff, nativeLogits, removeTempDirs, tempDir, tinyModel, tokenIds } from "./onnx-fixtures";
+
+afterAll(removeTempDirs);
 
 const dir = tempDir();
 const TOL = 1e-4;

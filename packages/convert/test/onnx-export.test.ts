@@ -5,11 +5,21 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeSafetensors } from "@neox/tensor";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { exportOnnxModel, onnxExport } from "../src/onnx/export";
 import { parseOnnxExportArgs } from "../src/onnx/export-args";
 import { OrtEngine } from "../src/onnx/ort-engine";
-import { maxAbsDiff, nativeLogits, tempDir, tinyConfig, tinyModel, tokenIds } from "./onnx-fixtures";
+import {
+  maxAbsDiff,
+  nativeLogits,
+  removeTempDirs,
+  tempDir,
+  tinyConfig,
+  tinyModel,
+  tokenIds,
+} from "./onnx-fixtures";
+
+afterAll(removeTempDirs);
 
 describe("onnxExport from a checkpoint", () => {
   it("rebuilds the model from config.json and exports logits equal the saved model's (Mistral, GQA + window)", () => {

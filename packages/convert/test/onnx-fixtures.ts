@@ -2,7 +2,7 @@
 // user's YAML would be, built with their initial weights, then every norm scale, bias and offset
 // moved off its constant start (1 or 0) so a graph that dropped or swapped one would show it, and
 // the weights scaled up so that greedy decoding wanders instead of repeating one token.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatProblem, parseConfigText, type ResolvedConfig, resolveParsed } from "@neox/config";
@@ -106,8 +106,17 @@ export function nativeLogits(model: GptNeoXModel, rows: number[][]): Float32Arra
   return host;
 }
 
+const made: string[] = [];
+
+/** A fresh temporary directory; removeTempDirs (each test file's afterAll) removes them. */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "neox-onnx-"));
+  const dir = mkdtempSync(join(tmpdir(), "neox-onnx-"));
+  made.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

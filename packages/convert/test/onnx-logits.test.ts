@@ -4,7 +4,17 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { exportOnnxModel } from "../src/onnx/export";
 import { OrtSession, OrtTensor } from "../src/onnx/ort-session";
-import { ARCHS, maxAbsDiff, nativeLogits, tempDir, tinyModel, tokenIds } from "./onnx-fixtures";
+import {
+  ARCHS,
+  maxAbsDiff,
+  nativeLogits,
+  removeTempDirs,
+  tempDir,
+  tinyModel,
+  tokenIds,
+} from "./onnx-fixtures";
+
+afterAll(removeTempDirs);
 
 const dir = tempDir();
 const TOL = 1e-4;
