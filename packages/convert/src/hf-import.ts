@@ -5,7 +5,7 @@
 // presence, shape and dtype, and that no tensor is left over.
 import { join, resolve } from "node:path";
 import { formatProblem, parseConfigText, type ResolvedConfig, resolveParsed } from "@neox/config";
-import { GptNeoXModel, type ModelSpec, modelSpec } from "@neox/models";
+import { type ModelSpec, modelSpec, parameterTable } from "@neox/models";
 import { writeCheckpoint, writeText } from "./checkpoint-write";
 import { HF_CONFIG_FILE, readAsF32, readJsonObject } from "./hf-files";
 import {
@@ -18,7 +18,7 @@ import {
   planTensors,
 } from "./hf-map";
 import { stageOutput } from "./hf-output";
-import { copyFiles, tokenizerForImport } from "./hf-tokenizer";
+import { copyFiles, hfTokenizerSize, tokenizerForImport } from "./hf-tokenizer";
 import { configYaml } from "./hf-yaml";
 import { SafetensorsDir } from "./safetensors-dir";
 
@@ -63,6 +63,15 @@ export function hfImport(o: HfImportOptions): HfImportResult {
   delete ours.padded_vocab_size;
   const finalDir = resolve(o.output);
   const tok = tokenizerForImport(o.input, finalDir);
+  // GPT-NeoX pads the tokenizer's ids up to the embedding (make_vocab_size_divisible_by below);
+  // a tokenizer with more ids than rows would pad past it.
+  if ("tokenizer.json" in tok.copies) {
+    const ids = hfTokenizerSize(tok.copies["tokenizer.json"]!);
+    if (ids > vocab)
+      throw new ConvertError(
+        `${tok.copies["tokenizer.json"]}: ${ids} token ids, but ${configPath} has vocab_size ${vocab} (the embedding's rows); the tokenizer pads to ${ids} or more, not ${vocab}`,
+      );
+  }
   const yaml = configYaml({
     hfDir: o.input,
     hfClass: adapter.hfClass,
@@ -74,9 +83,9 @@ export function hfImport(o: HfImportOptions): HfImportResult {
 
   const weights = SafetensorsDir.open(o.input);
   try {
-    // The model's own parameter list is the authority on names and shapes.
-    const model = GptNeoXModel.fromConfig(resolved);
-    const params = new Map([...model.registry.entries()].map((e) => [e.name, [...e.shape]] as const));
+    // The models' parameter table: the names and shapes the model registers, with nothing allocated
+    // (an import holds one tensor at a time, never a second copy of the weights).
+    const params = new Map(parameterTable(resolved).map((e) => [e.name, [...e.shape]] as const));
     const plan = planTensors(adapter, spec);
     checkPlanCoversModel(adapter, plan, params);
     const used = new Set<string>();

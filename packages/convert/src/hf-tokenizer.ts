@@ -106,6 +106,26 @@ function hfTokenId(path: string, token: string): number | null {
   return null;
 }
 
+/** Ids a tokenizer.json can produce: one past the largest id of its vocabulary and added tokens. */
+export function hfTokenizerSize(path: string): number {
+  let tj: {
+    added_tokens?: { id: number }[];
+    model?: { vocab?: Record<string, number> | [string, number][] };
+  };
+  try {
+    tj = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new ConvertError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  let max = -1;
+  for (const t of tj.added_tokens ?? []) max = Math.max(max, t.id);
+  const vocab = tj.model?.vocab;
+  // BPE/WordPiece vocabularies map token -> id; Unigram lists [token, score] pairs by id.
+  if (Array.isArray(vocab)) max = Math.max(max, vocab.length - 1);
+  else if (vocab) for (const id of Object.values(vocab)) max = Math.max(max, id);
+  return max + 1;
+}
+
 /** Tokenizer files of an HF directory and the config keys that name them once copied to `dest`. */
 export function tokenizerForImport(
   hfDir: string,
