@@ -2,7 +2,7 @@
 // bf16-rounded originals (bf16); the HF side has the tensors and config fields transformers reads.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { bf16ToFloat, floatToBf16, SafetensorsFile } from "@neox/tensor";
+import { bf16ToFloat, f16ToFloat, floatToBf16, floatToF16, SafetensorsFile } from "@neox/tensor";
 import { describe, expect, it } from "vitest";
 import { hfExport } from "../src/hf-export";
 import { hfImport } from "../src/hf-import";
@@ -48,26 +48,52 @@ describe("hf round trip", () => {
       expect(Buffer.compare(a, b)).toBe(0);
     });
 
-  it("bf16: the imported weights are the originals rounded to bf16", () => {
-    const ck = tinyCheckpoint(LLAMA_GQA);
-    const hf = join(tmp("out"), "hf");
-    hfExport({ input: ck.save, output: hf, architecture: "llama", precision: "bf16" });
-    expect(hfConfig(hf).torch_dtype).toBe("bfloat16");
-    const f = SafetensorsFile.open(join(hf, "model.safetensors"));
-    expect(new Set(f.entries.map((e) => e.dtype))).toEqual(new Set(["BF16"]));
-    f.close();
-    const back = join(tmp("out"), "ckpt");
-    hfImport({ input: hf, output: back });
-    const g = SafetensorsFile.open(join(back, "global_step0", "model.safetensors"));
-    let changed = 0;
-    for (const [name, orig] of ck.params) {
-      const got = g.readArray(name) as Float32Array;
-      const want = orig.map((x) => bf16ToFloat(floatToBf16(x)));
-      expect(got).toEqual(want);
-      for (let i = 0; i < orig.length; i++) if (orig[i] !== want[i]) changed++;
+  const LOW = [
+    {
+      precision: "bf16",
+      dtype: "BF16",
+      torch: "bfloat16",
+      round: (x: number) => bf16ToFloat(floatToBf16(x)),
+    },
+    { precision: "fp16", dtype: "F16", torch: "float16", round: (x: number) => f16ToFloat(floatToF16(x)) },
+  ] as const;
+  for (const low of LOW)
+    it(`${low.precision}: the imported weights are the originals rounded to ${low.precision}`, () => {
+      const ck = tinyCheckpoint(LLAMA_GQA);
+      const hf = join(tmp("out"), "hf");
+      hfExport({ input: ck.save, output: hf, architecture: "llama", precision: low.precision });
+      expect(hfConfig(hf).torch_dtype).toBe(low.torch);
+      const f = SafetensorsFile.open(join(hf, "model.safetensors"));
+      expect(new Set(f.entries.map((e) => e.dtype))).toEqual(new Set([low.dtype]));
+      f.close();
+      const back = join(tmp("out"), "ckpt");
+      hfImport({ input: hf, output: back });
+      const g = SafetensorsFile.open(join(back, "global_step0", "model.safetensors"));
+      let changed = 0;
+      for (const [name, orig] of ck.params) {
+        const got = g.readArray(name) as Float32Array;
+        const want = orig.map(low.round);
+        expect(got).toEqual(want);
+        for (let i = 0; i < orig.length; i++) if (orig[i] !== want[i]) changed++;
+      }
+      g.close();
+      expect(changed).toBeGreaterThan(0); // the rounding was real, not a no-op
+    });
+
+  it("precision auto follows the run: bf16 and fp16 configs export as such, fp32 otherwise", () => {
+    const cases = [
+      ["", "float32"],
+      ["precision: bfloat16\n", "bfloat16"],
+      ["bf16: {enabled: true}\n", "bfloat16"],
+      ["fp16: {enabled: true}\n", "float16"],
+    ] as const;
+    for (const [extra, torch] of cases) {
+      const ck = tinyCheckpoint(NEOX, extra);
+      const hf = join(tmp("out"), "hf");
+      const r = hfExport({ input: ck.save, output: hf, architecture: "neox" });
+      expect(hfConfig(hf).torch_dtype, extra).toBe(torch);
+      expect(r.precision).toBe({ float32: "fp32", bfloat16: "bf16", float16: "fp16" }[torch]);
     }
-    g.close();
-    expect(changed).toBeGreaterThan(0); // the rounding was real, not a no-op
   });
 
   it("shards: a small shard size splits the weights and writes the index", () => {
