@@ -99,6 +99,15 @@ describe("hf-import refuses", () => {
     refused(dir, /field "qk_layernorm" = true has no meaning in the llama table/);
   });
 
+  it("the same setting under two names that disagree (newer transformers save both)", () => {
+    const neox = join(tmp("src"), "hf");
+    hfExport({ input: tinyCheckpoint(NEOX).save, output: neox, architecture: "neox" });
+    const config = JSON.parse(readFileSync(join(neox, "config.json"), "utf8"));
+    expect(config.partial_rotary_factor).toBe(config.rotary_pct);
+    writeFileSync(join(neox, "config.json"), JSON.stringify({ ...config, partial_rotary_factor: 1 }));
+    refused(neox, /"partial_rotary_factor": 1 disagrees with "rotary_pct": 0\.5/);
+  });
+
   it("a truncated safetensors file, naming the file", () => {
     const dir = variant(() => {});
     const path = join(dir, "model.safetensors");

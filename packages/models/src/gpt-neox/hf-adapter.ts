@@ -130,6 +130,24 @@ export const COMMON_FIELDS: readonly HfConfigField[] = [
   { hf: "torch_dtype", toHf: () => "float32", hfDefault: "float32" },
 ];
 
+/**
+ * A field saved under two names: `x` (absent: null) must equal `other` where that is present too.
+ * Returns `keys` for a present `x`, nothing for an absent one.
+ */
+function agree(
+  field: string,
+  x: unknown,
+  other: string,
+  hf: Readonly<Record<string, unknown>>,
+  keys: Record<string, unknown>,
+): Record<string, unknown> {
+  if (x === null) return {};
+  hfNumber(field, x);
+  if (hf[other] !== undefined && hf[other] !== x)
+    throw new Error(`config.json "${field}": ${x} disagrees with "${other}": ${JSON.stringify(hf[other])}`);
+  return keys;
+}
+
 /** HF activation names for our non-gated MLP activations, and back. */
 const NEOX_ACT: Partial<Record<ModelSpec["activation"], string>> = {
   gelu: "gelu", // exact (erf) GELU: GPT-NeoX without bias_gelu_fusion
@@ -252,6 +270,30 @@ export const NEOX_HF_ADAPTER: HfAdapter = {
       toHf: (s) => s.rotaryBase,
       fromHf: (x) => ({ rotary_emb_base: hfNumber("rotary_emb_base", x) }),
       hfDefault: 10000,
+    },
+    // Newer transformers also save the rotary settings under Llama's names; both are written, and
+    // on import they must agree with the GPTNeoX names.
+    {
+      hf: "partial_rotary_factor",
+      toHf: (_s, v) => v.rotary_pct,
+      fromHf: (x, hf) => agree("partial_rotary_factor", x, "rotary_pct", hf, { rotary_pct: x }),
+      hfDefault: null,
+    },
+    {
+      hf: "rope_theta",
+      toHf: (s) => s.rotaryBase,
+      fromHf: (x, hf) => agree("rope_theta", x, "rotary_emb_base", hf, { rotary_emb_base: x }),
+      hfDefault: null,
+    },
+    {
+      hf: "rope_scaling",
+      toHf: () => null,
+      fromHf: (x) => {
+        if (x !== null)
+          throw new Error(`config.json "rope_scaling": ${JSON.stringify(x)} is not built (only null is)`);
+        return {};
+      },
+      hfDefault: null,
     },
     {
       hf: "use_parallel_residual",

@@ -137,6 +137,17 @@ export const LLAMA_FIELDS: readonly HfConfigField[] = [
     hfDefault: null,
   },
   {
+    // Read only: Llama rotates whole heads (newer transformers save 1.0 here).
+    hf: "partial_rotary_factor",
+    toHf: () => undefined,
+    fromHf: (x) => {
+      if (x !== null && x !== 1)
+        throw new Error(`config.json "partial_rotary_factor": ${x} is not built for this class (1 is)`);
+      return {};
+    },
+    hfDefault: null,
+  },
+  {
     hf: "head_dim",
     toHf: (s) => s.HS,
     fromHf: (x, hf) => {
