@@ -3,6 +3,7 @@
 // MistralForCausalLM. Each HF tensor is produced when the writer reaches it (our tensor read,
 // split, narrowed), so only one parameter's copy is held at a time.
 import { join } from "node:path";
+import { parameterTable } from "@neox/models";
 import { openCheckpoint } from "./checkpoint-read";
 import { writeText } from "./checkpoint-write";
 import {
@@ -85,6 +86,18 @@ export function hfExport(o: HfExportOptions): HfExportResult {
 
     const shapes = new Map(ck.weights.entries.map((e) => [e.name, e.shape] as const));
     const plan = planTensors(adapter, spec);
+    // The weights must be the model the config describes: the splits below are sized from it.
+    for (const e of parameterTable(resolved)) {
+      const got = shapes.get(e.name);
+      if (!got)
+        throw new ConvertError(
+          `${ck.weights.path}: parameter "${e.name}" [${e.shape.join(", ")}] is missing`,
+        );
+      if (got.length !== e.shape.length || got.some((d, i) => d !== e.shape[i]))
+        throw new ConvertError(
+          `${ck.weights.path}: parameter "${e.name}" has shape [${got.join(", ")}], but the checkpoint's config gives [${e.shape.join(", ")}]`,
+        );
+    }
     checkPlanCoversModel(adapter, plan, shapes);
     for (const e of ck.weights.entries)
       if (e.dtype !== "F32")

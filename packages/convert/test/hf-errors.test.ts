@@ -136,6 +136,32 @@ describe("hf-export refuses", () => {
     expect(existsSync(output)).toBe(false);
   });
 
+  it("a checkpoint whose weights are not its config's model, naming the parameter", () => {
+    const ck = tinyCheckpoint(LLAMA_GQA);
+    const path = join(ck.save, "global_step0", "model.safetensors");
+    const f = SafetensorsFile.open(path);
+    const t: Record<string, SafetensorsInput> = {};
+    for (const e of f.entries) t[e.name] = { dtype: e.dtype, shape: e.shape, data: f.readBytes(e.name) };
+    f.close();
+    const output = join(tmp("out"), "hf");
+    const write = () => writeSafetensors(path, t, { format: "neox-ts-checkpoint", iteration: "0" });
+    t["layers.1.attention.query_key_value.weight"] = {
+      dtype: "F32",
+      shape: [24, 16],
+      data: new Float32Array(384),
+    };
+    write();
+    expect(() => hfExport({ input: ck.save, output, architecture: "llama" })).toThrow(
+      /parameter "layers\.1\.attention\.query_key_value\.weight" has shape \[24, 16\], but the checkpoint's config gives \[32, 16\]/,
+    );
+    delete t["layers.1.attention.query_key_value.weight"];
+    write();
+    expect(() => hfExport({ input: ck.save, output, architecture: "llama" })).toThrow(
+      /parameter "layers\.1\.attention\.query_key_value\.weight" \[32, 16\] is missing/,
+    );
+    expect(existsSync(output)).toBe(false);
+  });
+
   it("a non-empty output directory unless told to replace it", () => {
     const output = join(tmp("out"), "hf");
     cpSync(hf, output, { recursive: true });
