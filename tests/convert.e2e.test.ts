@@ -2,10 +2,14 @@
 // export to a Hugging Face directory, import it back, and the imported checkpoint gives the same
 // `neox model logits`, fine-tunes with `finetune: true`, and exports to the same HF bytes again.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { parseConfigText, resolveParsed, withVocabSize } from "@neox/config";
+import { writeCheckpoint } from "@neox/convert";
+import { parameterTable } from "@neox/models";
 import { SafetensorsFile } from "@neox/tensor";
+import { loadTokenizer } from "@neox/tokenize";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, runNeox } from "./helpers/run-neox";
 import { spawnNeox } from "./helpers/spawn-neox";
@@ -149,6 +153,63 @@ describe("neox convert", () => {
     expect(
       Buffer.compare(readFileSync(join(a, "model.safetensors")), readFileSync(join(b, "model.safetensors"))),
     ).toBe(0);
+  }, 120_000);
+
+  it("a Llama with Llama 2's SentencePiece tokenizer: tokenizer.model out and back, bos/eos its eod", async () => {
+    // A tiny Llama (random weights) on the real tokenizer, written in the trainer's checkpoint format.
+    const spm = resolve(REPO_ROOT, "../shared/data/tokenizers/llama2/tokenizer.model");
+    const yaml = [
+      "num_layers: 1",
+      "hidden_size: 16",
+      "num_attention_heads: 4",
+      "num_kv_heads: 2",
+      "seq_length: 8",
+      "max_position_embeddings: 8",
+      "pos_emb: rotary",
+      "norm: rmsnorm",
+      "activation: swiglu",
+      "intermediate_size: 48",
+      "use_bias_in_norms: false",
+      "use_bias_in_attn_linear: false",
+      "use_bias_in_mlp: false",
+      "no_weight_tying: true",
+      "tokenizer_type: SPMTokenizer",
+      `vocab_file: ${spm}`,
+      "train_micro_batch_size_per_gpu: 1",
+      "",
+    ].join("\n");
+    const tok = await loadTokenizer({ tokenizerType: "SPMTokenizer", vocabFile: spm });
+    const r = withVocabSize(resolveParsed([parseConfigText(yaml, "llama.yml")], {}), tok.vocabSize);
+    expect(r.problems).toEqual([]);
+    const save = join(work, "spm-ckpt");
+    mkdirSync(save);
+    writeCheckpoint(save, {
+      params: parameterTable(r).map((e) => ({
+        name: e.name,
+        shape: e.shape,
+        data: () => Float32Array.from({ length: e.numel }, (_, i) => Math.sin(i + e.name.length)),
+      })),
+      config: r.values,
+      configFiles: { "llama.yml": yaml },
+      seed: 1234,
+      seqLength: 8,
+    });
+
+    const hf = join(work, "spm-hf");
+    ok(["convert", "hf-export", "--input", save, "--output", hf, "--architecture", "llama"]);
+    expect(Buffer.compare(readFileSync(join(hf, "tokenizer.model")), readFileSync(spm))).toBe(0);
+    expect(JSON.parse(readFileSync(join(hf, "tokenizer_config.json"), "utf8")).tokenizer_class).toBe(
+      "LlamaTokenizer",
+    );
+    const config = JSON.parse(readFileSync(join(hf, "config.json"), "utf8"));
+    expect([config.bos_token_id, config.eos_token_id]).toEqual([tok.eod, tok.eod]);
+
+    const back = join(work, "spm-back");
+    ok(["convert", "hf-import", "--input", hf, "--output", back]);
+    const text = readFileSync(join(back, "global_step0", "configs", "model.yml"), "utf8");
+    expect(text).toContain('tokenizer_type: "SPMTokenizer"');
+    expect(text).toContain(`vocab_file: ${JSON.stringify(join(back, "tokenizer.model"))}`);
+    expect(Buffer.compare(readFileSync(join(back, "tokenizer.model")), readFileSync(spm))).toBe(0);
   }, 120_000);
 
   it("bad flags and bad inputs: a usage error naming the flag, or one line naming the file", () => {

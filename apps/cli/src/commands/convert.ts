@@ -11,11 +11,13 @@ import {
   hfImport,
   inspect,
   onnxExport,
+  openCheckpoint,
   parseHfExportArgs,
   parseHfImportArgs,
   parseOnnxExportArgs,
   SafetensorsDirError,
 } from "@neox/convert";
+import { loadTokenizer, tokenizerOptionsFromConfig } from "@neox/tokenize";
 import { parseArgv, runSubcommands, UsageError } from "../argv";
 
 const USAGE = `usage: neox convert hf-export --input CKPT --output DIR --architecture neox|llama|mistral
@@ -79,9 +81,34 @@ function flags<T>(parse: (argv: readonly string[]) => T, argv: readonly string[]
   }
 }
 
-function hfExportCmd(argv: string[]): number {
-  process.stdout.write(describeExport(hfExport(flags(parseHfExportArgs, argv))));
+async function hfExportCmd(argv: string[]): Promise<number> {
+  const options = flags(parseHfExportArgs, argv);
+  process.stdout.write(describeExport(hfExport({ ...options, eod: await tokenizerEod(options.input) })));
   return 0;
+}
+
+/**
+ * bos/eos for the exported config: the checkpoint's tokenizer's end-of-document id, as GPT-NeoX
+ * writes it, from @neox/tokenize (which @neox/convert does not depend on; without it, hf-export
+ * reads the id from tokenizer.json / vocab.json and leaves SentencePiece's null). Undefined (let
+ * hf-export decide and report) when the config names no tokenizer file or it cannot be loaded.
+ */
+async function tokenizerEod(input: string): Promise<number | undefined> {
+  let values: Readonly<Record<string, unknown>>;
+  try {
+    const ck = openCheckpoint(input);
+    ck.weights.close();
+    values = ck.resolved.values;
+  } catch {
+    return undefined; // hf-export opens it again and names the problem
+  }
+  if (values.tokenizer_type !== "CharLevelTokenizer" && typeof values.vocab_file !== "string")
+    return undefined;
+  try {
+    return (await loadTokenizer(tokenizerOptionsFromConfig(values))).eod;
+  } catch {
+    return undefined;
+  }
 }
 
 function hfImportCmd(argv: string[]): number {
