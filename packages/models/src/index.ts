@@ -2,6 +2,9 @@
 
 export { type ArchRequirements, checkArchitecture } from "./arch-check";
 export { fromSequentialName, layerSpecKey, toSequentialName } from "./gpt-neox/checkpoint-names";
+export { NEOX_HF_ADAPTER } from "./gpt-neox/hf-adapter";
+export { type BuildOptions, GptNeoXModel } from "./gpt-neox/model";
+export { GPT_NEOX_PRESETS, type GptNeoXPresetName } from "./gpt-neox/presets";
 export {
   COMMON_FIELDS,
   type HfAdapter,
@@ -11,10 +14,7 @@ export {
   hfBool,
   hfCount,
   hfNumber,
-  NEOX_HF_ADAPTER,
-} from "./gpt-neox/hf-adapter";
-export { type BuildOptions, GptNeoXModel } from "./gpt-neox/model";
-export { GPT_NEOX_PRESETS, type GptNeoXPresetName } from "./gpt-neox/presets";
+} from "./hf-table";
 export { MAX_DECODE_PLANS } from "./inference/decode-plan";
 export {
   type Engine,

@@ -14,7 +14,7 @@ import {
   hfBool,
   hfCount,
   hfNumber,
-} from "../gpt-neox/hf-adapter";
+} from "../hf-table";
 import type { ModelSpec } from "../spec";
 
 /** Tensors inside layer i of Llama and Mistral. */

@@ -4,7 +4,7 @@
 // The window is off by one between the two: GPT-NeoX's sliding_window_width w lets position p see
 // keys p - w .. p (w + 1 keys), transformers' sliding_window W lets it see W keys. So HF's value is
 // w + 1; GPT-NeoX's own converter copies the number and shifts every windowed logit.
-import { type HfAdapter, hfCount } from "../gpt-neox/hf-adapter";
+import { type HfAdapter, hfCount } from "../hf-table";
 import { LLAMA_FIELDS, LLAMA_LAYER_TENSORS, LLAMA_TENSORS, llamaUnsupported } from "../llama/hf-adapter";
 
 export const MISTRAL_HF_ADAPTER: HfAdapter = {
