@@ -12,7 +12,8 @@
 // and no item reads what another writes: all appends are done before any stretch runs. Stretches
 // run on the AVX-512 path (attention-decode-stretch-avx512.cc: 27-33 GB/s of K and V on one Zen 4
 // core, against ~12 for the per-head blocked walk it replaced) when HS is whole vectors, else on
-// the generic one below.
+// the generic one below. A bf16 cache (d.cache_bf16) is written rounded and widened as it is read,
+// so a step reads half the bytes; everything else is the fp32 path's.
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -92,10 +93,21 @@ void stretch_generic(const Stretch& a, const attn::IsaOps& ops) {
   // L1/L2 while each head takes its part, rather than each head striding over the whole span.
   constexpr int kBlock = 32;
   const int n = a.n;
+  // The block of nb positions from j0 as floats: the cache itself, or a bf16 cache's block
+  // widened into this thread's buffer (exact; the inner loops of the ISA table take floats).
+  thread_local std::vector<float> wide;
+  auto block = [&](const void* base, int j0, int nb) -> const float* {
+    if (!a.bf16) return static_cast<const float*>(base) + j0 * a.kv_row;
+    const uint16_t* h = static_cast<const uint16_t*>(base) + j0 * a.kv_row;
+    wide.resize(static_cast<size_t>(kBlock * a.kv_row));
+    for (int64_t i = 0; i < nb * a.kv_row; ++i) wide[static_cast<size_t>(i)] = ld(h + i);
+    return wide.data();
+  };
   for (int j0 = 0; j0 < n; j0 += kBlock) {
     const int nb = std::min(kBlock, n - j0);
+    const float* kb = block(a.k, j0, nb);
     for (int64_t h = 0; h < a.NH; ++h)
-      ops.dot_rows(a.s + h * a.srow + j0, a.q + h * a.qrow, a.k + j0 * a.kv_row + h / a.G * a.HS, a.kv_row, nb,
+      ops.dot_rows(a.s + h * a.srow + j0, a.q + h * a.qrow, kb + h / a.G * a.HS, a.kv_row, nb,
                    static_cast<int>(a.HS));
   }
   for (int64_t h = 0; h < a.NH; ++h) {
@@ -108,9 +120,10 @@ void stretch_generic(const Stretch& a, const attn::IsaOps& ops) {
   if (!whole) std::fill_n(a.o, a.NH * a.HS, 0.0f);
   for (int j0 = 0; j0 < n; j0 += kBlock) {
     const int nb = std::min(kBlock, n - j0);
+    const float* vb = block(a.v, j0, nb);
     for (int64_t h = 0; h < a.NH; ++h) {
       const float* ph = a.s + h * a.srow + j0;
-      const float* vj = a.v + j0 * a.kv_row + h / a.G * a.HS;
+      const float* vj = vb + h / a.G * a.HS;
       float* o = a.o + h * a.HS;
       if (whole) {
         ops.gemm(o, a.HS, ph, nb, false, vj, a.kv_row, 1, static_cast<int>(a.HS), nb, j0 > 0);
@@ -124,7 +137,7 @@ void stretch_generic(const Stretch& a, const attn::IsaOps& ops) {
 
 }  // namespace decode
 
-void attention_decode_step(float* out, float* cache_k, float* cache_v, const float* qkv, const int32_t* rows,
+void attention_decode_step(float* out, void* cache_k, void* cache_v, const float* qkv, const int32_t* rows,
                            const int32_t* slots, const int32_t* positions, const float* cos, const float* sin,
                            const float* alibi_slopes, const DecodeStepDims& d) {
   check(rows, slots, positions, cos, sin, d);
@@ -167,17 +180,35 @@ void attention_decode_step(float* out, float* cache_k, float* cache_v, const flo
   const int64_t part = d.NH * (2 + HS);
   float* qs = tl_shared.get(d.R * d.NH * qrow + items * part);
   float* parts = qs + d.R * d.NH * qrow;
+  std::vector<float> krot(d.cache_bf16 ? static_cast<size_t>(HS) : 0);
   for (int64_t r = 0; r < d.R; ++r) {
     const int64_t row = rows[r], slot = slots[r], p = positions[r];
     const float* src = qkv + row * d.W;
     const float* cs = cos ? cos + p * half : nullptr;
     const float* sn = sin ? sin + p * half : nullptr;
-    float* kp = cache_k + (slot * d.maxT + p) * kv_row;
-    float* vp = cache_v + (slot * d.maxT + p) * kv_row;
-    for (int64_t g = 0; g < d.NKV; ++g) {
-      if (half > 0) rotate(kp + g * HS, src + d.k_off + g * d.k_sh, cs, sn, d.rot_dim, HS);
-      else std::copy_n(src + d.k_off + g * d.k_sh, HS, kp + g * HS);
-      std::copy_n(src + d.v_off + g * d.v_sh, HS, vp + g * HS);
+    const int64_t at = (slot * d.maxT + p) * kv_row;
+    if (d.cache_bf16) {
+      // Rotated in fp32 exactly as below, then rounded once to bf16 (round to nearest even).
+      uint16_t* kp = static_cast<uint16_t*>(cache_k) + at;
+      uint16_t* vp = static_cast<uint16_t*>(cache_v) + at;
+      for (int64_t g = 0; g < d.NKV; ++g) {
+        const float* kh = src + d.k_off + g * d.k_sh;
+        if (half > 0) {
+          rotate(krot.data(), kh, cs, sn, d.rot_dim, HS);
+          kh = krot.data();
+        }
+        const float* vh = src + d.v_off + g * d.v_sh;
+        for (int64_t e = 0; e < HS; ++e) st(kp + g * HS + e, kh[e]);
+        for (int64_t e = 0; e < HS; ++e) st(vp + g * HS + e, vh[e]);
+      }
+    } else {
+      float* kp = static_cast<float*>(cache_k) + at;
+      float* vp = static_cast<float*>(cache_v) + at;
+      for (int64_t g = 0; g < d.NKV; ++g) {
+        if (half > 0) rotate(kp + g * HS, src + d.k_off + g * d.k_sh, cs, sn, d.rot_dim, HS);
+        else std::copy_n(src + d.k_off + g * d.k_sh, HS, kp + g * HS);
+        std::copy_n(src + d.v_off + g * d.v_sh, HS, vp + g * HS);
+      }
     }
     for (int64_t h = 0; h < d.NH; ++h) {
       const float* qh = src + d.q_off + h * d.q_sh;
@@ -193,9 +224,11 @@ void attention_decode_step(float* out, float* cache_k, float* cache_v, const flo
     const int64_t j0 = first[r] + t * count[r] / nt, j1 = first[r] + (t + 1) * count[r] / nt;
     const int64_t base = (slots[r] * d.maxT + j0) * kv_row;
     float* pt = parts + it * part;
+    const int64_t bytes = base * (d.cache_bf16 ? 2 : 4);
     decode::Stretch a{qs + r * d.NH * qrow,
-                      cache_k + base,
-                      cache_v + base,
+                      static_cast<const char*>(cache_k) + bytes,
+                      static_cast<const char*>(cache_v) + bytes,
+                      d.cache_bf16,
                       static_cast<int>(j1 - j0),
                       kv_row,
                       qrow,

@@ -10,6 +10,8 @@
 // GB/s on one thread against 27-30 without (AMD EPYC Zen 4); the hardware prefetchers already
 // follow the runs, and 32 prefetches per 2 KiB row only crowd the miss queue.
 // The scores of a head are stored in position order, so the softmax loops of the ISA table apply.
+// A bf16 cache is read 16 values at a time and widened in registers (zero-extend to 32 bits and
+// shift into the high half, as gemm-skinny-avx512.cc's load_b): half the bytes of an fp32 cache.
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -36,12 +38,20 @@ inline __m128 hsum4(__m512 a, __m512 b, __m512 c, __m512 d) {
   return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
 }
 
+// 16 cached values from p, fp32 or bf16 bits.
+inline __m512 load16(const float* p) { return _mm512_loadu_ps(p); }
+inline __m512 load16(const uint16_t* p) {
+  const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+
 // Scores of positions base + t·c + i for t < NS, i < len, every head.
-template <int NS>
+template <int NS, class T>
 void k_pass(const Stretch& a, int base, int c, int len) {
+  const T* k = static_cast<const T*>(a.k);
   for (int i = 0; i < len; ++i) {
-    const float* kr[NS];
-    for (int t = 0; t < NS; ++t) kr[t] = a.k + static_cast<int64_t>(base + t * c + i) * a.kv_row;
+    const T* kr[NS];
+    for (int t = 0; t < NS; ++t) kr[t] = k + static_cast<int64_t>(base + t * c + i) * a.kv_row;
     for (int64_t h = 0; h < a.NH; ++h) {
       const float* qh = a.q + h * a.qrow;
       const int64_t go = h / a.G * a.HS;
@@ -49,7 +59,7 @@ void k_pass(const Stretch& a, int base, int c, int len) {
       for (int t = 0; t < NS; ++t) acc[t] = _mm512_setzero_ps();
       for (int64_t e = 0; e < a.HS; e += 16) {
         const __m512 q = _mm512_loadu_ps(qh + e);
-        for (int t = 0; t < NS; ++t) acc[t] = _mm512_fmadd_ps(q, _mm512_loadu_ps(kr[t] + go + e), acc[t]);
+        for (int t = 0; t < NS; ++t) acc[t] = _mm512_fmadd_ps(q, load16(kr[t] + go + e), acc[t]);
       }
       float* sh = a.s + h * a.srow + base + i;
       if constexpr (NS == 4) {
@@ -64,11 +74,12 @@ void k_pass(const Stretch& a, int base, int c, int len) {
 }
 
 // o_h += p_hj·V[j, g(h)] over the same positions as k_pass.
-template <int NS>
+template <int NS, class T>
 void v_pass(const Stretch& a, int base, int c, int len) {
+  const T* v = static_cast<const T*>(a.v);
   for (int i = 0; i < len; ++i) {
-    const float* vr[NS];
-    for (int t = 0; t < NS; ++t) vr[t] = a.v + static_cast<int64_t>(base + t * c + i) * a.kv_row;
+    const T* vr[NS];
+    for (int t = 0; t < NS; ++t) vr[t] = v + static_cast<int64_t>(base + t * c + i) * a.kv_row;
     for (int64_t h = 0; h < a.NH; ++h) {
       const float* sh = a.s + h * a.srow + base + i;
       const int64_t go = h / a.G * a.HS;
@@ -77,21 +88,20 @@ void v_pass(const Stretch& a, int base, int c, int len) {
       float* oh = a.o + h * a.HS;
       for (int64_t e = 0; e < a.HS; e += 16) {
         __m512 acc = _mm512_loadu_ps(oh + e);
-        for (int t = 0; t < NS; ++t) acc = _mm512_fmadd_ps(p[t], _mm512_loadu_ps(vr[t] + go + e), acc);
+        for (int t = 0; t < NS; ++t) acc = _mm512_fmadd_ps(p[t], load16(vr[t] + go + e), acc);
         _mm512_storeu_ps(oh + e, acc);
       }
     }
   }
 }
 
-}  // namespace
-
-void stretch_avx512(const Stretch& a, const attn::IsaOps& ops) {
+template <class T>
+void stretch(const Stretch& a, const attn::IsaOps& ops) {
   // kStreams runs of c positions, then the n − kStreams·c left over as one stream.
   const int c = a.n >= kStreams * kMinRun ? a.n / kStreams : 0;
   const int tail = kStreams * c;
-  k_pass<kStreams>(a, 0, c, c);
-  k_pass<1>(a, tail, 0, a.n - tail);
+  k_pass<kStreams, T>(a, 0, c, c);
+  k_pass<1, T>(a, tail, 0, a.n - tail);
   for (int64_t h = 0; h < a.NH; ++h) {
     float* sh = a.s + h * a.srow;
     const float slope = a.slopes ? a.slopes[h] : 0.0f;
@@ -99,8 +109,15 @@ void stretch_avx512(const Stretch& a, const attn::IsaOps& ops) {
     a.l[h] = ops.exp_sum(sh, a.n, a.m[h]);
   }
   std::fill_n(a.o, a.NH * a.HS, 0.0f);
-  v_pass<kStreams>(a, 0, c, c);
-  v_pass<1>(a, tail, 0, a.n - tail);
+  v_pass<kStreams, T>(a, 0, c, c);
+  v_pass<1, T>(a, tail, 0, a.n - tail);
+}
+
+}  // namespace
+
+void stretch_avx512(const Stretch& a, const attn::IsaOps& ops) {
+  if (a.bf16) stretch<uint16_t>(a, ops);
+  else stretch<float>(a, ops);
 }
 
 }  // namespace neox::decode

@@ -18,8 +18,11 @@ namespace neox::decode {
 
 struct Stretch {
   const float* q;   // (NH, qrow) the row's rotated queries
-  const float* k;   // K row of the stretch's first position; position j at k + j·kv_row
-  const float* v;   // likewise for V
+  // K row of the stretch's first position, position j at k + j·kv_row (elements), and likewise
+  // V: floats, or bf16 bits when bf16 (a bf16 KV cache, widened to fp32 as it is read).
+  const void* k;
+  const void* v;
+  bool bf16;
   int n;            // positions, >= 1
   int64_t kv_row;   // floats per cached position (NKV·HS)
   int64_t qrow;     // floats per query in q

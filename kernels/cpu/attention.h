@@ -70,7 +70,9 @@ bool attention_decode_f32(float* out, float* lse, const float* q, const float* k
 //   qkv (N, W) f32: head h's q at row·W + q_off + h·q_sh, kv head g's k/v at k_off + g·k_sh,
 //       v_off + g·v_sh (GPT-NeoX interleaved MHA: 0, HS, 2·HS with head strides 3·HS; blocked
 //       GQA: 0, NH·HS, (NH + NKV)·HS with head strides HS).
-//   cache_k, cache_v (S, maxT, NKV, HS) f32, written at (slots[r], positions[r]).
+//   cache_k, cache_v (S, maxT, NKV, HS), written at (slots[r], positions[r]): f32, or with
+//       cache_bf16 bf16 bits (the new k, after rotary, and v rounded to nearest even as
+//       f32_to_bf16 rounds; cached K and V widened to fp32 as they are read, all arithmetic fp32).
 //   cos, sin (n_pos, rot_dim/2) rotary tables (rotate-half on the first rot_dim channels, as
 //       rotary_forward), or nullptr with rot_dim = 0; alibi_slopes NH floats or nullptr.
 //   out (N, NH·HS) f32.
@@ -82,8 +84,9 @@ struct DecodeStepDims {
   int64_t S, maxT, n_pos, rot_dim;
   int64_t window;  // < 0 for none
   float scale;
+  bool cache_bf16;  // cache_k / cache_v hold uint16_t bf16 bits rather than floats
 };
-void attention_decode_step(float* out, float* cache_k, float* cache_v, const float* qkv, const int32_t* rows,
+void attention_decode_step(float* out, void* cache_k, void* cache_v, const float* qkv, const int32_t* rows,
                            const int32_t* slots, const int32_t* positions, const float* cos, const float* sin,
                            const float* alibi_slopes, const DecodeStepDims& d);
 

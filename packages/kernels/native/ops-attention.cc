@@ -101,9 +101,10 @@ NEOX_REGISTER("attentionBackwardBf16", attentionBackwardBf16);
 
 // attentionDecodeStep(out, cacheK, cacheV, qkv, rows, slots, positions, cos|0, sin|0, slopes|0,
 //                     R, N, W, NH, NKV, HS, qOffset, kOffset, vOffset, qStrideH, kStrideH, vStrideH,
-//                     S, maxT, nPos, rotDim, window, scale)
+//                     S, maxT, nPos, rotDim, window, scale, cacheBf16)
+// cacheK and cacheV are floats, or bf16 bits when cacheBf16.
 napi_value attentionDecodeStep(napi_env env, napi_callback_info info) {
-  return call(env, info, "attentionDecodeStep", 28, [&](const Args& a) {
+  return call(env, info, "attentionDecodeStep", 29, [&](const Args& a) {
     neox::DecodeStepDims d{};
     d.R = a.size(10);
     d.N = a.size(11);
@@ -123,9 +124,10 @@ napi_value attentionDecodeStep(napi_env env, napi_callback_info info) {
     d.rot_dim = a.size(25);
     d.window = a.i64(26);
     d.scale = a.f32(27);
+    d.cache_bf16 = a.flag(28);
     // Null index lists are fine only when there are no rows.
     auto index = [&](size_t i) { return d.R > 0 ? required<const int32_t>(a, i) : a.ptr<const int32_t>(i); };
-    neox::attention_decode_step(required<float>(a, 0), required<float>(a, 1), required<float>(a, 2),
+    neox::attention_decode_step(required<float>(a, 0), required<void>(a, 1), required<void>(a, 2),
                                 required<const float>(a, 3), index(4), index(5), index(6),
                                 a.ptr<const float>(7), a.ptr<const float>(8), a.ptr<const float>(9), d);
   });

@@ -1,21 +1,24 @@
 // The fused decode step (kernels/cpu/attention-decode-step.cc) against the float64 reference
 // (src/reference/attention-decode-step.ts) for every case of test/cases/attention.ts under every
 // ISA: the attention output, and the whole cache (the new k/v at each row's position, everything
-// else untouched). Out and cache gaps start as random data that must survive. Then the errors: a
-// bad row, slot or position throws and writes nothing.
+// else untouched). Out and cache gaps start as random data that must survive. Every case runs with
+// an fp32 cache and with a bf16 one, whose bits must equal the reference's rounding exactly (the
+// new k and v rounded to nearest even, everything else untouched). Then the errors: a bad row,
+// slot or position throws and writes nothing.
 import { afterEach, expect, it } from "vitest";
 import { nativeFunction, numThreads, setNumThreads, withIsa } from "../src/index";
 import { alibiSlopes } from "../src/reference/alibi";
 import * as ref from "../src/reference/attention-decode-step";
+import { f64ToBf16 } from "../src/reference/convert";
 import { rotaryTable } from "../src/reference/rotary";
 import { attentionDecodeStepCases, type DecodeStepCase } from "./cases/attention";
-import { type BufferScope, f32, read, withBuffers } from "./helpers/buffers";
+import { type BufferScope, bf16, f32, read, withBuffers } from "./helpers/buffers";
 import { describeNative, expectClose, isas, Rng } from "./helpers/native";
 
 type Step = (...args: number[]) => void;
 const step = (): Step => nativeFunction<Step>("attentionDecodeStep");
 
-function dimsOf(c: DecodeStepCase): ref.DecodeStepDims {
+function dimsOf(c: DecodeStepCase, cacheBf16: boolean): ref.DecodeStepDims {
   const { NH, NKV, HS } = c;
   const inter = c.layout === "interleaved";
   return {
@@ -34,6 +37,7 @@ function dimsOf(c: DecodeStepCase): ref.DecodeStepDims {
     rotDim: c.rotDim,
     window: c.window,
     scale: Math.fround(1 / Math.sqrt(HS)),
+    cacheBf16,
   };
 }
 
@@ -47,9 +51,9 @@ interface Setup {
   slopes: Float64Array | null;
 }
 
-function setup(c: DecodeStepCase, seed: number): Setup {
+function setup(c: DecodeStepCase, seed: number, cacheBf16 = false): Setup {
   const rng = new Rng(seed);
-  const d = dimsOf(c);
+  const d = dimsOf(c, cacheBf16);
   const half = c.rotDim / 2;
   let cos: Float64Array | null = null;
   let sin: Float64Array | null = null;
@@ -69,7 +73,7 @@ function setup(c: DecodeStepCase, seed: number): Setup {
   return {
     d,
     qkv: f32(rng.normalArray(c.N * d.W)),
-    cache: f32(rng.normalArray(2 * c.S * c.maxT * c.NKV * c.HS)),
+    cache: (cacheBf16 ? bf16 : f32)(rng.normalArray(2 * c.S * c.maxT * c.NKV * c.HS)),
     out: f32(rng.normalArray(c.N * c.NH * c.HS)),
     cos,
     sin,
@@ -88,8 +92,9 @@ function runNative(
   const { d } = u;
   const half = c.S * c.maxT * c.NKV * c.HS;
   const out = s.f32(u.out);
-  const k = s.f32(u.cache.subarray(0, half));
-  const v = s.f32(u.cache.subarray(half));
+  const cache = (x: Float64Array) => (d.cacheBf16 ? s.bf16(x) : s.f32(x));
+  const k = cache(u.cache.subarray(0, half));
+  const v = cache(u.cache.subarray(half));
   const idx = (f: (e: DecodeStepCase["entries"][number]) => number) =>
     s.i32(Int32Array.from(entries, f)).address;
   const call = () =>
@@ -122,14 +127,16 @@ function runNative(
       c.rotDim,
       c.window,
       d.scale,
+      d.cacheBf16 ? 1 : 0,
     );
-  return { call, out: () => read(out), k: () => read(k), v: () => read(v) };
+  const bits = (b: typeof k) => () => Array.from(b.u16());
+  return { call, out: () => read(out), k: () => read(k), v: () => read(v), kBits: bits(k), vBits: bits(v) };
 }
 
 // Runs case c under the current ISA and thread count and compares out and both caches with the
-// float64 reference.
-function checkParity(c: DecodeStepCase, seed: number): void {
-  const u = setup(c, seed);
+// float64 reference; a bf16 cache must hold exactly the reference's bits.
+function checkParity(c: DecodeStepCase, seed: number, cacheBf16 = false): void {
+  const u = setup(c, seed, cacheBf16);
   withBuffers((s) => {
     const run = runNative(s, c, u, c.entries);
     run.call();
@@ -150,8 +157,13 @@ function checkParity(c: DecodeStepCase, seed: number): void {
       u.slopes,
       u.d,
     );
-    expectClose(run.k(), k, c.tol!, `${c.name} cache k`);
-    expectClose(run.v(), v, c.tol!, `${c.name} cache v`);
+    if (cacheBf16) {
+      expect(run.kBits(), `${c.name} cache k bits`).toEqual(Array.from(k, f64ToBf16));
+      expect(run.vBits(), `${c.name} cache v bits`).toEqual(Array.from(v, f64ToBf16));
+    } else {
+      expectClose(run.k(), k, c.tol!, `${c.name} cache k`);
+      expectClose(run.v(), v, c.tol!, `${c.name} cache v`);
+    }
     expectClose(run.out(), out, c.tol!, `${c.name} out`);
   });
 }
@@ -160,6 +172,7 @@ describeNative("attentionDecodeStep parity", () => {
   for (const isa of isas()) {
     for (const [i, c] of attentionDecodeStepCases.entries()) {
       it(`${isa}: ${c.name}`, () => withIsa(isa, () => checkParity(c, 1000 + i)));
+      it(`${isa}: ${c.name}, bf16 cache`, () => withIsa(isa, () => checkParity(c, 1000 + i, true)));
     }
   }
 });
@@ -225,6 +238,10 @@ describeNative("attentionDecodeStep stretches", () => {
         it(`${isa}, ${threads} threads: ${name}`, () => {
           setNumThreads(threads);
           withIsa(isa, () => checkParity(c, 2000 + i));
+        });
+        it(`${isa}, ${threads} threads: ${name}, bf16 cache`, () => {
+          setNumThreads(threads);
+          withIsa(isa, () => checkParity(c, 2000 + i, true));
         });
       }
     }

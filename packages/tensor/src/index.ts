@@ -57,7 +57,13 @@ export { type DropoutRng, dropout } from "./ops/dropout";
 export { embedding } from "./ops/embedding";
 export { gelu } from "./ops/gelu";
 export { type GluActivation, geglu, glu, reglu, swiglu } from "./ops/glu";
-export { type CacheSegment, cachedSelfAttention, KvCache, segmentSelfAttention } from "./ops/kv-cache";
+export {
+  type CacheSegment,
+  cachedSelfAttention,
+  KvCache,
+  type KvCacheDtype,
+  segmentSelfAttention,
+} from "./ops/kv-cache";
 export { layerNorm } from "./ops/layer-norm";
 export { gemm, type LinearOptions, linear } from "./ops/linear";
 export { relu } from "./ops/relu";

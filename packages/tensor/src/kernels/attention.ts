@@ -83,11 +83,13 @@ export const ATTENTION = declareKernels({
    * position positions[r] (caches (S, maxT, NKV, HS)), and its NH queries attend to that slot's
    * keys 0 .. positions[r] (window), into out row rows[r] (N, NH·HS); other rows untouched. q of
    * head h sits at qOffset + h·qStrideH in a qkv row, k/v of kv head g at k/vOffset + g·k/vStrideH.
+   * The caches are f32, or bf16 with cacheBf16 (new k and v rounded to nearest even as they are
+   * appended, cached ones widened as they are read); the caller checks the dtype against the flag.
    */
   attentionDecodeStep: {
     out: "out f32",
-    cacheK: "inout f32",
-    cacheV: "inout f32",
+    cacheK: "inout bytes",
+    cacheV: "inout bytes",
     qkv: "in f32",
     rows: "in i32",
     slots: "in i32",
@@ -113,6 +115,7 @@ export const ATTENTION = declareKernels({
     rotDim: "size",
     window: "int",
     scale: "scalar",
+    cacheBf16: "flag",
   },
   /** cos/sin (nPos, rotDim/2), angles built in fp32 as GPT-NeoX builds them */
   rotaryTable: { cos: "out f32", sin: "out f32", nPos: "size", rotDim: "size", base: "scalar" },

@@ -15,6 +15,11 @@
 // much as the attention itself at batch 8. Prefill segments (T > 1) take the per-segment path.
 // NH query heads, NKV kv heads, HS head size. Inference only: nothing is recorded (a cache is
 // state that changes under the tape), so run it eagerly rather than in a plan.
+// A bf16 cache (dtype "bf16", for models whose GEMMs run in bf16, as PyTorch's bf16 inference
+// keeps its cache) halves the bytes a decode step reads: new k (after rotary) and v are rounded
+// to bf16 as they are appended, and every path attends over the rounded values. The decode step
+// widens them in registers; a prefill segment widens its slot's keys into a temporary fp32
+// buffer (only prefills pay), so a prompt attends to the same K/V its later decode steps read.
 
 import { needsGrad } from "../autograd/tape";
 import { k } from "../kernels";
@@ -30,11 +35,14 @@ import {
   resolveShape,
   rotate,
 } from "./attention";
-import { copyInto, dense } from "./basic";
+import { castInto, copyInto, dense } from "./basic";
 import { decodeStep } from "./kv-decode-step";
 
+/** The element type of a KV cache's k and v. */
+export type KvCacheDtype = "f32" | "bf16";
+
 export class KvCache {
-  /** (B, maxT, NKV, HS) f32 */
+  /** (B, maxT, NKV, HS), f32 or bf16 (the cache's dtype) */
   readonly k: Tensor;
   readonly v: Tensor;
   /** Positions filled per slot: the next call's position offset for that slot. */
@@ -51,9 +59,12 @@ export class KvCache {
     readonly B: number,
     readonly NKV: number,
     readonly HS: number,
+    readonly dtype: KvCacheDtype = "f32",
   ) {
-    this.k = keep(Tensor.empty([B, maxT, NKV, HS]));
-    this.v = keep(Tensor.empty([B, maxT, NKV, HS]));
+    if (dtype !== "f32" && dtype !== "bf16")
+      throw new Error(`KV cache: dtype must be "f32" or "bf16", got ${JSON.stringify(dtype)}`);
+    this.k = keep(Tensor.empty([B, maxT, NKV, HS], { dtype }));
+    this.v = keep(Tensor.empty([B, maxT, NKV, HS], { dtype }));
     this.lengths = new Int32Array(B);
     this.decodeIndex = keep(Tensor.fromArray(new Int32Array(3 * B), [3, B], { dtype: "i32" }));
   }
@@ -94,7 +105,7 @@ export class KvCache {
     return new Tensor(
       t.storage,
       [this.B, T, this.NKV, this.HS],
-      "f32",
+      this.dtype,
       [this.maxT * row, row, this.HS, 1],
       t.offset + from * row,
     );
@@ -107,7 +118,7 @@ export class KvCache {
     return new Tensor(
       t.storage,
       [1, T, this.NKV, this.HS],
-      "f32",
+      this.dtype,
       undefined,
       t.offset + (slot * this.maxT + from) * row,
     );
@@ -157,18 +168,44 @@ function appendSlot(
   const T = heads.q.size(1);
   const kNew = cache.slot("k", slot, at, T);
   const vNew = cache.slot("v", slot, at, T);
+  // A bf16 cache: k and v are made in fp32 first, then rounded into the cache.
+  const lowp = cache.dtype === "bf16";
+  const device = heads.q.device;
+  const kTo = lowp ? Tensor.empty([1, T, r.NKV, r.HS], { device }) : kNew;
+  const vTo = lowp ? Tensor.empty([1, T, r.NKV, r.HS], { device }) : vNew;
   let q = heads.q;
   if (r.rotDim > 0) {
-    q = qOut ?? Tensor.empty([1, T, r.NH, r.HS], { device: heads.q.device });
+    q = qOut ?? Tensor.empty([1, T, r.NH, r.HS], { device });
     rotate("forward", q, heads.q, pos.rotary!, r.rotDim, at);
-    rotate("forward", kNew, heads.k, pos.rotary!, r.rotDim, at);
+    rotate("forward", kTo, heads.k, pos.rotary!, r.rotDim, at);
   } else {
-    copyInto(kNew, heads.k);
+    copyInto(kTo, heads.k);
   }
-  copyInto(vNew, heads.v);
+  copyInto(vTo, heads.v);
+  if (lowp) {
+    castInto(kNew, kTo);
+    castInto(vNew, vTo);
+    kTo.dispose();
+    vTo.dispose();
+  }
   kNew.dispose();
   vNew.dispose();
   return q;
+}
+
+// Positions 0 .. Tk - 1 of slots `slots` of a bf16 cache's k or v, widened into a dense fp32
+// (slots.length, Tk, NKV, HS) buffer for the attention kernel (exact: bf16 is fp32's top half).
+function widened(cache: KvCache, which: "k" | "v", slots: readonly number[], Tk: number): Tensor {
+  const device = cache.k.device;
+  const out = Tensor.empty([slots.length, Tk, cache.NKV, cache.HS], { device });
+  for (const [i, slot] of slots.entries()) {
+    const src = cache.slot(which, slot, 0, Tk);
+    const dst = out.narrow(0, i, 1);
+    castInto(dst, src);
+    src.dispose();
+    dst.dispose();
+  }
+  return out;
 }
 
 // The attention kernel for q (B, Tq, NH, HS) over k/v views (B, Tk, NKV, HS), into out (B·Tq rows).
@@ -229,8 +266,10 @@ export function cachedSelfAttention(
     for (const t of [one.q, one.k, one.v, qb]) t?.dispose();
   }
   cache.length = Tk;
-  const kAll = cache.positions("k", 0, Tk);
-  const vAll = cache.positions("v", 0, Tk);
+  const every = Array.from({ length: r.B }, (_, b) => b);
+  const lowp = cache.dtype === "bf16";
+  const kAll = lowp ? widened(cache, "k", every, Tk) : cache.positions("k", 0, Tk);
+  const vAll = lowp ? widened(cache, "v", every, Tk) : cache.positions("v", 0, Tk);
   const out = Tensor.empty([r.B * r.T, r.NH * r.HS], { device: qkv.device });
   attend(out, q, kAll, vAll, r, pos);
   for (const t of new Set([q, all.q, all.k, all.v, kAll, vAll])) t.dispose();
@@ -290,8 +329,9 @@ export function segmentSelfAttention(
     const at = cache.lengths[g.slot]!;
     const q = appendSlot(cache, g.slot, at, heads, r, pos);
     cache.lengths[g.slot] = at + g.T;
-    const kAll = cache.slot("k", g.slot, 0, at + g.T);
-    const vAll = cache.slot("v", g.slot, 0, at + g.T);
+    const lowp = cache.dtype === "bf16";
+    const kAll = lowp ? widened(cache, "k", [g.slot], at + g.T) : cache.slot("k", g.slot, 0, at + g.T);
+    const vAll = lowp ? widened(cache, "v", [g.slot], at + g.T) : cache.slot("v", g.slot, 0, at + g.T);
     const o = new Tensor(out.storage, [g.T, C], "f32", undefined, out.offset + g.row * C);
     attend(o, q, kAll, vAll, r, pos);
     for (const t of new Set([q, heads.q, heads.k, heads.v, rows, kAll, vAll, o])) t.dispose();

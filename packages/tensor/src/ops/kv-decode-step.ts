@@ -2,7 +2,8 @@
 // call goes to attentionDecodeStep, which rotates each new q and k at its slot's position, appends
 // k and v to the slot-major cache and attends over the slot's keys (kernels/cpu/attention.h). The
 // rows, slots and positions travel in the cache's own decodeIndex buffer, so a recorded plan can
-// replay the launch with new ones.
+// replay the launch with new ones. A bf16 cache is passed as such (cacheBf16): the kernel rounds
+// the appends and widens what it reads.
 
 import { k } from "../kernels";
 import type { Tensor } from "../tensor";
@@ -77,6 +78,7 @@ export function decodeStep(
     rotDim: shape.rotDim,
     window: shape.window,
     scale: shape.scale,
+    cacheBf16: cache.dtype === "bf16",
   });
   for (const t of [rows, slots, where]) t.dispose();
   for (const g of singles) cache.lengths[g.slot]! += 1;
