@@ -15,6 +15,7 @@ import {
   embedding,
   isGradEnabled,
   KvCache,
+  type KvCacheDtype,
   keep,
   noGrad,
   type RotaryTables,
@@ -168,9 +169,14 @@ export class GptNeoXModel {
     return seed ? crossEntropyTrain(logits, labels, mask, seed) : crossEntropy(logits, labels, mask);
   }
 
-  /** One key/value cache per layer for B sequences of up to maxT tokens. */
-  newCaches(B: number, maxT: number): KvCache[] {
-    return this.layers.map(() => new KvCache(maxT, B, this.spec.NKV, this.spec.HS));
+  /**
+   * One key/value cache per layer for B sequences of up to maxT tokens. The caches are bf16 when
+   * the GEMMs run on a bf16 working copy (as PyTorch's bf16 inference keeps its cache: half the
+   * bytes a decode step reads), else f32; `dtype` overrides that.
+   */
+  newCaches(B: number, maxT: number, dtype?: KvCacheDtype): KvCache[] {
+    const d = dtype ?? (this.registry.flat.lowpDtype === "bf16" ? "bf16" : "f32");
+    return this.layers.map(() => new KvCache(maxT, B, this.spec.NKV, this.spec.HS, d));
   }
 
   /**

@@ -6,7 +6,15 @@
 // is per segment (each slot sees its own keys at its own positions). The head runs only on the
 // rows whose logits are asked for, so a prefill of P tokens costs one head row, not P.
 // N tokens in a pass, V padded vocabulary, R rows of logits returned.
-import { argmaxRows, type CacheSegment, crossEntropyRows, type KvCache, scope, Tensor } from "@neox/tensor";
+import {
+  argmaxRows,
+  type CacheSegment,
+  crossEntropyRows,
+  type KvCache,
+  type KvCacheDtype,
+  scope,
+  Tensor,
+} from "@neox/tensor";
 import type { GptNeoXModel } from "../gpt-neox/model";
 import { DecodePlans } from "./decode-plan";
 
@@ -61,6 +69,12 @@ export interface EngineOptions {
    * (decode-plan.ts); default true. false runs every pass eagerly (the same kernels).
    */
   planned?: boolean;
+  /**
+   * The KV cache's element type; default the model's (newCaches: bf16 when its GEMMs run on a bf16
+   * working copy, else f32). "bf16" halves the bytes a decode step's attention reads; the new k and
+   * v are rounded to bf16 as they are cached and every later step attends over the rounded values.
+   */
+  kvCache?: KvCacheDtype;
 }
 
 interface Layout {
@@ -121,7 +135,11 @@ export class InferenceEngine implements Engine {
       );
     this.slots = opts.slots;
     this.V = s.V;
-    this.caches = model.newCaches(this.slots, this.maxT);
+    if (opts.kvCache !== undefined && opts.kvCache !== "f32" && opts.kvCache !== "bf16")
+      throw new EngineInputError(
+        `inference engine: kvCache must be "f32" or "bf16", got ${JSON.stringify(opts.kvCache)}`,
+      );
+    this.caches = model.newCaches(this.slots, this.maxT, opts.kvCache);
     this.plans = opts.planned === false ? null : new DecodePlans(model, this.caches);
   }
 
