@@ -10,6 +10,7 @@ export {
   nativeFunction,
 } from "./loader";
 export * from "./memory";
+export * from "./mpi";
 export * from "./ops/alibi";
 export * from "./ops/attention";
 export * from "./ops/elementwise";

@@ -1,0 +1,116 @@
+// The MPI communication engine: one thread that owns every MPI call of the process.
+//
+// Why one thread: collectives must be issued in the same order on every rank, and a FIFO drained by
+// a single thread keeps the order the JS program issued them in (the libuv pool would reorder).
+// Init, collectives and finalize all run on that thread, so MPI is initialised with
+// MPI_THREAD_SERIALIZED (FUNNELED would suffice: only the initialising thread calls MPI; SERIALIZED
+// leaves room to call MPI from the JS thread later without a new init).
+//
+// Buffers are native addresses (from @neox/kernels' alloc()); the caller keeps them alive and
+// untouched until the operation's completion fires. Completions run on the engine thread; the
+// Node-API binding forwards them to the JS thread.
+//
+// bf16 reductions: MPI has no bf16 type, so each rank widens its bf16 values to fp32 (exact),
+// the reduction runs in fp32 (MPI_FLOAT, MPI_SUM), an average divides the fp32 sum by the group
+// size, and the result is rounded once back to bf16 (round to nearest, ties to even). This costs
+// twice the bytes on the wire but rounds once, independent of the number of ranks and of MPI's
+// reduction order up to fp32 rounding. Gathers, broadcasts and send/recv move bf16 as raw 16-bit words.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+// Open MPI's mpi.h pulls in its C++ bindings unless told not to, and the addon then fails to load
+// with an undefined C++ MPI symbol.
+#define OMPI_SKIP_MPICXX 1
+#include <mpi.h>
+
+namespace neox::mpi {
+
+enum class Dtype { F32, BF16 };
+enum class Reduce { Sum, Avg };
+
+size_t dtype_bytes(Dtype t);
+
+// What a finished operation reports: an empty error on success; `values` carries small results
+// (split: the new group's handle, rank and size).
+struct Result {
+  std::string error;
+  int64_t values[3] = {0, 0, 0};
+};
+using Done = std::function<void(Result&&)>;
+
+struct WorldInfo {
+  int rank = 0;
+  int size = 1;
+  int thread_level = 0;  // the MPI_THREAD_* level MPI provided
+  std::string library;   // MPI_Get_library_version, first line
+};
+
+class Engine {
+ public:
+  // Starts the thread and runs MPI_Init_thread on it; blocks until done. Throws std::runtime_error
+  // when MPI fails to initialise or was initialised already.
+  static Engine& start(WorldInfo* info);
+  static Engine* instance();  // nullptr before start()
+
+  // Each enqueues one operation on group handle `comm` (0 is the world) and calls done on the engine
+  // thread when it finished (or failed). Sizes are element counts.
+  void all_reduce(int comm, void* buf, int64_t count, Dtype t, Reduce op, Done done);
+  void reduce_scatter(int comm, const void* send, void* recv, int64_t count_per_rank, Dtype t, Reduce op, Done done);
+  void all_gather(int comm, const void* send, void* recv, int64_t count_per_rank, Dtype t, Done done);
+  void broadcast(int comm, void* buf, int64_t count, Dtype t, int root, Done done);
+  void send(int comm, const void* buf, int64_t count, Dtype t, int peer, int tag, Done done);
+  void recv(int comm, void* buf, int64_t count, Dtype t, int peer, int tag, Done done);
+  void barrier(int comm, Done done);
+  void split(int comm, int color, int key, Done done);
+  void free_group(int comm, Done done);
+
+  // Runs MPI_Finalize on the engine thread after every queued operation, then joins the thread.
+  // Returns an error message, empty on success. Later calls are errors.
+  std::string finalize();
+  bool finalized() const { return finalized_; }
+
+ private:
+  struct Task {
+    // Runs on the engine thread. Returns true when it started a non-blocking request (stored in
+    // *req) whose completion is reported later; false when it finished (or failed) in place.
+    std::function<bool(Result&, MPI_Request* req)> run;
+    Done done;
+  };
+  struct Pending {
+    MPI_Request request;
+    Done done;
+    std::string what;
+  };
+
+  Engine() = default;
+  void post(Task task);
+  void loop();
+  void poll_pending();
+  MPI_Comm group(int comm) const;  // engine thread only; throws for an unknown or freed handle
+
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Task> queue_;
+  std::vector<Pending> pending_;  // engine thread only
+  std::vector<MPI_Comm> comms_;   // engine thread only: by handle, MPI_COMM_NULL when freed
+  bool stop_ = false;
+  bool finalized_ = false;
+};
+
+// "<what>: <MPI's error text>" for a failed MPI call; empty for MPI_SUCCESS.
+std::string check_message(const char* what, int code);
+
+// fp32 <-> bf16 (round to nearest even; NaN stays NaN).
+void bf16_to_f32(const uint16_t* in, float* out, int64_t n);
+void f32_to_bf16(const float* in, uint16_t* out, int64_t n);
+
+}  // namespace neox::mpi
