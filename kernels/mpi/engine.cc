@@ -110,36 +110,43 @@ void Engine::loop() {
       }
     }
     if (have) {
-      Result r;
-      MPI_Request req = MPI_REQUEST_NULL;
-      bool started = false;
-      try {
-        started = task.run(r, &req);
-      } catch (const std::exception& ex) {
-        r.error = ex.what();
-      }
-      if (started && r.error.empty()) {
-        pending_.push_back(Pending{req, std::move(task.done), {}});
-      } else {
-        task.done(std::move(r));
-      }
-      std::deque<Task> orphans;
-      {
-        std::lock_guard<std::mutex> lk(mu_);
-        if (!stop_) goto next;
-        orphans.swap(queue_);
-      }
-      // Finalize ran: whatever was queued behind it can never run.
-      for (Task& t : orphans) {
-        Result rr;
-        rr.error = "MPI was finalized before this operation ran";
-        t.done(std::move(rr));
-      }
-      return;
+      run_task(task);
+      if (drain_after_finalize()) return;
     }
-  next:
     if (!pending_.empty()) poll_pending();
   }
+}
+
+void Engine::run_task(Task& task) {
+  Result r;
+  MPI_Request req = MPI_REQUEST_NULL;
+  bool started = false;
+  try {
+    started = task.run(r, &req);
+  } catch (const std::exception& ex) {
+    r.error = ex.what();
+  }
+  if (started && r.error.empty()) {
+    pending_.push_back(Pending{req, std::move(task.done)});
+  } else {
+    task.done(std::move(r));
+  }
+}
+
+bool Engine::drain_after_finalize() {
+  std::deque<Task> orphans;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (!stop_) return false;
+    orphans.swap(queue_);
+  }
+  // Finalize ran: whatever was queued behind it can never run.
+  for (Task& t : orphans) {
+    Result r;
+    r.error = "MPI was finalized before this operation ran";
+    t.done(std::move(r));
+  }
+  return true;
 }
 
 void Engine::poll_pending() {

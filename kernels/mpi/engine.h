@@ -87,12 +87,13 @@ class Engine {
   struct Pending {
     MPI_Request request;
     Done done;
-    std::string what;
   };
 
   Engine() = default;
   void post(Task task);
   void loop();
+  void run_task(Task& task);
+  bool drain_after_finalize();  // true once finalize ran (queued tasks are failed)
   void poll_pending();
   MPI_Comm group(int comm) const;  // engine thread only; throws for an unknown or freed handle
 
