@@ -3,7 +3,7 @@ import { UsageError } from "@neox/config";
 
 export { UsageError };
 
-export const HELP = `usage: neox train CONFIG... [--set key=value ...] [--dry-run]
+export const HELP = `usage: neox train CONFIG... [--set key=value ...] [-H HOSTFILE] [--dry-run]
 
 Trains a model as GPT-NeoX's train.py does, in one process, from YAML configs merged left to right
 (GPT-NeoX's keys). Progress goes to the console; metrics to log_dir/metrics.jsonl and TensorBoard
@@ -11,8 +11,14 @@ event files in tensorboard_dir; checkpoints to save/global_stepN with save/lates
 A load directory with a checkpoint resumes it exactly; without one training starts fresh.
 
   --set key=value   override a config value (repeatable; YAML value syntax, e.g. --set train_iters=50)
+  -H, --hostfile F  GPT-NeoX's hostfile of "<host> slots=<n>" lines (the hostfile key; $DLTS_HOSTFILE
+                    overrides both, as in GPT-NeoX)
   --dry-run         print the parameters, the memory estimate by component and the FLOPs per step,
-                    and train nothing
+                    and train nothing; when the config asks for more than one process (num_gpus > 1,
+                    a hostfile, launcher: slurm), also the launch command and every rank's environment
+
+Multi-process training (num_gpus, hostfiles, Slurm) lands with @neox/parallel's data parallelism;
+until then --dry-run shows the launch plan and a run without it is refused.
 
 Ctrl-C (SIGINT) or SIGTERM finishes the current iteration, saves a checkpoint, says where, and exits
 130/143. exit_interval saves and exits 0.
@@ -39,6 +45,12 @@ export function parseArgs(argv: readonly string[]): TrainArgs | "help" {
         throw new UsageError(`--set expects key=value, got ${v ?? "nothing"}`);
       out.overrides.push(v);
     } else if (a.startsWith("--set=")) out.overrides.push(a.slice(6));
+    else if (a === "-H" || a === "--hostfile") {
+      const v = argv[++i];
+      if (v === undefined || v === "") throw new UsageError(`${a} expects a hostfile path, got nothing`);
+      // deepy's -H sets the hostfile key; quoted so any path reads back as a YAML string
+      out.overrides.push(`hostfile=${JSON.stringify(v)}`);
+    } else if (a.startsWith("--hostfile=")) out.overrides.push(`hostfile=${JSON.stringify(a.slice(11))}`);
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} (see neox train --help)`);
     else out.configs.push(a);
   }

@@ -4,6 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import { type ResolvedConfig, renderShow, resolveForVerb, withVocabSize } from "@neox/config";
+import { formatPlan, type LaunchPlan } from "@neox/launch";
 import { ConsoleSink, JsonlSink, type MemoryReport, Monitor, TensorBoardWriter } from "@neox/monitor";
 import { allocStats } from "@neox/tensor";
 import { loadTokenizer, tokenizerOptionsFromConfig } from "@neox/tokenize";
@@ -11,6 +12,7 @@ import { Trainer } from "@neox/trainer";
 import { HELP, parseArgs } from "./args";
 import { buildTrainData } from "./data";
 import { dryRunReport } from "./dry-run";
+import { atWorldSize, launchPlanOrRefuse } from "./launch";
 import { teeToLogDir } from "./tee";
 
 const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
@@ -44,14 +46,19 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
     return 0;
   }
   const err = process.stderr;
-  const unsized = resolveForVerb("train", parsed.configs, parsed.overrides, (line) => err.write(`${line}\n`));
+  const write = (line: string) => err.write(`${line}\n`);
+  const config = resolveForVerb("train", parsed.configs, parsed.overrides, write);
+  if (!config) return 1;
+  const plan = launchPlanOrRefuse(config, parsed.dryRun, write);
+  if (!plan) return 1;
+  const unsized = atWorldSize(config, plan, parsed.overrides, write);
   if (!unsized) return 1;
   const v = unsized.values;
   const tokenizer = await loadTokenizer(tokenizerOptionsFromConfig(v));
   const resolved = withVocabSize(unsized, tokenizer.vocabSize);
   const untee = !parsed.dryRun && typeof v.log_dir === "string" ? teeToLogDir(v.log_dir) : () => {};
   try {
-    return await train(resolved, parsed.dryRun, tokenizer.eod, ctx);
+    return await train(resolved, parsed.dryRun ? plan : null, tokenizer.eod, ctx);
   } finally {
     untee();
   }
@@ -59,7 +66,8 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
 
 async function train(
   resolved: ResolvedConfig,
-  dryRun: boolean,
+  /** --dry-run: the launch plan to print after the report; null trains. */
+  dryRun: LaunchPlan | null,
   eod: number,
   ctx: { signal?: AbortSignal },
 ): Promise<number> {
@@ -68,6 +76,7 @@ async function train(
   err.write(`${renderShow(resolved)}\n`);
   if (dryRun) {
     process.stdout.write(dryRunReport(resolved));
+    if (dryRun.kind !== "single") process.stdout.write(formatPlan(dryRun));
     return 0;
   }
 

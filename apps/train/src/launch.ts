@@ -1,0 +1,63 @@
+// `neox train`'s launch step: which processes the config asks for (@neox/launch, from GPT-NeoX's
+// launcher keys and this process's environment), and the config re-derived at that world size, as
+// GPT-NeoX derives global_num_gpus from the hostfile. Ranks are not started yet: multi-process
+// training lands with @neox/parallel's data parallelism; until then only --dry-run prints the plan.
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { formatProblem, type ResolvedConfig, resolveConfig } from "@neox/config";
+import { defaultConfigPath, LaunchError, type LaunchPlan, planLaunch } from "@neox/launch";
+
+export function trainLaunchPlan(r: ResolvedConfig): LaunchPlan {
+  const configPath = defaultConfigPath(r.values, String(process.pid));
+  // each rank runs this very command (node, its loader flags, the neox entry) on the written config
+  const worker = [process.execPath, ...process.execArgv, process.argv[1] ?? "neox", "train", configPath];
+  return planLaunch(r.values, {
+    env: process.env,
+    worker,
+    configPath,
+    cpus: availableParallelism(),
+    isRoot: process.getuid?.() === 0,
+    fileExists: existsSync,
+  });
+}
+
+/** The config derived at the plan's world size (batch triple, data parallel size), or null after printing problems. */
+export function atWorldSize(
+  r: ResolvedConfig,
+  plan: LaunchPlan,
+  overrides: readonly string[],
+  write: (line: string) => void,
+): ResolvedConfig | null {
+  if (plan.worldSize === r.derived.world_size) return r;
+  const sized = resolveConfig(r.files, { overrides, worldSize: plan.worldSize });
+  if (sized.problems.length === 0) return sized;
+  for (const p of sized.problems) write(formatProblem(p));
+  write(`neox train: ${sized.problems.length} problem(s) in the config at ${plan.worldSize} processes`);
+  return null;
+}
+
+/**
+ * The plan, or null after one line on stderr: a launch error (a bad hostfile line, pdsh across
+ * hosts, Slurm outside an allocation), or more than one process asked for without --dry-run.
+ */
+export function launchPlanOrRefuse(
+  r: ResolvedConfig,
+  dryRun: boolean,
+  write: (line: string) => void,
+): LaunchPlan | null {
+  let plan: LaunchPlan;
+  try {
+    plan = trainLaunchPlan(r);
+  } catch (e) {
+    if (!(e instanceof LaunchError)) throw e;
+    write(`neox train: ${e.message}`);
+    return null;
+  }
+  if (plan.kind !== "single" && !dryRun) {
+    write(
+      `neox train: the config asks for ${plan.worldSize} processes (${plan.kind}); multi-process training lands with @neox/parallel's data parallelism; run with --dry-run to see the launch plan, or set num_gpus: 1 (and no hostfile or Slurm launcher) to train in one process`,
+    );
+    return null;
+  }
+  return plan;
+}
