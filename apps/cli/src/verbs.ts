@@ -28,7 +28,7 @@ export const VERBS: readonly Verb[] = [
   {
     name: "train",
     summary: "train a model from YAML configs",
-    usage: "neox train CONFIG... [--set key=value ...] [--dry-run]",
+    usage: "neox train CONFIG... [--set key=value ...] [-H HOSTFILE] [--dry-run]",
     example: "pnpm -s neox train configs/tiny.yml configs/local_setup.yml",
     load: async () => (await import("@neox/app-train")).main,
   },
