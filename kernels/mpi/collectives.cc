@@ -55,19 +55,25 @@ int group_size(MPI_Comm c) {
 
 }  // namespace
 
+int Engine::sum_f32(float* x, int64_t n, MPI_Comm c) {
+  if (n * 4 >= kRingMinBytes) return ring_all_reduce_f32(x, n, c, scratch_);
+  return MPI_Allreduce(MPI_IN_PLACE, x, static_cast<int>(n), MPI_FLOAT, MPI_SUM, c);
+}
+
 void Engine::all_reduce(int comm, void* buf, int64_t count, Dtype t, Reduce op, Done done) {
   post(Task{[=](Result& r, MPI_Request*) {
               MPI_Comm c = group(comm);
               int n = count_arg("allReduce", count);
               if (t == Dtype::F32) {
                 auto* x = static_cast<float*>(buf);
-                r.error = check_message("allReduce", MPI_Allreduce(MPI_IN_PLACE, x, n, MPI_FLOAT, MPI_SUM, c));
+                r.error = check_message("allReduce", sum_f32(x, n, c));
                 if (r.error.empty() && op == Reduce::Avg) scale(x, n, group_size(c));
                 return false;
               }
-              std::vector<float> wide(static_cast<size_t>(n));
+              std::vector<float>& wide = wide_;
+              wide.resize(static_cast<size_t>(n));
               bf16_to_f32(static_cast<const uint16_t*>(buf), wide.data(), n);
-              r.error = check_message("allReduce", MPI_Allreduce(MPI_IN_PLACE, wide.data(), n, MPI_FLOAT, MPI_SUM, c));
+              r.error = check_message("allReduce", sum_f32(wide.data(), n, c));
               if (!r.error.empty()) return false;
               if (op == Reduce::Avg) scale(wide.data(), n, group_size(c));
               f32_to_bf16(wide.data(), static_cast<uint16_t*>(buf), n);

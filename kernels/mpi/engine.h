@@ -95,7 +95,8 @@ class Engine {
   void run_task(Task& task);
   bool drain_after_finalize();  // true once finalize ran (queued tasks are failed)
   void poll_pending();
-  MPI_Comm group(int comm) const;  // engine thread only; throws for an unknown or freed handle
+  MPI_Comm group(int comm) const;
+  int sum_f32(float* x, int64_t n, MPI_Comm c);  // engine thread only: MPI_Allreduce or the ring  // engine thread only; throws for an unknown or freed handle
 
   std::thread thread_;
   std::mutex mu_;
@@ -103,12 +104,19 @@ class Engine {
   std::deque<Task> queue_;
   std::vector<Pending> pending_;  // engine thread only
   std::vector<MPI_Comm> comms_;   // engine thread only: by handle, MPI_COMM_NULL when freed
+  std::vector<float> scratch_;    // engine thread only: the ring all-reduce's receive chunk
+  std::vector<float> wide_;       // engine thread only: bf16 reductions' fp32 copy, kept between calls
   bool stop_ = false;
   bool finalized_ = false;
 };
 
 // "<what>: <MPI's error text>" for a failed MPI call; empty for MPI_SUCCESS.
 std::string check_message(const char* what, int code);
+
+// In-place fp32 sum over `comm` by a ring of chunked MPI_Sendrecv (ring.cc); used above
+// kRingMinBytes. Returns an MPI error code.
+int ring_all_reduce_f32(float* x, int64_t n, MPI_Comm comm, std::vector<float>& scratch);
+constexpr int64_t kRingMinBytes = 16 << 20;
 
 // fp32 <-> bf16 (round to nearest even; NaN stays NaN).
 void bf16_to_f32(const uint16_t* in, float* out, int64_t n);

@@ -45,6 +45,8 @@ describe.skipIf(!hasMpirun)("collectives under mpirun", () => {
       for (const want of [
         "allReduce f32 sum n=1",
         "allReduce bf16 avg n=1000003",
+        "allReduce f32 sum n=4194319",
+        "allReduce bf16 avg n=4194319",
         "reduceScatter f32 sum n=7",
         "reduceScatter bf16 avg n=1000003",
         "allGather bf16 n=1000003",

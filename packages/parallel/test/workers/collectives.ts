@@ -7,6 +7,9 @@ import { initProcessGroup, type ProcessGroup } from "../../src/index";
 import { bf16ToFloat, floatToBf16 } from "./bf16";
 
 const SIZES = [1, 7, 1_000_003];
+// Past the engine's ring threshold (16 MB of fp32, kernels/mpi/engine.h) and not a multiple of the
+// rank count, so the ring's segments are uneven.
+const RING_SIZE = 4_194_319;
 const checks: Record<string, string> = {};
 const pg = initProcessGroup();
 const { rank, size } = pg;
@@ -40,7 +43,7 @@ function withBuffers(counts: number[], dtype: "f32" | "bf16", body: (b: NativeBu
 }
 
 async function allReduceChecks(g: ProcessGroup): Promise<void> {
-  for (const n of SIZES) {
+  for (const n of [...SIZES, RING_SIZE]) {
     for (const op of ["sum", "avg"] as const) {
       await check(`allReduce f32 ${op} n=${n}`, () =>
         withBuffers([n], "f32", async ([b]) => {
