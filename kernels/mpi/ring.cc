@@ -1,8 +1,9 @@
 // A ring all-reduce (fp32 sum, in place) for large buffers, where it beats Open MPI 4.1's own
 // MPI_Allreduce over shared memory by about 3x (2 ranks through the engine: 256 MB in 32 ms against
-// 100-107 ms, 64 MB in 8 against 26 ms; equal at 16 MB and below; AMD EPYC Zen 4): Open MPI
-// allocates and faults in a fresh scratch buffer of the message size on every call, this ring
-// reuses one chunk of scratch.
+// 100-107 ms, 64 MB in 8 against 26 ms; equal at 16 MB and below; AMD EPYC Zen 4). Why Open MPI
+// is slower here is not pinned down: its reduction allocates a message-sized scratch buffer per
+// call, but keeping freed memory in glibc (MALLOC_MMAP_THRESHOLD_) did not speed it up. This ring
+// reuses one 1 MB chunk of scratch and moves 1 MB messages, which stay in cache while being added.
 //
 // The buffer is cut into one segment per rank. Reduce-scatter: in step s rank r sends segment
 // (r - s) to the next rank and adds the segment (r - s - 1) it receives from the previous one, a
