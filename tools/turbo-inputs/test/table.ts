@@ -59,6 +59,18 @@ export const TEST_ROWS: readonly EditRow[] = [
     dependents: true,
   },
   {
+    what: "the MPI engine's source",
+    file: "kernels/mpi/engine.cc",
+    affects: ["@neox/kernels", TURBO_INPUTS],
+    dependents: true,
+  },
+  {
+    what: "the MPI addon's Node-API glue",
+    file: "packages/kernels/native-mpi/module.cc",
+    affects: ["@neox/kernels", TURBO_INPUTS],
+    dependents: true,
+  },
+  {
     what: "a C++ kernel test (not read by any vitest task)",
     file: "kernels/tests/gemm-test.cc",
     affects: [TURBO_INPUTS],
