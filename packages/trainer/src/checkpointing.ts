@@ -1,9 +1,14 @@
 // Between a running Trainer and the checkpoint files: what a checkpoint holds (weights, optimizer
 // state, scheduler, data positions, counters) and how a run resumes from one. `finetune` loads the
-// weights alone and starts at iteration 0; `no_load_optim` keeps a fresh optimizer.
+// weights alone and starts at iteration 0; `no_load_optim` keeps a fresh optimizer. With `s3_path`
+// each saved checkpoint is also uploaded in the background (await `flushUploads` before exiting);
+// `load: s3://...` is downloaded by `fetchS3Load` before `resume()`.
 import { basename } from "node:path";
 import { CHECKPOINT_FORMAT } from "./checkpoint/layout";
-import { CheckpointError, locateCheckpoint, readCheckpoint } from "./checkpoint/load";
+import { CheckpointError, type Located, locateCheckpoint, readCheckpoint } from "./checkpoint/load";
+import { isS3Url, parseS3Url, s3ClientFromEnv } from "./checkpoint/s3-client";
+import { fetchS3Checkpoint } from "./checkpoint/s3-download";
+import { BackgroundUploader } from "./checkpoint/s3-upload";
 import { pruneCheckpoints, removeStaleCheckpointTemps, saveCheckpoint } from "./checkpoint/save";
 import { loadOptimizerState, optimizerStateByName, optimizerStateShapes } from "./optimizer";
 import type { Trainer } from "./trainer";
@@ -35,9 +40,95 @@ export function saveTrainerCheckpoint(t: Trainer): string {
     config: { ...t.resolved.values },
     configFiles: t.resolved.configFiles,
   });
+  uploaderOf(t)?.enqueue(dir);
   const keep = t.cadence.keepLastN;
-  if (keep !== null) pruneCheckpoints(save, keep, basename(dir));
+  if (keep !== null) {
+    // A checkpoint still queued for upload stays until its upload is done (a later save prunes it).
+    const uploading = new Set([...(uploaderOf(t)?.pendingDirs() ?? [])].map((d) => basename(d)));
+    pruneCheckpoints(save, keep, basename(dir), uploading);
+  }
   return dir;
+}
+
+const uploaders = new WeakMap<Trainer, BackgroundUploader | null>();
+
+// The run's uploader, made at its first save: null without s3_path.
+function uploaderOf(t: Trainer): BackgroundUploader | null {
+  let u = uploaders.get(t);
+  if (u !== undefined) return u;
+  const v = t.resolved.values;
+  if (typeof v.s3_path !== "string" || v.s3_path === "") u = null;
+  else {
+    const partSize = typeof v.s3_chunk_size === "number" ? v.s3_chunk_size : 104_857_600;
+    u = new BackgroundUploader(
+      s3ClientFromEnv(),
+      parseS3Url(v.s3_path, "s3_path"),
+      partSize,
+      (kind, text) => {
+        if (kind === "failed") t.monitor.event("error", text, t.iteration);
+        else t.monitor.event("checkpoint", `uploaded ${text}`, t.iteration);
+      },
+    );
+  }
+  uploaders.set(t, u);
+  return u;
+}
+
+/**
+ * Waits for the background S3 uploads of every checkpoint saved so far; throws naming each upload
+ * that failed (each was also reported as an "error" event when it failed). Without s3_path it
+ * returns at once. A run must await it before its process exits, or the last upload is lost.
+ */
+export async function flushUploads(t: Trainer): Promise<void> {
+  await uploaders.get(t)?.flush();
+}
+
+const s3Loads = new WeakMap<Trainer, Located>();
+
+/**
+ * For `load: s3://bucket/prefix`: downloads the checkpoint `prefix/latest` names (or `iteration`'s)
+ * into the local cache (`cacheRoot`, default `$XDG_CACHE_HOME/neox-ts/s3`), verified file by file
+ * against its index.json, for `resume()` to load. Returns a line for the user, or null when `load`
+ * is not an s3:// location. Throws CheckpointError naming the object that does not match.
+ */
+export async function fetchS3Load(t: Trainer, opts: { cacheRoot?: string } = {}): Promise<string | null> {
+  const load = t.settings.load;
+  if (!load || !isS3Url(load)) return null;
+  const it = t.resolved.values.iteration;
+  const got = await fetchS3Checkpoint(s3ClientFromEnv(), parseS3Url(load, "load"), {
+    cacheRoot: opts.cacheRoot,
+    iteration: typeof it === "number" ? it : null,
+  });
+  if (got.kind === "fresh") {
+    s3Loads.set(t, got);
+    return null;
+  }
+  s3Loads.set(t, {
+    kind: "checkpoint",
+    dir: got.dir,
+    tag: got.tag,
+    via: `${got.via} (cached at ${got.dir})`,
+  });
+  return got.downloaded
+    ? `downloaded ${got.via} to ${got.dir}`
+    : `using the cached ${got.dir} for ${got.via}`;
+}
+
+// `load` resolved: an s3:// location must have been fetched by fetchS3Load first.
+function locate(t: Trainer, load: string): Located {
+  if (!isS3Url(load)) {
+    const it = t.resolved.values.iteration;
+    return locateCheckpoint(load, typeof it === "number" ? it : null);
+  }
+  const got = s3Loads.get(t);
+  if (!got)
+    throw new CheckpointError(
+      `load = ${load}: an s3:// checkpoint is downloaded before resume(); await fetchS3Load(trainer) first`,
+    );
+  if (got.kind === "fresh") return got;
+  // Checked again like any local checkpoint (sizes and SHA-256) by readCheckpoint below.
+  const local = locateCheckpoint(got.dir);
+  return local.kind === "checkpoint" ? { ...local, via: got.via } : local;
 }
 
 /**
@@ -46,8 +137,7 @@ export function saveTrainerCheckpoint(t: Trainer): string {
  */
 export function loadCheckpoint(t: Trainer): string {
   const s = t.settings;
-  const it = t.resolved.values.iteration;
-  const where = locateCheckpoint(s.load!, typeof it === "number" ? it : null);
+  const where = locate(t, s.load!);
   if (where.kind === "fresh") return `no checkpoint to resume: ${where.why}; training from scratch`;
   const params = new Map<string, readonly number[]>();
   for (const e of t.model.registry.entries()) params.set(e.name, e.shape);

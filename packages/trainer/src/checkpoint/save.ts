@@ -183,11 +183,16 @@ function processAlive(pid: number): boolean {
 
 /**
  * keep_last_n_checkpoints: deletes all but the newest `keep` `global_stepN` directories (by N),
- * never the one `latest` names. Returns the tags removed.
+ * never the one `latest` names nor those in `spare` (still being uploaded). Returns the tags removed.
  */
-export function pruneCheckpoints(save: string, keep: number, latestTag: string): string[] {
+export function pruneCheckpoints(
+  save: string,
+  keep: number,
+  latestTag: string,
+  spare: ReadonlySet<string> = new Set(),
+): string[] {
   const dirs = readdirSync(save).filter((n) => TAG_PATTERN.test(n) && statSync(join(save, n)).isDirectory());
-  const doomed = checkpointsToDelete(dirs, keep).filter((t) => t !== latestTag);
+  const doomed = checkpointsToDelete(dirs, keep).filter((t) => t !== latestTag && !spare.has(t));
   for (const t of doomed) rmSync(join(save, t), { recursive: true, force: true });
   return doomed;
 }
