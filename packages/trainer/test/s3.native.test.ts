@@ -125,6 +125,31 @@ describe("checkpoints on S3", () => {
     expect(sink.events.filter((e) => e.startsWith("error"))).toEqual([]);
   });
 
+  it("reports a failed upload as an error event, and flushUploads throws naming it", async () => {
+    const other = join(root, "save-nobucket");
+    const { t, sink } = trainer(
+      { save: other, exit_interval: 2 },
+      { s3_path: "s3://no-such-bucket/run", s3_chunk_size: MIN_PART_SIZE },
+    );
+    try {
+      const r = await t.run(); // the loop itself does not wait for, or fail on, the upload
+      expect(r.checkpoint).toBe(join(other, "global_step2"));
+      const e = await flushUploads(t).then(
+        () => null,
+        (x: Error) => x,
+      );
+      expect(e?.message).toMatch(
+        new RegExp(
+          `^S3 upload of ${join(other, "global_step2")} to s3://no-such-bucket/run/global_step2 failed: uploading `,
+        ),
+      );
+      expect(sink.events.filter((x) => x.startsWith("error: "))).toEqual([`error: ${e!.message}`]);
+      await flushUploads(t); // reported once: a later flush has nothing new to report
+    } finally {
+      t.dispose();
+    }
+  });
+
   // Both runs continue from iteration 4 to 7: one from the local directory, one from S3.
   async function resumeAndRun(load: string, cacheRoot: string) {
     const log: string[] = [];
