@@ -2,9 +2,9 @@
 // temporary directory): a run with s3_path uploads every file and then `latest`; `load: s3://...`
 // resumes exactly as the local checkpoint does; an upload killed half-way leaves the previous remote
 // checkpoint and `latest` as they were; a file damaged on the server is refused by name.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -264,6 +264,10 @@ describe("checkpoints on S3", () => {
     await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: damaged }));
 
     const cache = join(root, "cache-damaged");
+    // what a download killed earlier left behind (its process is gone) is cleared too
+    const gone = spawnSync(process.execPath, ["-e", ""]).pid;
+    const stale = join(cache, BUCKET, "run1", `.neox-s3-tmp-global_step4-${gone}-abcdef`);
+    mkdirSync(join(stale, "optim"), { recursive: true });
     const { t } = trainer({ load: `s3://${BUCKET}/run1` });
     try {
       const e = await fetchS3Load(t, { cacheRoot: cache }).then(
@@ -282,6 +286,6 @@ describe("checkpoints on S3", () => {
     }
     const dir = join(cache, BUCKET, "run1");
     expect(existsSync(join(dir, "global_step4"))).toBe(false);
-    expect(readdirSync(dir)).toEqual([]); // the temporary download directory is gone too
+    expect(readdirSync(dir)).toEqual([]); // the temporary download directories are gone too
   });
 });

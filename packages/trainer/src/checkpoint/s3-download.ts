@@ -12,6 +12,7 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -32,6 +33,7 @@ import {
 } from "./layout";
 import { CheckpointError } from "./load";
 import { getObjectBytes, keyOf, type S3Location, urlOf } from "./s3-client";
+import { processAlive } from "./save";
 
 export const S3_TEMP_PREFIX = ".neox-s3-tmp-";
 
@@ -80,6 +82,7 @@ export async function fetchS3Checkpoint(
     return { kind: "checkpoint", dir: dest, tag, via, downloaded: false };
 
   mkdirSync(root, { recursive: true });
+  removeStaleDownloads(root);
   const tmp = join(root, `${S3_TEMP_PREFIX}${tag}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   mkdirSync(tmp);
   try {
@@ -95,6 +98,15 @@ export async function fetchS3Checkpoint(
     throw e;
   }
   return { kind: "checkpoint", dir: dest, tag, via, downloaded: true };
+}
+
+// Temporaries of downloads whose process is gone (killed mid-download): never a checkpoint.
+function removeStaleDownloads(root: string): void {
+  for (const name of readdirSync(root)) {
+    const m = /^\.neox-s3-tmp-global_step\d+-(\d+)-/.exec(name);
+    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1])))
+      rmSync(join(root, name), { recursive: true, force: true });
+  }
 }
 
 function parseIndex(bytes: Uint8Array, where: string): CheckpointIndex {

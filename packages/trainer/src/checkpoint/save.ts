@@ -171,7 +171,8 @@ export function removeStaleCheckpointTemps(save: string): string[] {
   return removed;
 }
 
-function processAlive(pid: number): boolean {
+/** Whether `pid` is another live process (this process's own temporaries count as stale). */
+export function processAlive(pid: number): boolean {
   if (pid === process.pid) return false; // ours from an earlier save in this process: stale too
   try {
     process.kill(pid, 0);
