@@ -1,7 +1,7 @@
 // `neox train`'s launch step: which processes the config asks for (@neox/launch, from GPT-NeoX's
 // launcher keys and this process's environment), and the config re-derived at that world size, as
-// GPT-NeoX derives global_num_gpus from the hostfile. Ranks are not started yet: multi-process
-// training lands with @neox/parallel's data parallelism; until then only --dry-run prints the plan.
+// GPT-NeoX derives global_num_gpus from the hostfile. run-ranks.ts starts the planned ranks;
+// worker.ts is what each of them runs.
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { formatProblem, type ResolvedConfig, resolveConfig } from "@neox/config";
@@ -24,21 +24,21 @@ export function trainLaunchPlan(r: ResolvedConfig): LaunchPlan {
 /** The config derived at the plan's world size (batch triple, data parallel size), or null after printing problems. */
 export function atWorldSize(
   r: ResolvedConfig,
-  plan: LaunchPlan,
+  worldSize: number,
   overrides: readonly string[],
   write: (line: string) => void,
 ): ResolvedConfig | null {
-  if (plan.worldSize === r.derived.world_size) return r;
-  const sized = resolveConfig(r.files, { overrides, worldSize: plan.worldSize });
+  if (worldSize === r.derived.world_size) return r;
+  const sized = resolveConfig(r.files, { overrides, worldSize });
   if (sized.problems.length === 0) return sized;
   for (const p of sized.problems) write(formatProblem(p));
-  write(`neox train: ${sized.problems.length} problem(s) in the config at ${plan.worldSize} processes`);
+  write(`neox train: ${sized.problems.length} problem(s) in the config at ${worldSize} processes`);
   return null;
 }
 
 /**
  * The plan, or null after one line on stderr: a launch error (a bad hostfile line, pdsh across
- * hosts, Slurm outside an allocation), or more than one process asked for without --dry-run.
+ * hosts, Slurm outside an allocation), or a launcher other than mpirun without --dry-run.
  */
 export function launchPlanOrRefuse(
   r: ResolvedConfig,
@@ -53,9 +53,9 @@ export function launchPlanOrRefuse(
     write(`neox train: ${e.message}`);
     return null;
   }
-  if (plan.kind !== "single" && !dryRun) {
+  if (plan.kind === "slurm" && !dryRun) {
     write(
-      `neox train: the config asks for ${plan.worldSize} processes (${plan.kind}); multi-process training lands with @neox/parallel's data parallelism; run with --dry-run to see the launch plan, or set num_gpus: 1 (and no hostfile or Slurm launcher) to train in one process`,
+      `neox train: the config asks for ${plan.worldSize} processes through srun; launching under Slurm is not built yet (mpirun on this machine or --host is); run with --dry-run to see the launch plan`,
     );
     return null;
   }

@@ -1,19 +1,24 @@
 // `neox train`: resolve the configs, load the tokenizer (vocabulary and end-of-document id), build
 // GPT-NeoX's datasets, and run @neox/trainer with the console, metrics.jsonl and TensorBoard sinks.
 // The non-default config is printed first, with where each value came from.
+// Many processes: the launching `neox train` writes the resolved config and runs the plan's mpirun
+// (run-ranks.ts); each rank runs `neox train` again with NEOX_RESOLVED_CONFIG set (worker.ts), which
+// reads that config, never plans a launch, and trains data parallel.
 
 import { readFileSync } from "node:fs";
 import { type ResolvedConfig, renderShow, resolveForVerb, withVocabSize } from "@neox/config";
-import { formatPlan, type LaunchPlan } from "@neox/launch";
+import { formatPlan, type LaunchPlan, writeResolvedConfig } from "@neox/launch";
 import { ConsoleSink, JsonlSink, type MemoryReport, Monitor, TensorBoardWriter } from "@neox/monitor";
 import { allocStats } from "@neox/tensor";
 import { loadTokenizer, tokenizerOptionsFromConfig } from "@neox/tokenize";
-import { Trainer } from "@neox/trainer";
+import { type DataParallel, Trainer } from "@neox/trainer";
 import { HELP, parseArgs } from "./args";
 import { buildTrainData } from "./data";
 import { dryRunReport } from "./dry-run";
 import { atWorldSize, launchPlanOrRefuse } from "./launch";
+import { runRanks } from "./run-ranks";
 import { teeToLogDir } from "./tee";
+import { workerSetup } from "./worker";
 
 const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 const MB = 2 ** 20;
@@ -47,13 +52,16 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
   }
   const err = process.stderr;
   const write = (line: string) => err.write(`${line}\n`);
+  const workerConfig = process.env.NEOX_RESOLVED_CONFIG;
+  if (workerConfig && !parsed.dryRun) return worker(workerConfig, ctx, write);
   const config = resolveForVerb("train", parsed.configs, parsed.overrides, write);
   if (!config) return 1;
   const plan = launchPlanOrRefuse(config, parsed.dryRun, write);
   if (!plan) return 1;
-  const unsized = atWorldSize(config, plan, parsed.overrides, write);
+  const unsized = atWorldSize(config, plan.worldSize, parsed.overrides, write);
   if (!unsized) return 1;
   const v = unsized.values;
+  if (plan.kind !== "single" && !parsed.dryRun) return launch(unsized, plan, ctx);
   const tokenizer = await loadTokenizer(tokenizerOptionsFromConfig(v));
   const resolved = withVocabSize(unsized, tokenizer.vocabSize);
   const untee = !parsed.dryRun && typeof v.log_dir === "string" ? teeToLogDir(v.log_dir) : () => {};
@@ -64,14 +72,56 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
   }
 }
 
+/** The launching process: the config for the ranks, then mpirun; its log_dir tee holds rank 0's output. */
+async function launch(r: ResolvedConfig, plan: LaunchPlan, ctx: { signal?: AbortSignal }): Promise<number> {
+  writeResolvedConfig(plan.configPath, r);
+  const v = r.values;
+  const untee = typeof v.log_dir === "string" ? teeToLogDir(v.log_dir) : () => {};
+  try {
+    const res = await runRanks(
+      plan,
+      { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) },
+      ctx.signal,
+    );
+    return res.code;
+  } finally {
+    untee();
+  }
+}
+
+/** One rank of a launched run: its config at the launched world size, its group, then training. */
+async function worker(
+  path: string,
+  ctx: { signal?: AbortSignal },
+  write: (line: string) => void,
+): Promise<number> {
+  const setup = workerSetup(path, write);
+  if (!setup) return 1;
+  const { resolved: unsized, dp } = setup;
+  let code = 1;
+  try {
+    const tokenizer = await loadTokenizer(tokenizerOptionsFromConfig(unsized.values));
+    const resolved = withVocabSize(unsized, tokenizer.vocabSize);
+    code = await train(resolved, null, tokenizer.eod, ctx, dp);
+    return code;
+  } finally {
+    // MPI_Finalize after a clean run (mpirun counts a rank that exits without it as failed);
+    // a failing rank exits non-zero and mpirun aborts the others
+    if (code === 0) dp.group.finalize();
+  }
+}
+
 async function train(
   resolved: ResolvedConfig,
   /** --dry-run: the launch plan to print after the report; null trains. */
   dryRun: LaunchPlan | null,
   eod: number,
   ctx: { signal?: AbortSignal },
+  /** A launched rank's data-parallel group; only rank 0 prints and writes logs. */
+  dp: DataParallel | null = null,
 ): Promise<number> {
-  const err = process.stderr;
+  const rank0 = (dp?.rank ?? 0) === 0;
+  const err = rank0 ? process.stderr : { write: (_: string) => true };
   const v = resolved.values;
   err.write(`${renderShow(resolved)}\n`);
   if (dryRun) {
@@ -92,20 +142,22 @@ async function train(
     trainer = new Trainer(resolved, data, monitor, {
       shouldStop: () => stop,
       log: (line) => err.write(`${line}\n`),
+      dataParallel: dp,
     });
     const logInterval = Number(resolved.values.log_interval ?? 100);
     const t = trainer;
-    monitor.add(
-      new ConsoleSink({
-        train_iters: trainer.trainIters,
-        log_interval: logInterval,
-        stream: process.stdout,
-        skipped: () => t.skipped,
-        memory: processMemory,
-      }),
-    );
-    if (typeof v.log_dir === "string") monitor.add(new JsonlSink(v.log_dir));
-    if (typeof v.tensorboard_dir === "string") monitor.add(new TensorBoardWriter(v.tensorboard_dir));
+    if (rank0)
+      monitor.add(
+        new ConsoleSink({
+          train_iters: trainer.trainIters,
+          log_interval: logInterval,
+          stream: process.stdout,
+          skipped: () => t.skipped,
+          memory: processMemory,
+        }),
+      );
+    if (rank0 && typeof v.log_dir === "string") monitor.add(new JsonlSink(v.log_dir));
+    if (rank0 && typeof v.tensorboard_dir === "string") monitor.add(new TensorBoardWriter(v.tensorboard_dir));
     trainer.resume();
     const result = await trainer.run();
     monitor.close();

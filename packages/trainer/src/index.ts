@@ -4,6 +4,7 @@ export * from "./checkpoint/layout";
 export { CheckpointError, type Located, locateCheckpoint, readCheckpoint } from "./checkpoint/load";
 export { pruneCheckpoints, removeStaleCheckpointTemps, saveCheckpoint, writeLatest } from "./checkpoint/save";
 export { loadCheckpoint, saveTrainerCheckpoint } from "./checkpointing";
+export { DataParallel } from "./data-parallel";
 export { evaluate } from "./evaluate";
 export {
   RUNTIME_BYTES,

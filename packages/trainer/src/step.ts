@@ -51,6 +51,9 @@ export class TrainStep {
   private readonly lossBuf: Tensor;
   private readonly lossViews: Tensor[] = [];
   private plan: Plan | null = null;
+  /** Data parallel: the forward/backward and the optimizer as two plans around the collective. */
+  private passPlan: Plan | null = null;
+  private updatePlan: Plan | null = null;
   private readonly planned: boolean;
   /** (1) the backward's seed in device memory: 1, or the fp16 loss scale. */
   private readonly seed: Tensor;
@@ -109,6 +112,26 @@ export class TrainStep {
       const { plan } = Plan.record(() => this.body());
       this.plan = plan;
     } else this.plan.run();
+    return this.outcome();
+  }
+
+  /**
+   * Runs the step with `reduce` between the backward and the optimizer: data parallelism averages
+   * the flat gradient and the losses over the ranks there. A plan replays kernels synchronously and
+   * the collective settles on the communication thread, so the step is recorded as two plans.
+   */
+  async runReduced(reduce: (grads: Tensor, losses: Tensor) => Promise<void>): Promise<StepOutcome> {
+    if (!this.planned) this.pass();
+    else if (!this.passPlan) this.passPlan = Plan.record(() => this.pass()).plan;
+    else this.passPlan.run();
+    await reduce(this.model.registry.flat.grads, this.lossBuf);
+    if (!this.planned) this.optimizerPass();
+    else if (!this.updatePlan) this.updatePlan = Plan.record(() => this.optimizerPass()).plan;
+    else this.updatePlan.run();
+    return this.outcome();
+  }
+
+  private outcome(): StepOutcome {
     const losses = Array.from(this.lossBuf.toFloat32Array());
     const s = this.optimizer.scalars.read();
     return {
@@ -120,6 +143,12 @@ export class TrainStep {
   }
 
   private body(): void {
+    this.pass();
+    this.optimizerPass();
+  }
+
+  // The micro-batches' forward and backward, summed into the flat gradient.
+  private pass(): void {
     const flat = this.model.registry.flat;
     scope(() => {
       flat.zeroGrad();
@@ -134,6 +163,12 @@ export class TrainStep {
         });
       }
       this.model.dropout.stream(0);
+    });
+  }
+
+  // Global norm, clipping coefficient, inf/NaN check, then the update.
+  private optimizerPass(): void {
+    scope(() => {
       this.optimizer.prepareGrads();
       this.optimizer.update();
     });
@@ -141,6 +176,8 @@ export class TrainStep {
 
   dispose(): void {
     this.plan?.dispose();
+    this.passPlan?.dispose();
+    this.updatePlan?.dispose();
     for (const b of this.batches) {
       b.tokens.dispose();
       b.labels.dispose();

@@ -3,6 +3,11 @@
 // log_interval, evaluation every eval_interval, checkpoints by the configured cadence, and a stop
 // (exit_interval, an interrupt, the last iteration) that always leaves a checkpoint behind when
 // `save` is set. Iterations count from 1: the first step trained is iteration 1.
+//
+// With a DataParallel group (ZeRO stage 0, data-parallel.ts) each rank reads its slice of every
+// global batch, the flat gradient and the losses are averaged over the ranks between the backward
+// and the optimizer, and only rank 0 writes checkpoints (full tensors, as one process writes them);
+// the caller gives the other ranks a Monitor without sinks.
 import type { ResolvedConfig } from "@neox/config";
 import type { SampleSource } from "@neox/data-mmap";
 import { type BuildOptions, GptNeoXModel } from "@neox/models";
@@ -11,6 +16,7 @@ import type { Optimizer } from "@neox/tensor";
 import { allocMicroBatch, type MicroBatchHost, MicroBatchStream } from "./batches";
 import { removeStaleCheckpointTemps } from "./checkpoint/save";
 import { loadCheckpoint, saveTrainerCheckpoint } from "./checkpointing";
+import type { DataParallel } from "./data-parallel";
 import { evaluate } from "./evaluate";
 import { buildOptimizer } from "./optimizer";
 import {
@@ -40,6 +46,8 @@ export interface TrainerOptions {
   log?: (line: string) => void;
   /** Record the step as a plan (default true); false runs every step eagerly. */
   planned?: boolean;
+  /** The data-parallel group when launched with many ranks; absent or null: one process. */
+  dataParallel?: DataParallel | null;
 }
 
 export type StopReason = "done" | "exit_interval" | "interrupted";
@@ -71,6 +79,10 @@ export class Trainer {
   iteration = 0;
   optimizerStep = 0;
   skipped = 0;
+  /** This process's data-parallel rank and the data-parallel size. */
+  readonly dpRank: number;
+  readonly dpSize: number;
+  private readonly dp: DataParallel | null;
   private readonly log: (line: string) => void;
 
   constructor(
@@ -82,13 +94,28 @@ export class Trainer {
     this.settings = trainSettings(resolved);
     const s = this.settings;
     this.log = opts.log ?? (() => {});
+    this.dp = opts.dataParallel ?? null;
+    this.dpRank = this.dp?.rank ?? 0;
+    this.dpSize = this.dp?.size ?? 1;
+    if (s.dataParallel !== this.dpSize)
+      throw new TrainConfigError(
+        "num_gpus",
+        `the config was derived for a data-parallel size of ${s.dataParallel} but ${this.dpSize} process(es) run it; derive it at the launched world size`,
+      );
     const build: BuildOptions = {
       lowp: s.precision === "fp32" ? false : s.precision === "bf16" ? "bf16" : "f16",
     };
     this.model = GptNeoXModel.fromConfig(resolved, build);
     this.optimizer = buildOptimizer(this.model, s.optimizer);
     const stream = (src: SampleSource | null) =>
-      src ? new MicroBatchStream(src, { micro: s.micro, maskEod: s.eodMaskLoss ? data.eod : null }) : null;
+      src
+        ? new MicroBatchStream(src, {
+            micro: s.micro,
+            dpRank: this.dpRank,
+            dpSize: this.dpSize,
+            maskEod: s.eodMaskLoss ? data.eod : null,
+          })
+        : null;
     this.train = stream(data.train)!;
     this.valid = stream(data.valid);
     this.test = stream(data.test);
@@ -113,7 +140,7 @@ export class Trainer {
   /** Resumes from `load` when it holds a checkpoint; returns the line saying what happened. */
   resume(): string | null {
     const s = this.settings;
-    if (s.save) {
+    if (s.save && this.dpRank === 0) {
       const stale = removeStaleCheckpointTemps(s.save);
       if (stale.length > 0)
         this.log(`removed ${stale.length} unfinished checkpoint(s) of an earlier run: ${stale.join(", ")}`);
@@ -135,7 +162,7 @@ export class Trainer {
 
     while (this.iteration < this.trainIters) {
       const t0 = performance.now();
-      const { out, scale } = this.trainIteration(host);
+      const { out, scale } = await this.trainIteration(host);
       interval = {
         seconds: interval.seconds + (performance.now() - t0) / 1000,
         iterations: interval.iterations + 1,
@@ -157,13 +184,19 @@ export class Trainer {
       // Evaluation before the save (GPT-NeoX saves first): the checkpoint then holds the validation
       // stream's position after this evaluation, so a resumed run evaluates the same batches.
       if (this.valid && isEvalIteration(this.iteration, this.cadence.eval)) {
-        lastValidation = this.evaluate("validation");
+        lastValidation = await this.evaluate("validation");
       }
       const last = this.iteration >= this.trainIters;
       const exit = isExitIteration(this.iteration, this.cadence.exitInterval);
       await new Promise((resolve) => setImmediate(resolve)); // let signal handlers run
-      const stop = this.opts.shouldStop?.() === true;
-      if (s.save && (last || exit || stop || this.cadence.saveIters.has(this.iteration))) {
+      // every rank stops at the same iteration, or the others would wait in the next all-reduce
+      const asked = this.opts.shouldStop?.() === true;
+      const stop = this.dp ? (await this.dp.mean(asked ? 1 : 0)) > 0 : asked;
+      if (
+        s.save &&
+        this.dpRank === 0 &&
+        (last || exit || stop || this.cadence.saveIters.has(this.iteration))
+      ) {
         checkpoint = saveTrainerCheckpoint(this);
         this.monitor.event("checkpoint", `saved ${checkpoint}`, this.iteration);
         this.monitor.flush();
@@ -177,14 +210,14 @@ export class Trainer {
         break;
       }
     }
-    if (reason === "done" && this.test && this.cadence.eval.iters > 0) this.evaluate("test");
+    if (reason === "done" && this.test && this.cadence.eval.iters > 0) await this.evaluate("test");
     this.monitor.flush();
     return { iteration: this.iteration, reason, checkpoint, losses, lastValidation };
   }
 
   // One iteration: the gas micro-batches written, the step numbers set, the planned step run, then
   // the counters, the scheduler (not on a skipped step, as DeepSpeed) and the loss scaler updated.
-  private trainIteration(host: MicroBatchHost): { out: StepOutcome; scale: number } {
+  private async trainIteration(host: MicroBatchHost): Promise<{ out: StepOutcome; scale: number }> {
     const s = this.settings;
     for (let m = 0; m < s.gas; m++) {
       this.train.next(host);
@@ -198,9 +231,16 @@ export class Trainer {
       unscale: 1 / (s.gas * scale),
       maxNorm: s.clip,
     });
+    // micro-batch m of rank r is global micro-batch m·dp + r (batches.ts): one process running the
+    // same global batch at gas·dp draws the same masks
     for (let m = 0; m < s.gas; m++)
-      this.model.dropout.seeds[m]!.value = dropoutSeed(s.seed, this.iteration + 1, m);
-    const out = this.step.run();
+      this.model.dropout.seeds[m]!.value = dropoutSeed(
+        s.seed,
+        this.iteration + 1,
+        m * this.dpSize + this.dpRank,
+      );
+    const dp = this.dp;
+    const out = dp ? await this.step.runReduced((g, l) => dp.reduceStep(g, l)) : this.step.run();
     this.iteration++;
     if (out.skipped) this.skipped++;
     else {
@@ -232,10 +272,14 @@ export class Trainer {
     });
   }
 
-  /** Runs eval_iters × gas micro-batches of a split without gradients; logs and returns the mean loss. */
-  evaluate(which: "validation" | "test"): number {
+  /**
+   * Runs eval_iters × gas micro-batches of a split without gradients (each rank its slice); logs
+   * and returns the mean loss over the ranks.
+   */
+  async evaluate(which: "validation" | "test"): Promise<number> {
     const stream = which === "validation" ? this.valid! : this.test!;
-    const loss = evaluate(this.model, stream, this.cadence.eval.iters * this.settings.gas);
+    const mine = evaluate(this.model, stream, this.cadence.eval.iters * this.settings.gas);
+    const loss = this.dp ? await this.dp.mean(mine) : mine;
     const [lossKey, pplKey] =
       which === "validation"
         ? [METRIC.validationLmLoss, METRIC.validationLmLossPpl]

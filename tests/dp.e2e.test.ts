@@ -1,0 +1,193 @@
+// Data-parallel training as a user runs it: `neox train` with num_gpus: 2 starts two ranks under a
+// real mpirun. Two ranks at gradient_accumulation_steps 1 read the same samples per iteration as one
+// process at gas 2 (GPT-NeoX's sampler: rank r takes the r-th micro-batch slice of each global
+// batch), so 10 iterations of both give the same losses and the same final weights up to float
+// rounding (the all-reduce sums in another order than the accumulation). And a rank that fails
+// mid-run ends the whole job within seconds, named, with its last lines of stderr.
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { IndexedDatasetWriter } from "@neox/data-mmap";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runNeoxAsync } from "./helpers/spawn-neox";
+
+const hasMpirun = spawnSync("mpirun", ["--version"], { encoding: "utf8" }).status === 0;
+const dir = mkdtempSync(join(tmpdir(), "neox-dp-e2e-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+beforeAll(() => {
+  // 300 documents of 20-120 random bytes in 1..255 (0 is the end-of-document id)
+  const w = IndexedDatasetWriter.create(join(dir, "corpus"), { vocabSize: 512 });
+  let x = 11;
+  for (let d = 0; d < 300; d++) {
+    const n = 20 + (d % 101);
+    const doc = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      doc[i] = 1 + ((x >>> 16) % 255);
+    }
+    doc.push(0);
+    w.addDocument(doc);
+  }
+  w.finalize();
+  writeFileSync(
+    join(dir, "model.yml"),
+    [
+      "num_layers: 2",
+      "hidden_size: 32",
+      "num_attention_heads: 4",
+      "seq_length: 16",
+      "max_position_embeddings: 16",
+      "pos_emb: rotary",
+      "tokenizer_type: CharLevelTokenizer",
+      "train_micro_batch_size_per_gpu: 2",
+      "gradient_clipping: 1.0",
+      "lr_decay_iters: 100",
+      "checkpoint_factor: 1000",
+      "eval_interval: 1000",
+      "eval_iters: 1",
+      "log_interval: 1",
+      `data_path: ${join(dir, "corpus")}`,
+      'split: "900,100,0"',
+      "",
+    ].join("\n"),
+  );
+});
+
+/** train/lm_loss by iteration from a run's metrics.jsonl. */
+function losses(logDir: string): number[] {
+  return readFileSync(join(logDir, "metrics.jsonl"), "utf8")
+    .split("\n")
+    .filter((l) => l.includes("train/lm_loss"))
+    .map((l) => JSON.parse(l) as Record<string, number>)
+    .map((r) => r["train/lm_loss"]!);
+}
+
+/** Every f32 tensor of a safetensors file by name. */
+function tensors(path: string): Map<string, Float32Array> {
+  const buf = readFileSync(path);
+  const n = Number(buf.readBigUInt64LE(0));
+  const header = JSON.parse(buf.subarray(8, 8 + n).toString("utf8")) as Record<
+    string,
+    { dtype: string; data_offsets: [number, number] }
+  >;
+  const out = new Map<string, Float32Array>();
+  for (const [name, t] of Object.entries(header)) {
+    if (name === "__metadata__") continue;
+    expect(t.dtype, `${path}: ${name}`).toBe("F32");
+    const [a, b] = t.data_offsets;
+    const bytes = buf.subarray(8 + n + a, 8 + n + b);
+    out.set(name, new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
+  }
+  return out;
+}
+
+/** Largest |a - b| over two maps of equal names. */
+function maxAbsDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
+  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+  let worst = 0;
+  for (const [name, x] of a) {
+    const y = b.get(name)!;
+    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!));
+  }
+  return worst;
+}
+
+/** Largest |a - b| / max|b| of each tensor, over two maps of equal names. */
+function maxScaledDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
+  expect(a.size).toBeGreaterThan(0);
+  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+  let worst = 0;
+  for (const [name, x] of a) {
+    const y = b.get(name)!;
+    const scale = y.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    if (scale === 0) continue;
+    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!) / scale);
+  }
+  return worst;
+}
+
+function run(name: string, sets: string[], env: Record<string, string> = {}) {
+  const out = join(dir, name);
+  return runNeoxAsync(
+    [
+      "train",
+      join(dir, "model.yml"),
+      ...sets.flatMap((s) => ["--set", s]),
+      ...["--set", `save=${join(out, "ckpt")}`, "--set", `log_dir=${join(out, "logs")}`],
+    ],
+    { env },
+  ).then((f) => ({ ...f, out }));
+}
+
+describe.skipIf(!hasMpirun)("neox train with two data-parallel ranks under mpirun", () => {
+  /** 10 iterations at 2 ranks × gas 1 and at 1 process × gas 2, then both runs' losses and checkpoints. */
+  async function pair(name: string, optimizer: string) {
+    const dp = await run(`${name}-dp2`, [
+      "num_gpus=2",
+      "gradient_accumulation_steps=1",
+      "train_iters=10",
+      optimizer,
+    ]);
+    expect(dp.code, dp.stderr.slice(-3000)).toBe(0);
+    const one = await run(`${name}-dp1`, [
+      "num_gpus=1",
+      "gradient_accumulation_steps=2",
+      "train_iters=10",
+      optimizer,
+    ]);
+    expect(one.code, one.stderr.slice(-3000)).toBe(0);
+    // rank 0's console lines came through the launcher, once; the other rank printed none
+    expect(dp.stdout.match(/ iteration\s+10\//g)?.length, dp.stdout.slice(-2000)).toBe(1);
+    const a = losses(join(dp.out, "logs"));
+    const b = losses(join(one.out, "logs"));
+    expect(a.length).toBe(10);
+    expect(b.length).toBe(10);
+    for (let i = 0; i < 10; i++)
+      expect(Math.abs(a[i]! - b[i]!) / Math.abs(b[i]!), `iteration ${i + 1}`).toBeLessThan(1e-6);
+    // the run learned something, so equal losses are not two untouched models
+    expect(Math.min(...a.slice(5))).toBeLessThan(a[0]!);
+    const at = (r: { out: string }, file: string) => tensors(join(r.out, "ckpt", "global_step10", file));
+    return {
+      weights: [at(dp, "model.safetensors"), at(one, "model.safetensors")] as const,
+      state: [at(dp, "optim/state.safetensors"), at(one, "optim/state.safetensors")] as const,
+    };
+  }
+
+  it("SGD with momentum: 2 ranks at gas 1 equal 1 process at gas 2 on the same samples, losses and weights within 1e-6", async () => {
+    const r = await pair("sgd", "optimizer={type: SGD, params: {lr: 0.05, momentum: 0.9}}");
+    // each element against its tensor's largest entry: a weight passing near zero keeps the
+    // absolute rounding of the whole tensor, which an element-wise ratio would inflate
+    expect(maxScaledDiff(...r.weights)).toBeLessThan(1e-6);
+    expect(maxScaledDiff(...r.state)).toBeLessThan(1e-6);
+  }, 240_000);
+
+  it("Adam: the same losses within 1e-6; weights within 1e-5 (Adam turns rounding noise into steps)", async () => {
+    // Adam divides by sqrt(v): where a gradient is zero in exact arithmetic (the attention key bias:
+    // softmax ignores a constant added to a row's scores) the two runs' different rounding becomes
+    // lr-sized steps in different directions, so a few elements differ by ~1e-6 after 10 steps
+    const r = await pair("adam", "optimizer={type: Adam, params: {lr: 0.003}}");
+    expect(maxAbsDiff(...r.weights)).toBeLessThan(1e-5);
+  }, 240_000);
+
+  it("a rank that exits 1 mid-run fails the job within seconds, naming the rank and its last stderr lines", async () => {
+    // rank 1 dies 4 s into its life (rank 0 is then training, or waiting for it in an all-reduce)
+    const preload = join(dir, "fail-rank-1.mjs");
+    writeFileSync(
+      preload,
+      'if (process.env.OMPI_COMM_WORLD_RANK === "1") setTimeout(() => { process.stderr.write("injected failure on rank 1\\n"); process.exit(1); }, 4000);\n',
+    );
+    const t0 = performance.now();
+    const r = await run("failing", ["num_gpus=2", "gradient_accumulation_steps=1", "train_iters=100000"], {
+      NODE_OPTIONS: `--import=${preload}`,
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    expect(r.code, r.stderr.slice(-3000)).not.toBe(0);
+    expect(r.stderr).toContain("neox train: rank 1 of 2 failed (mpirun exit code 1)");
+    expect(r.stderr).toMatch(/its last lines of stderr:\n(?:.*\n)*\s+injected failure on rank 1/);
+    // 100000 iterations would take many minutes: the job ended because rank 1 did
+    expect(seconds).toBeLessThan(60);
+  }, 120_000);
+});
