@@ -22,7 +22,6 @@ const DPO = "DPO training";
 const RM = "reward-model training";
 const REINFORCE = "REINFORCE training";
 const MUP = "muP (maximal update parametrization)";
-const S3 = "S3 checkpoint upload";
 const DS_CKPT =
   "a DeepSpeed activation-checkpointing internal; activation checkpointing here recomputes whole layers";
 const FP16_DICT = (k: string): string =>
@@ -204,8 +203,13 @@ export const TRAINING_ARGS: readonly ArgDecl[] = [
     noEffect("datasets are read on demand; pre-reading would only warm the page cache"),
   ),
   arg("save", t.str, null, "Directory to write checkpoints to."),
-  arg("s3_path", t.str, null, "S3 location each checkpoint is uploaded to after saving.", unsupported(S3)),
-  arg("s3_chunk_size", t.int, 104_857_600, "S3 multipart upload chunk size in bytes.", unsupported(S3)),
+  arg(
+    "s3_path",
+    t.str,
+    null,
+    "s3://bucket/prefix each checkpoint is uploaded to in the background after saving (AWS_* env for endpoint, keys).",
+  ),
+  arg("s3_chunk_size", t.int, 104_857_600, "S3 multipart upload part size in bytes (at least 5 MiB)."),
   arg("config_files", t.dict, null, "Derived: the text of each config file, saved with checkpoints."),
   arg("load", t.str, null, "Directory to load a checkpoint from."),
   arg(
