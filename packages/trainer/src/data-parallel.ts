@@ -51,9 +51,12 @@ export class DataParallel {
     return this.scalar.toFloat32Array()[0]!;
   }
 
-  /** Copies rank 0's flat parameters to every rank (the same start whatever each rank's init). */
-  async broadcastFrom0(t: Tensor): Promise<void> {
-    if (this.size > 1) await this.group.broadcast(t, 0);
+  /** The sum of `x` over the ranks. */
+  async sum(x: number): Promise<number> {
+    if (this.size === 1) return x;
+    this.scalar.write(Float32Array.of(x));
+    await this.group.allReduce(this.scalar, { op: "sum" });
+    return this.scalar.toFloat32Array()[0]!;
   }
 
   barrier(): Promise<void> {

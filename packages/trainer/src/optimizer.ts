@@ -1,12 +1,19 @@
 // The optimizer a config names, over the model's flat parameters (GPT-NeoX's two weight-decay groups
 // are the flat buffer's two ranges), and its state as named per-parameter tensors for checkpoints:
-// "<state>.<parameter>" (e.g. "exp_avg.layers.0.mlp.linear1.weight"), whatever the layout.
+// "<state>.<parameter>" (e.g. "exp_avg.layers.0.mlp.linear1.weight"), whatever the layout: under
+// ZeRO stage 1 (zero1.ts) a rank's optimizer holds one shard, and the full state comes from the
+// shards gathered before a save; a load writes each rank its shard of the full state.
 import type { GptNeoXModel } from "@neox/models";
-import { AdamW, Lion, type Optimizer, SGD } from "@neox/tensor";
+import { AdamW, type FlatParams, Lion, type Optimizer, SGD } from "@neox/tensor";
 import type { OptimizerSettings } from "./settings";
+import { gatheredState, shardOf } from "./zero1";
 
-export function buildOptimizer(model: GptNeoXModel, o: OptimizerSettings): Optimizer {
-  const flat = model.registry.flat;
+/** The optimizer over the model's flat parameters, or over `flat` (a ZeRO-1 shard). */
+export function buildOptimizer(
+  model: GptNeoXModel,
+  o: OptimizerSettings,
+  flat: FlatParams = model.registry.flat,
+): Optimizer {
   switch (o.kind) {
     case "adam":
       return new AdamW(flat, {
@@ -35,8 +42,13 @@ export function optimizerStateByName(
   opt: Optimizer,
 ): Map<string, { shape: readonly number[]; data: Float32Array }> {
   const out = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+  const gathered = shardOf.has(opt) ? gatheredState.get(opt) : undefined;
+  if (shardOf.has(opt) && !gathered)
+    throw new Error(
+      "optimizerStateByName: a ZeRO-1 optimizer's state must be gathered first (ZeroStage1.gatherState)",
+    );
   for (const [state, flat] of opt.state()) {
-    const host = flat.toFloat32Array();
+    const host = gathered ? gathered.get(state)! : flat.toFloat32Array();
     for (const e of model.registry.entries())
       out.set(`${state}.${e.name}`, { shape: e.shape, data: host.subarray(e.offset, e.offset + e.numel) });
   }
@@ -57,9 +69,15 @@ export function loadOptimizerState(
   opt: Optimizer,
   byName: ReadonlyMap<string, Float32Array>,
 ): void {
+  const shard = shardOf.get(opt);
   for (const [state, flat] of opt.state()) {
-    const host = new Float32Array(flat.numel);
+    const host = new Float32Array(model.registry.flat.numel);
     for (const e of model.registry.entries()) host.set(byName.get(`${state}.${e.name}`)!, e.offset);
-    flat.write(host);
+    if (!shard) flat.write(host);
+    else {
+      const mine = new Float32Array(shard.S); // the padding stays zero
+      mine.set(host.subarray(shard.lo, shard.hi));
+      flat.write(mine);
+    }
   }
 }

@@ -26,6 +26,8 @@ export interface TrainSettings {
   /** micro · gas · data-parallel size. */
   globalBatch: number;
   dataParallel: number;
+  /** zero_optimization.stage: 0 (plain data parallel) or 1 (optimizer state sharded over the ranks). */
+  zeroStage: 0 | 1;
   seqLength: number;
   /** train_iters, or null when the config trains by train_epochs (the Trainer derives it from the data). */
   trainIters: number | null;
@@ -102,12 +104,25 @@ export function trainSettings(r: ResolvedConfig): TrainSettings {
     fail("optimizer", "optimizer.params.lr must be ≥ 0");
   const weightDecay = typeof v.weight_decay === "number" ? v.weight_decay : 0.1;
 
+  // one process: every stage is the plain optimizer (nothing to shard across)
+  const stage = d.data_parallel_size > 1 ? (d.zero_optimization.stage ?? 0) : 0;
+  if (stage !== 0 && stage !== 1)
+    fail(
+      "zero_optimization",
+      `zero_optimization.stage ${JSON.stringify(stage)} over ${d.data_parallel_size} data-parallel ranks is not built (stages 0 and 1 are; 2 and 3 also shard gradients and parameters)`,
+    );
+  if (stage === 1 && precision === "fp16")
+    fail(
+      "zero_optimization",
+      "zero_optimization.stage 1 with fp16 is not built yet (the dynamic loss scale's overflow check runs per shard); use bf16 or fp32, or stage 0",
+    );
   const ckptAct = v.checkpoint_activations === true;
   return {
     micro,
     gas,
     globalBatch,
     dataParallel: d.data_parallel_size,
+    zeroStage: stage as 0 | 1,
     seqLength: posInt("seq_length", v.seq_length),
     trainIters,
     trainEpochs,

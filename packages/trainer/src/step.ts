@@ -121,22 +121,41 @@ export class TrainStep {
    * the collective settles on the communication thread, so the step is recorded as two plans.
    */
   async runReduced(reduce: (grads: Tensor, losses: Tensor) => Promise<void>): Promise<StepOutcome> {
-    if (!this.planned) this.pass();
-    else if (!this.passPlan) this.passPlan = Plan.record(() => this.pass()).plan;
-    else this.passPlan.run();
+    this.runPass();
     await reduce(this.model.registry.flat.grads, this.lossBuf);
-    if (!this.planned) this.optimizerPass();
-    else if (!this.updatePlan) this.updatePlan = Plan.record(() => this.optimizerPass()).plan;
-    else this.updatePlan.run();
+    this.runOptimizer();
     return this.outcome();
   }
 
-  private outcome(): StepOutcome {
+  /** The micro-batches' forward and backward into the flat gradient (recorded once, then replayed). */
+  runPass(): void {
+    if (!this.planned) this.pass();
+    else if (!this.passPlan) this.passPlan = Plan.record(() => this.pass()).plan;
+    else this.passPlan.run();
+  }
+
+  /** The optimizer's gradient pass and update (recorded once, then replayed). */
+  runOptimizer(): void {
+    if (!this.planned) this.optimizerPass();
+    else if (!this.updatePlan) this.updatePlan = Plan.record(() => this.optimizerPass()).plan;
+    else this.updatePlan.run();
+  }
+
+  /** (gas) the micro-batches' losses of the last pass, in device memory. */
+  get lossTensor(): Tensor {
+    return this.lossBuf;
+  }
+
+  /** The last pass's losses and their mean. */
+  readLosses(): { loss: number; losses: number[] } {
     const losses = Array.from(this.lossBuf.toFloat32Array());
+    return { loss: losses.reduce((a, b) => a + b, 0) / losses.length, losses };
+  }
+
+  private outcome(): StepOutcome {
     const s = this.optimizer.scalars.read();
     return {
-      loss: losses.reduce((a, b) => a + b, 0) / losses.length,
-      losses,
+      ...this.readLosses(),
       gradNorm: s.gradNorm,
       skipped: s.foundInf,
     };

@@ -7,7 +7,8 @@
 // With a DataParallel group (ZeRO stage 0, data-parallel.ts) each rank reads its slice of every
 // global batch, the flat gradient and the losses are averaged over the ranks between the backward
 // and the optimizer, and only rank 0 writes checkpoints (full tensors, as one process writes them);
-// the caller gives the other ranks a Monitor without sinks.
+// the caller gives the other ranks a Monitor without sinks. zero_optimization.stage 1 shards the
+// optimizer state instead (zero1.ts): the optimizer is built over this rank's shard.
 import type { ResolvedConfig } from "@neox/config";
 import type { SampleSource } from "@neox/data-mmap";
 import { type BuildOptions, GptNeoXModel } from "@neox/models";
@@ -30,6 +31,7 @@ import { type LossScaler, lossScalerFromConfig } from "./schedule/loss-scale";
 import { type AnnealingLR, annealingLRFromConfig } from "./schedule/lr";
 import { TrainConfigError, type TrainSettings, trainSettings } from "./settings";
 import { type StepOutcome, TrainStep } from "./step";
+import { gatheredState, ZeroStage1 } from "./zero1";
 
 export interface TrainData {
   train: SampleSource;
@@ -83,6 +85,8 @@ export class Trainer {
   readonly dpRank: number;
   readonly dpSize: number;
   private readonly dp: DataParallel | null;
+  /** ZeRO stage 1 with more than one rank; null otherwise. */
+  private readonly zero: ZeroStage1 | null;
   private readonly log: (line: string) => void;
 
   constructor(
@@ -106,7 +110,15 @@ export class Trainer {
       lowp: s.precision === "fp32" ? false : s.precision === "bf16" ? "bf16" : "f16",
     };
     this.model = GptNeoXModel.fromConfig(resolved, build);
-    this.optimizer = buildOptimizer(this.model, s.optimizer);
+    this.zero = this.dp && this.dpSize > 1 && s.zeroStage === 1 ? new ZeroStage1(this.model, this.dp) : null;
+    this.optimizer = buildOptimizer(this.model, s.optimizer, this.zero?.shard);
+    if (this.zero) {
+      this.zero.adopt(this.optimizer);
+      const { S } = this.zero.range;
+      this.log(
+        `ZeRO stage 1: the optimizer state of ${this.model.registry.numel} parameters is sharded over ${this.dpSize} ranks (${S} elements each)`,
+      );
+    }
     const stream = (src: SampleSource | null) =>
       src
         ? new MicroBatchStream(src, {
@@ -159,6 +171,7 @@ export class Trainer {
     let lastValidation: number | null = null;
     let reason: StopReason = "done";
     let interval = { seconds: 0, iterations: 0 };
+    this.zero?.syncFromFull(); // after a resume wrote the full parameters
 
     while (this.iteration < this.trainIters) {
       const t0 = performance.now();
@@ -192,14 +205,15 @@ export class Trainer {
       // every rank stops at the same iteration, or the others would wait in the next all-reduce
       const asked = this.opts.shouldStop?.() === true;
       const stop = this.dp ? (await this.dp.mean(asked ? 1 : 0)) > 0 : asked;
-      if (
-        s.save &&
-        this.dpRank === 0 &&
-        (last || exit || stop || this.cadence.saveIters.has(this.iteration))
-      ) {
-        checkpoint = saveTrainerCheckpoint(this);
-        this.monitor.event("checkpoint", `saved ${checkpoint}`, this.iteration);
-        this.monitor.flush();
+      if (s.save && (last || exit || stop || this.cadence.saveIters.has(this.iteration))) {
+        // ZeRO-1: every rank takes part in gathering the full optimizer state rank 0 writes
+        if (this.zero && !s.noSaveOptim) await this.zero.gatherState(this.optimizer);
+        if (this.dpRank === 0) {
+          checkpoint = saveTrainerCheckpoint(this);
+          this.monitor.event("checkpoint", `saved ${checkpoint}`, this.iteration);
+          this.monitor.flush();
+        }
+        if (this.zero) gatheredState.delete(this.optimizer);
       }
       if (stop) {
         reason = "interrupted";
@@ -240,7 +254,11 @@ export class Trainer {
         m * this.dpSize + this.dpRank,
       );
     const dp = this.dp;
-    const out = dp ? await this.step.runReduced((g, l) => dp.reduceStep(g, l)) : this.step.run();
+    const out = this.zero
+      ? await this.zero.run(this.step, this.optimizer)
+      : dp
+        ? await this.step.runReduced((g, l) => dp.reduceStep(g, l))
+        : this.step.run();
     this.iteration++;
     if (out.skipped) this.skipped++;
     else {
@@ -291,6 +309,7 @@ export class Trainer {
   dispose(): void {
     this.step.dispose();
     this.optimizer.dispose();
+    this.zero?.dispose();
     this.model.dispose();
   }
 }
