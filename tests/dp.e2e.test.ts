@@ -212,6 +212,36 @@ describe.skipIf(!hasMpirun)("neox train with two data-parallel ranks under mpiru
     expect(maxAbsDiff(s1, s0)).toBeLessThan(1e-5);
   }, 240_000);
 
+  it("ZeRO stage 1 resumed at iteration 5 ends where the straight 10 iterations end (each rank loads its shard)", async () => {
+    const sets = [
+      "num_gpus=2",
+      "gradient_accumulation_steps=1",
+      "train_iters=10",
+      "optimizer={type: Adam, params: {lr: 0.003}}",
+      "zero_optimization={stage: 1}",
+    ];
+    const straight = await run("z1-straight", sets);
+    expect(straight.code, straight.stderr.slice(-3000)).toBe(0);
+    const first = await run("z1-resumed", [...sets, "exit_interval=5"]);
+    expect(first.code, first.stderr.slice(-3000)).toBe(0);
+    const ckpt = join(first.out, "ckpt");
+    const second = await run("z1-resumed", [...sets, `load=${ckpt}`]);
+    expect(second.code, second.stderr.slice(-3000)).toBe(0);
+    expect(second.stderr).toMatch(/global_step5/);
+    const a = losses(join(straight.out, "logs"));
+    const b = losses(join(second.out, "logs")); // the first run's 5 lines, then the resumed run's
+    expect(b.length).toBe(10);
+    for (let i = 0; i < 10; i++)
+      expect(Math.abs(a[i]! - b[i]!) / Math.abs(a[i]!), `iteration ${i + 1}`).toBeLessThan(1e-6);
+    const at = (r: { out: string }, file: string) => tensors(join(r.out, "ckpt", "global_step10", file));
+    expect(maxScaledDiff(at(second, "model.safetensors"), at(straight, "model.safetensors"))).toBeLessThan(
+      1e-6,
+    );
+    expect(
+      maxScaledDiff(at(second, "optim/state.safetensors"), at(straight, "optim/state.safetensors")),
+    ).toBeLessThan(1e-6);
+  }, 240_000);
+
   it("a rank that exits 1 mid-run fails the job within seconds, naming the rank and its last stderr lines", async () => {
     // rank 1 dies 4 s into its life (rank 0 is then training, or waiting for it in an all-reduce)
     const preload = join(dir, "fail-rank-1.mjs");
