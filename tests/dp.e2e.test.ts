@@ -6,12 +6,12 @@
 // mid-run ends the whole job within seconds, named, with its last lines of stderr.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IndexedDatasetWriter } from "@neox/data-mmap";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runNeoxAsync } from "./helpers/spawn-neox";
+import { runNeoxAsync, spawnNeox } from "./helpers/spawn-neox";
 
 const hasMpirun = spawnSync("mpirun", ["--version"], { encoding: "utf8" }).status === 0;
 const dir = mkdtempSync(join(tmpdir(), "neox-dp-e2e-"));
@@ -142,6 +142,7 @@ describe.skipIf(!hasMpirun)("neox train with two data-parallel ranks under mpiru
     expect(one.code, one.stderr.slice(-3000)).toBe(0);
     // rank 0's console lines came through the launcher, once; the other rank printed none
     expect(dp.stdout.match(/ iteration\s+10\//g)?.length, dp.stdout.slice(-2000)).toBe(1);
+    expect(dp.stdout).not.toMatch(/<std(out|err)>:/);
     const a = losses(join(dp.out, "logs"));
     const b = losses(join(one.out, "logs"));
     expect(a.length).toBe(10);
@@ -241,6 +242,32 @@ describe.skipIf(!hasMpirun)("neox train with two data-parallel ranks under mpiru
       maxScaledDiff(at(second, "optim/state.safetensors"), at(straight, "optim/state.safetensors")),
     ).toBeLessThan(1e-6);
   }, 240_000);
+
+  it("SIGINT to neox train reaches every rank (as SIGUSR2 through mpirun): they stop at one iteration, rank 0 saves, exit 130", async () => {
+    const out = join(dir, "sigint");
+    const logs = join(out, "logs");
+    const save = join(out, "ckpt");
+    const run = spawnNeox([
+      "train",
+      join(dir, "model.yml"),
+      ...["--set", "num_gpus=2", "--set", "gradient_accumulation_steps=1", "--set", "train_iters=100000"],
+      ...["--set", `save=${save}`, "--set", `log_dir=${logs}`],
+    ]);
+    const deadline = Date.now() + 60_000;
+    const trained = () => existsSync(join(logs, "metrics.jsonl")) && losses(logs).length >= 3;
+    while (!trained() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    run.child.kill("SIGINT");
+    const f = await run.done;
+    expect(f.code, f.stderr.slice(-3000)).toBe(130);
+    const m = /stopped after iteration (\d+); checkpoint (\S+)/.exec(f.stderr);
+    expect(m, f.stderr.slice(-3000)).not.toBeNull();
+    expect(m![2]).toBe(join(save, `global_step${m![1]}`));
+    expect(readFileSync(join(save, "latest"), "utf8").trim()).toBe(`global_step${m![1]}`);
+    expect(f.stderr).not.toMatch(/failed/);
+    // the progress bar's \r pieces came through without mpirun's tags
+    expect(f.stdout).toContain(`iteration ${m![1]} | checkpoint: saved`);
+    expect(f.stdout).not.toMatch(/<std(out|err)>:/);
+  }, 120_000);
 
   it("a rank that exits 1 mid-run fails the job within seconds, naming the rank and its last stderr lines", async () => {
     // rank 1 dies 4 s into its life (rank 0 is then training, or waiting for it in an all-reduce)

@@ -95,20 +95,24 @@ async function worker(
   ctx: { signal?: AbortSignal },
   write: (line: string) => void,
 ): Promise<number> {
+  // the launching neox train turns its interrupt into a SIGUSR2 that mpirun passes to every rank
+  // (SIGUSR1 would start Node's inspector)
+  const stop = new AbortController();
+  ctx.signal?.addEventListener("abort", () => stop.abort(ctx.signal?.reason));
+  process.once("SIGUSR2", () => stop.abort({ signal: "SIGINT" }));
+  ctx = { signal: stop.signal };
   const setup = workerSetup(path, write);
   if (!setup) return 1;
   const { resolved: unsized, dp } = setup;
-  let code = 1;
-  try {
-    const tokenizer = await loadTokenizer(tokenizerOptionsFromConfig(unsized.values));
-    const resolved = withVocabSize(unsized, tokenizer.vocabSize);
-    code = await train(resolved, null, tokenizer.eod, ctx, dp);
-    return code;
-  } finally {
-    // MPI_Finalize after a clean run (mpirun counts a rank that exits without it as failed);
-    // a failing rank exits non-zero and mpirun aborts the others
-    if (code === 0) dp.group.finalize();
-  }
+  const tokenizer = await loadTokenizer(tokenizerOptionsFromConfig(unsized.values));
+  const resolved = withVocabSize(unsized, tokenizer.vocabSize);
+  // a rank that throws exits non-zero and mpirun aborts the others; one that returns (done, or
+  // stopped by a signal mpirun passed on) waits for the others first: mpirun ends the job when any
+  // rank exits non-zero, which must not cut rank 0 off while it still saves or prints
+  const code = await train(resolved, null, tokenizer.eod, ctx, dp);
+  await dp.barrier();
+  dp.group.finalize(); // mpirun counts a rank that exits without MPI_Finalize as failed
+  return code;
 }
 
 async function train(

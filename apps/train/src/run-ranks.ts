@@ -20,8 +20,8 @@ interface Sinks {
   stderr: (text: string) => void;
 }
 
-/** [jobid,rank]<stream>:text, as Open MPI's --tag-output writes each line. */
-const TAGGED = /^\[\d+,(\d+)\]<(stdout|stderr)>:(.*)$/;
+/** [jobid,rank]<stream>: before each piece of output, as Open MPI's --tag-output writes it. */
+const TAG = /\[\d+,(\d+)\]<(stdout|stderr)>:/g;
 /** "Process name: [[146,1],1]" in mpirun's report of the first process that exited non-zero. */
 const FIRST_FAILED = /Process name:\s*\[\[\d+,\d+\],(\d+)\]/;
 
@@ -38,28 +38,42 @@ export function runRanks(plan: LaunchPlan, sinks: Sinks, signal?: AbortSignal): 
   const tails = new Map<number, string[]>();
   let lastErrRank: number | null = null;
   let untagged = "";
+  const partial = new Map<number, string>(); // a rank's stderr line not ended yet
+  const emit = (rank: number, stream: string, text: string, ends: boolean) => {
+    if (stream === "stderr") {
+      const line = (partial.get(rank) ?? "") + text;
+      if (ends) {
+        partial.delete(rank);
+        const t = tails.get(rank) ?? [];
+        t.push(line);
+        if (t.length > KEEP) t.shift();
+        tails.set(rank, t);
+      } else partial.set(rank, line);
+      lastErrRank = rank;
+      if (rank === 0) sinks.stderr(ends ? `${text}\n` : text);
+    } else if (rank === 0) sinks.stdout(ends ? `${text}\n` : text);
+  };
+  // mpirun tags each piece a rank writes, so a line without its newline yet (a progress bar's
+  // \r update) is followed by the next piece's tag on the same line: split at every tag
   const onLine = (line: string, fromStderr: boolean) => {
-    const m = TAGGED.exec(line);
-    if (!m) {
+    const tags = [...line.matchAll(TAG)];
+    if (tags.length === 0 || tags[0]!.index !== 0) {
       // mpirun's own lines (its abort report); kept for the failure summary
       if (fromStderr) untagged += `${line}\n`;
       else sinks.stdout(`${line}\n`);
       return;
     }
-    const rank = Number(m[1]);
-    const text = m[3]!;
-    if (m[2] === "stderr") {
-      const t = tails.get(rank) ?? [];
-      t.push(text);
-      if (t.length > KEEP) t.shift();
-      tails.set(rank, t);
-      lastErrRank = rank;
-      if (rank === 0) sinks.stderr(`${text}\n`);
-    } else if (rank === 0) sinks.stdout(`${text}\n`);
+    tags.forEach((m, i) => {
+      const end = i + 1 < tags.length ? tags[i + 1]!.index : line.length;
+      const text = line.slice(m.index + m[0].length, end);
+      emit(Number(m[1]), m[2]!, text, i + 1 === tags.length);
+    });
   };
   return new Promise((resolve, reject) => {
     const child = spawn(cmd!, args, { stdio: ["ignore", "pipe", "pipe"] });
-    const abort = () => child.kill("SIGINT"); // mpirun forwards it to every rank
+    // mpirun passes SIGUSR2 on to every rank untouched (a SIGINT or SIGTERM to mpirun kills the
+    // ranks after a second); the ranks stop at one iteration and rank 0 saves (worker.ts)
+    const abort = () => child.kill("SIGUSR2");
     signal?.addEventListener("abort", abort);
     for (const [stream, fromStderr] of [
       [child.stdout!, false],
@@ -86,6 +100,8 @@ export function runRanks(plan: LaunchPlan, sinks: Sinks, signal?: AbortSignal): 
       signal?.removeEventListener("abort", abort);
       const exit = code ?? 128 + (sig === "SIGINT" ? 2 : sig === "SIGTERM" ? 15 : 9);
       if (exit === 0) return resolve({ code: 0, failedRank: null });
+      // interrupted: the ranks stopped on the SIGUSR2 mpirun passed on (rank 0 saved)
+      if (signal?.aborted) return resolve({ code: exit, failedRank: null });
       const named = FIRST_FAILED.exec(untagged);
       const failedRank = named ? Number(named[1]) : lastErrRank;
       const where = failedRank === null ? "a rank" : `rank ${failedRank}`;
