@@ -56,13 +56,13 @@ beforeAll(() => {
   );
 });
 
-/** train/lm_loss by iteration from a run's metrics.jsonl. */
-function losses(logDir: string): number[] {
+/** A metric's values in logging order from a run's metrics.jsonl (train/lm_loss: one per iteration). */
+function losses(logDir: string, metric = "train/lm_loss"): number[] {
   return readFileSync(join(logDir, "metrics.jsonl"), "utf8")
     .split("\n")
-    .filter((l) => l.includes("train/lm_loss"))
+    .filter((l) => l.includes(`"${metric}"`))
     .map((l) => JSON.parse(l) as Record<string, number>)
-    .map((r) => r["train/lm_loss"]!);
+    .map((r) => r[metric]!);
 }
 
 /** Every f32 tensor of a safetensors file by name. */
@@ -129,6 +129,8 @@ describe.skipIf(!hasMpirun)("neox train with two data-parallel ranks under mpiru
       "num_gpus=2",
       "gradient_accumulation_steps=1",
       "train_iters=10",
+      "eval_interval=5",
+      "eval_iters=2",
       optimizer,
       `zero_optimization={stage: ${stage}}`,
     ]);
@@ -137,6 +139,8 @@ describe.skipIf(!hasMpirun)("neox train with two data-parallel ranks under mpiru
       "num_gpus=1",
       "gradient_accumulation_steps=2",
       "train_iters=10",
+      "eval_interval=5",
+      "eval_iters=2",
       optimizer,
     ]);
     expect(one.code, one.stderr.slice(-3000)).toBe(0);
@@ -149,6 +153,12 @@ describe.skipIf(!hasMpirun)("neox train with two data-parallel ranks under mpiru
     expect(b.length).toBe(10);
     for (let i = 0; i < 10; i++)
       expect(Math.abs(a[i]! - b[i]!) / Math.abs(b[i]!), `iteration ${i + 1}`).toBeLessThan(1e-6);
+    // validation: each rank its slice of the same global batches, the mean over the ranks
+    const va = losses(join(dp.out, "logs"), "validation/lm_loss");
+    const vb = losses(join(one.out, "logs"), "validation/lm_loss");
+    expect(va.length).toBe(2);
+    expect(vb.length).toBe(2);
+    for (let i = 0; i < 2; i++) expect(Math.abs(va[i]! - vb[i]!) / vb[i]!).toBeLessThan(1e-6);
     // the run learned something, so equal losses are not two untouched models
     expect(Math.min(...a.slice(5))).toBeLessThan(a[0]!);
     const at = (r: { out: string }, file: string) => tensors(join(r.out, "ckpt", "global_step10", file));

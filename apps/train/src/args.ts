@@ -5,7 +5,7 @@ export { UsageError };
 
 export const HELP = `usage: neox train CONFIG... [--set key=value ...] [-H HOSTFILE] [--dry-run]
 
-Trains a model as GPT-NeoX's train.py does, in one process, from YAML configs merged left to right
+Trains a model as GPT-NeoX's train.py does, from YAML configs merged left to right
 (GPT-NeoX's keys). Progress goes to the console; metrics to log_dir/metrics.jsonl and TensorBoard
 event files in tensorboard_dir; checkpoints to save/global_stepN with save/latest naming the newest.
 A load directory with a checkpoint resumes it exactly; without one training starts fresh.
@@ -17,8 +17,11 @@ A load directory with a checkpoint resumes it exactly; without one training star
                     and train nothing; when the config asks for more than one process (num_gpus > 1,
                     a hostfile, launcher: slurm), also the launch command and every rank's environment
 
-Multi-process training (num_gpus, hostfiles, Slurm) lands with @neox/parallel's data parallelism;
-until then --dry-run shows the launch plan and a run without it is refused.
+More than one process (num_gpus > 1, or a hostfile's slots): neox train writes the resolved config
+and runs mpirun; every rank trains data parallel on its slice of each global batch
+(zero_optimization.stage 0, or 1 to shard the optimizer state). Only rank 0 prints, logs and saves;
+a failing rank ends the job and is named with its last lines of stderr. Slurm (srun) is not
+launched yet: --dry-run shows its plan.
 
 Ctrl-C (SIGINT) or SIGTERM finishes the current iteration, saves a checkpoint, says where, and exits
 130/143. exit_interval saves and exits 0.
