@@ -75,9 +75,7 @@ export function loadOptimizerState(
     for (const e of model.registry.entries()) host.set(byName.get(`${state}.${e.name}`)!, e.offset);
     if (!shard) flat.write(host);
     else {
-      const mine = new Float32Array(shard.S); // the padding stays zero
-      mine.set(host.subarray(shard.lo, shard.hi));
-      flat.write(mine);
+      flat.write(host.slice(shard.lo, shard.hi));
     }
   }
 }

@@ -114,9 +114,9 @@ export class Trainer {
     this.optimizer = buildOptimizer(this.model, s.optimizer, this.zero?.shard);
     if (this.zero) {
       this.zero.adopt(this.optimizer);
-      const { S } = this.zero.range;
+      const { lo, hi } = this.zero.range;
       this.log(
-        `ZeRO stage 1: the optimizer state of ${this.model.registry.numel} parameters is sharded over ${this.dpSize} ranks (${S} elements each)`,
+        `ZeRO stage 1: the optimizer state of ${this.model.registry.numel} parameters is sharded over ${this.dpSize} ranks (rank 0: ${hi - lo} elements)`,
       );
     }
     const stream = (src: SampleSource | null) =>

@@ -1,12 +1,16 @@
 // ZeRO stage 1 (DeepSpeed's optimizer state partitioning) over the flat buffers: the flat parameter
-// range [0, N) is cut into `size` equal shards of S = ceil(N / size) elements (the last padded with
-// zeros); rank r keeps the optimizer state of shard r only. A step: the micro-batches' backward into
-// the full flat gradient, a reduce-scatter (avg) that leaves each rank the mean gradient of its
-// shard, the global gradient norm from the shards' norms (one scalar all-reduce), the optimizer on
-// the shard, and an all-gather of the updated shards back into the full flat parameters.
+// range [0, N) is cut into `size` shards of B = floor(N / size) elements, the last rank's also
+// holding the N mod size left over; rank r keeps the optimizer state of shard r only. A step: the
+// micro-batches' backward into the full flat gradient, a reduce-scatter (avg) of the first size·B
+// elements straight from the flat gradient plus an all-reduce of the few left over, the global
+// gradient norm from the shards' norms (one scalar all-reduce), the optimizer on the shard, and an
+// all-gather of the shards straight into the full flat parameters plus a broadcast of the rest.
 //
-// The shard is a FlatParams of its own (decay part, no-decay part, padding), so the optimizers run
-// unchanged on it; padding has zero gradient and no weight decay, so it stays zero. Clipping: the
+// The shard is a FlatParams of its own (its decay part, then its no-decay part), so the optimizers
+// run unchanged on it. Memory per rank, in fp32 elements for Adam: full parameters and gradient
+// (2N), the shard's parameters and gradient (2N / size) and its two moments (2N / size), against
+// 4N at stage 0; the shard's own copies go once the MPI engine takes in-place (MPI_IN_PLACE)
+// reduce-scatters and all-gathers, so the shard can be a view of the flat buffers. Clipping: the
 // norm is measured with max_norm 0 (no clipping), then the clipping coefficient is folded into the
 // optimizer's `unscale`, which multiplies every raw gradient exactly as the clipped gradScale does.
 import type { GptNeoXModel } from "@neox/models";
@@ -17,28 +21,27 @@ import type { StepOutcome, TrainStep } from "./step";
 export interface ShardRange {
   /** First element of this rank's shard in the full flat buffer. */
   lo: number;
-  /** One past its last real element (hi - lo < S on a padded last shard). */
+  /** One past its last element. */
   hi: number;
-  /** Elements per shard, padding included. */
-  S: number;
+  /** The block every rank has (floor(N / size)); the last rank's shard is B + N mod size. */
+  B: number;
 }
 
 /** Rank r's shard of N elements cut `size` ways. */
 export function shardRange(N: number, size: number, rank: number): ShardRange {
-  const S = Math.ceil(N / size);
-  const lo = Math.min(N, rank * S);
-  return { lo, hi: Math.min(N, lo + S), S };
+  const B = Math.floor(N / size);
+  if (B < 1) throw new Error(`ZeRO stage 1: ${N} parameters cannot be sharded over ${size} ranks`);
+  const lo = rank * B;
+  return { lo, hi: rank === size - 1 ? N : lo + B, B };
 }
 
-/** The shard as parameter specs: its decay part, its no-decay part, its padding (in that order). */
+/** The shard as parameter specs: its decay part, then its no-decay part. */
 export function shardSpecs(r: ShardRange, decayEnd: number): ParamSpec[] {
   const decay = Math.max(0, Math.min(r.hi, decayEnd) - r.lo);
   const noDecay = r.hi - r.lo - decay;
-  const pad = r.S - decay - noDecay;
   const specs: ParamSpec[] = [];
   if (decay > 0) specs.push({ name: "decay", shape: [decay], decay: true });
   if (noDecay > 0) specs.push({ name: "no_decay", shape: [noDecay], decay: false });
-  if (pad > 0) specs.push({ name: "padding", shape: [pad], decay: false });
   return specs;
 }
 
@@ -55,12 +58,19 @@ export class ZeroStage1 {
   /** The shard's parameters and gradient: what the optimizer is built over. */
   readonly shard: FlatParams;
   private readonly full: FlatParams;
-  /** size × S: the full gradient (then the gathered parameters) with the padding. */
-  private readonly padded: Tensor;
-  private readonly views: Tensor[];
-  private copyGrads: Plan | null = null;
+  private readonly size: number;
+  private readonly last: boolean;
+  /** N mod size: the elements past size·B, reduced and gathered apart. */
+  private readonly rest: number;
+  private readonly v: Record<"gradsHead" | "dataHead" | "shardGradHead" | "shardDataHead", Tensor>;
+  /** The flat gradient's and parameters' elements past size·B; null when there are none. */
+  private readonly tail: { grads: Tensor; data: Tensor } | null;
+  /** The last rank's shard past B (its share of the rest), else null. */
+  private readonly shardRest: { grads: Tensor; data: Tensor } | null;
+  private copyRest: Plan | null = null;
   private norm: Plan | null = null;
-  private scatterParams: Plan | null = null;
+  private publishRest: Plan | null = null;
+  private lowp: Plan | null = null;
 
   constructor(
     model: GptNeoXModel,
@@ -68,11 +78,29 @@ export class ZeroStage1 {
   ) {
     this.full = model.registry.flat;
     const N = this.full.numel;
+    this.size = dp.size;
     this.range = shardRange(N, dp.size, dp.rank);
+    const { B } = this.range;
+    this.last = dp.rank === dp.size - 1;
+    this.rest = N - dp.size * B;
     this.shard = new FlatParams(shardSpecs(this.range, this.full.decayRange.numel));
-    this.padded = keep(Tensor.empty([dp.size * this.range.S]));
-    this.padded.write(new Float32Array(dp.size * this.range.S));
-    this.views = [view(this.padded, 0, N)];
+    this.v = {
+      gradsHead: view(this.full.grads, 0, dp.size * B),
+      dataHead: view(this.full.data, 0, dp.size * B),
+      shardGradHead: view(this.shard.grads, 0, B),
+      shardDataHead: view(this.shard.data, 0, B),
+    };
+    this.tail =
+      this.rest > 0
+        ? {
+            grads: view(this.full.grads, dp.size * B, this.rest),
+            data: view(this.full.data, dp.size * B, this.rest),
+          }
+        : null;
+    this.shardRest =
+      this.last && this.rest > 0
+        ? { grads: view(this.shard.grads, B, this.rest), data: view(this.shard.data, B, this.rest) }
+        : null;
   }
 
   /** Registers the optimizer built over `shard` so checkpoints save and load it as full tensors. */
@@ -82,20 +110,23 @@ export class ZeroStage1 {
 
   /** The shard's parameters from the full flat parameters (at start and after a checkpoint load). */
   syncFromFull(): void {
-    const host = new Float32Array(this.range.S);
-    host.set(this.full.data.toFloat32Array().subarray(this.range.lo, this.range.hi));
-    this.shard.data.write(host);
+    this.shard.data.write(this.full.data.toFloat32Array().slice(this.range.lo, this.range.hi));
   }
 
   /** One ZeRO-1 step after the step's planned forward and backward; `opt` is built over `shard`. */
   async run(step: TrainStep, opt: Optimizer): Promise<StepOutcome> {
+    const g = this.dp.group;
     step.runPass();
-    const head = this.views[0]!;
-    this.copyGrads = replay(this.copyGrads, () => copyInto(head, this.full.grads));
-    await Promise.all([
-      this.dp.group.reduceScatter(this.padded, this.shard.grads, { op: "avg" }),
-      this.dp.group.allReduce(step.lossTensor, { op: "avg" }),
-    ]);
+    // the same collectives in the same order on every rank
+    const reduced = [
+      g.reduceScatter(this.v.gradsHead, this.v.shardGradHead, { op: "avg" }),
+      g.allReduce(step.lossTensor, { op: "avg" }),
+    ];
+    const tail = this.tail;
+    if (tail) reduced.push(g.allReduce(tail.grads, { op: "avg" }));
+    await Promise.all(reduced);
+    const rest = this.shardRest;
+    if (rest && tail) this.copyRest = replay(this.copyRest, () => copyInto(rest.grads, tail.grads));
     const unscale = opt.scalars.get("unscale");
     const maxNorm = opt.scalars.get("maxNorm");
     opt.scalars.set({ maxNorm: 0 });
@@ -108,11 +139,11 @@ export class ZeroStage1 {
       const c = maxNorm > 0 ? maxNorm / (gradNorm + 1e-6) : 1;
       opt.scalars.set({ unscale: unscale * Math.min(1, c) });
       step.runOptimizer();
-      await this.dp.group.allGather(this.shard.data, this.padded);
-      this.scatterParams = replay(this.scatterParams, () => {
-        copyInto(this.full.data, head);
-        this.full.refreshLowp();
-      });
+      if (rest && tail) this.publishRest = replay(this.publishRest, () => copyInto(tail.data, rest.data));
+      const gathered = [g.allGather(this.v.shardDataHead, this.v.dataHead)];
+      if (tail) gathered.push(g.broadcast(tail.data, this.size - 1));
+      await Promise.all(gathered);
+      if (this.full.lowp) this.lowp = replay(this.lowp, () => this.full.refreshLowp());
     }
     opt.scalars.set({ unscale, maxNorm });
     return { ...step.readLosses(), gradNorm, skipped };
@@ -120,18 +151,38 @@ export class ZeroStage1 {
 
   /** Every rank: all-gathers each optimizer state into full host copies for rank 0's checkpoint. */
   async gatherState(opt: Optimizer): Promise<void> {
+    const g = this.dp.group;
+    const { B } = this.range;
+    const N = this.full.numel;
     const full = new Map<string, Float32Array>();
-    for (const [name, t] of opt.state()) {
-      await this.dp.group.allGather(t, this.padded);
-      full.set(name, this.padded.toFloat32Array().slice(0, this.full.numel));
+    const out = keep(Tensor.empty([N]));
+    try {
+      for (const [name, t] of opt.state()) {
+        const head = view(t, 0, B);
+        const outHead = view(out, 0, this.size * B);
+        const outRest = this.rest > 0 ? view(out, this.size * B, this.rest) : null;
+        try {
+          if (this.last && outRest) outRest.write(t.toFloat32Array().slice(B, B + this.rest));
+          await g.allGather(head, outHead);
+          if (outRest) await g.broadcast(outRest, this.size - 1);
+          full.set(name, out.toFloat32Array());
+        } finally {
+          for (const x of [head, outHead, outRest]) x?.dispose();
+        }
+      }
+    } finally {
+      out.dispose();
     }
     gatheredState.set(opt, full);
   }
 
   dispose(): void {
-    for (const p of [this.copyGrads, this.norm, this.scatterParams]) p?.dispose();
-    for (const v of this.views) v.dispose();
-    this.padded.dispose();
+    for (const p of [this.copyRest, this.norm, this.publishRest, this.lowp]) p?.dispose();
+    for (const t of Object.values(this.v)) t.dispose();
+    this.tail?.grads.dispose();
+    this.tail?.data.dispose();
+    this.shardRest?.grads.dispose();
+    this.shardRest?.data.dispose();
     this.shard.dispose();
   }
 }
