@@ -2,8 +2,10 @@
 // real mpirun. Two ranks at gradient_accumulation_steps 1 read the same samples per iteration as one
 // process at gas 2 (GPT-NeoX's sampler: rank r takes the r-th micro-batch slice of each global
 // batch), so 10 iterations of both give the same losses and the same final weights up to float
-// rounding (the all-reduce sums in another order than the accumulation). And a rank that fails
-// mid-run ends the whole job within seconds, named, with its last lines of stderr.
+// rounding (the all-reduce sums in another order than the accumulation); validation losses too.
+// ZeRO stage 1 (zero_optimization.stage: 1) against the same references, and resumed from its
+// checkpoint. A SIGINT stops every rank at one iteration with rank 0's checkpoint, and a rank that
+// fails mid-run ends the whole job within seconds, named, with its last lines of stderr.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
