@@ -11,7 +11,7 @@ import { formatPlan, type LaunchPlan, writeResolvedConfig } from "@neox/launch";
 import { ConsoleSink, JsonlSink, type MemoryReport, Monitor, TensorBoardWriter } from "@neox/monitor";
 import { allocStats } from "@neox/tensor";
 import { loadTokenizer, tokenizerOptionsFromConfig } from "@neox/tokenize";
-import { type DataParallel, Trainer } from "@neox/trainer";
+import { type DataParallel, fetchS3Load, flushUploads, Trainer } from "@neox/trainer";
 import { HELP, parseArgs } from "./args";
 import { buildTrainData } from "./data";
 import { dryRunReport } from "./dry-run";
@@ -162,8 +162,17 @@ async function train(
       );
     if (rank0 && typeof v.log_dir === "string") monitor.add(new JsonlSink(v.log_dir));
     if (rank0 && typeof v.tensorboard_dir === "string") monitor.add(new TensorBoardWriter(v.tensorboard_dir));
+    // load: s3://... comes down to the local cache first: rank 0 downloads, the others then find
+    // its verified copy there
+    if (!dp || dp.rank === 0) await fetchS3Load(trainer);
+    if (dp) {
+      await dp.barrier();
+      if (dp.rank !== 0) await fetchS3Load(trainer);
+    }
     trainer.resume();
     const result = await trainer.run();
+    // s3_path: the last checkpoint's background upload finishes (or fails, naming it) before exit
+    await flushUploads(trainer);
     monitor.close();
     closed = true;
     const where = result.checkpoint ? `; checkpoint ${result.checkpoint}` : "";

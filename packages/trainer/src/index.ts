@@ -3,7 +3,7 @@ export { allocMicroBatch, type MicroBatchHost, type MicroBatchOptions, MicroBatc
 export * from "./checkpoint/layout";
 export { CheckpointError, type Located, locateCheckpoint, readCheckpoint } from "./checkpoint/load";
 export { pruneCheckpoints, removeStaleCheckpointTemps, saveCheckpoint, writeLatest } from "./checkpoint/save";
-export { loadCheckpoint, saveTrainerCheckpoint } from "./checkpointing";
+export { fetchS3Load, flushUploads, loadCheckpoint, saveTrainerCheckpoint } from "./checkpointing";
 export { DataParallel } from "./data-parallel";
 export { evaluate } from "./evaluate";
 export {
