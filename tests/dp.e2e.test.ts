@@ -11,118 +11,17 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { IndexedDatasetWriter } from "@neox/data-mmap";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runNeoxAsync, spawnNeox } from "./helpers/spawn-neox";
+import { losses, maxAbsDiff, maxScaledDiff, runTrain, tensors, writeDpFixture } from "./helpers/dp";
+import { spawnNeox } from "./helpers/spawn-neox";
 
 const hasMpirun = spawnSync("mpirun", ["--version"], { encoding: "utf8" }).status === 0;
 const dir = mkdtempSync(join(tmpdir(), "neox-dp-e2e-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(() => writeDpFixture(dir));
 
-beforeAll(() => {
-  // 300 documents of 20-120 random bytes in 1..255 (0 is the end-of-document id)
-  const w = IndexedDatasetWriter.create(join(dir, "corpus"), { vocabSize: 512 });
-  let x = 11;
-  for (let d = 0; d < 300; d++) {
-    const n = 20 + (d % 101);
-    const doc = new Array<number>(n);
-    for (let i = 0; i < n; i++) {
-      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-      doc[i] = 1 + ((x >>> 16) % 255);
-    }
-    doc.push(0);
-    w.addDocument(doc);
-  }
-  w.finalize();
-  writeFileSync(
-    join(dir, "model.yml"),
-    [
-      "num_layers: 2",
-      "hidden_size: 32",
-      "num_attention_heads: 4",
-      "seq_length: 16",
-      "max_position_embeddings: 16",
-      "pos_emb: rotary",
-      "tokenizer_type: CharLevelTokenizer",
-      "train_micro_batch_size_per_gpu: 2",
-      "gradient_clipping: 1.0",
-      "lr_decay_iters: 100",
-      "checkpoint_factor: 1000",
-      "eval_interval: 1000",
-      "eval_iters: 1",
-      "log_interval: 1",
-      `data_path: ${join(dir, "corpus")}`,
-      'split: "900,100,0"',
-      "",
-    ].join("\n"),
-  );
-});
-
-/** A metric's values in logging order from a run's metrics.jsonl (train/lm_loss: one per iteration). */
-function losses(logDir: string, metric = "train/lm_loss"): number[] {
-  return readFileSync(join(logDir, "metrics.jsonl"), "utf8")
-    .split("\n")
-    .filter((l) => l.includes(`"${metric}"`))
-    .map((l) => JSON.parse(l) as Record<string, number>)
-    .map((r) => r[metric]!);
-}
-
-/** Every f32 tensor of a safetensors file by name. */
-function tensors(path: string): Map<string, Float32Array> {
-  const buf = readFileSync(path);
-  const n = Number(buf.readBigUInt64LE(0));
-  const header = JSON.parse(buf.subarray(8, 8 + n).toString("utf8")) as Record<
-    string,
-    { dtype: string; data_offsets: [number, number] }
-  >;
-  const out = new Map<string, Float32Array>();
-  for (const [name, t] of Object.entries(header)) {
-    if (name === "__metadata__") continue;
-    expect(t.dtype, `${path}: ${name}`).toBe("F32");
-    const [a, b] = t.data_offsets;
-    const bytes = buf.subarray(8 + n + a, 8 + n + b);
-    out.set(name, new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
-  }
-  return out;
-}
-
-/** Largest |a - b| over two maps of equal names. */
-function maxAbsDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
-  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
-  let worst = 0;
-  for (const [name, x] of a) {
-    const y = b.get(name)!;
-    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!));
-  }
-  return worst;
-}
-
-/** Largest |a - b| / max|b| of each tensor, over two maps of equal names. */
-function maxScaledDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
-  expect(a.size).toBeGreaterThan(0);
-  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
-  let worst = 0;
-  for (const [name, x] of a) {
-    const y = b.get(name)!;
-    const scale = y.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    if (scale === 0) continue;
-    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!) / scale);
-  }
-  return worst;
-}
-
-function run(name: string, sets: string[], env: Record<string, string> = {}) {
-  const out = join(dir, name);
-  return runNeoxAsync(
-    [
-      "train",
-      join(dir, "model.yml"),
-      ...sets.flatMap((s) => ["--set", s]),
-      ...["--set", `save=${join(out, "ckpt")}`, "--set", `log_dir=${join(out, "logs")}`],
-    ],
-    { env },
-  ).then((f) => ({ ...f, out }));
-}
+const run = (name: string, sets: string[], env: Record<string, string> = {}) =>
+  runTrain(dir, name, sets, env);
 
 describe.skipIf(!hasMpirun)("neox train with two data-parallel ranks under mpirun", () => {
   /** 10 iterations at 2 ranks × gas 1 and at 1 process × gas 2, then both runs' losses and checkpoints. */

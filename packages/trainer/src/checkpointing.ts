@@ -163,12 +163,15 @@ export function loadCheckpoint(t: Trainer): string {
   t.iteration = ck.state.iteration;
   t.optimizerStep = ck.state.optimizerStep;
   t.skipped = ck.state.skipped;
-  t.train.position = ck.state.data.train;
-  if (t.valid) t.valid.position = ck.state.data.valid;
+  t.train.position = atWorldSize(ck.state.data.train, ck.state.batch, t, where.dir, "train");
+  if (t.valid) t.valid.position = atWorldSize(ck.state.data.valid, ck.state.batch, t, where.dir, "valid");
   return `resumed from ${where.via} at iteration ${t.iteration}${ck.optimizer ? "" : " (optimizer state not loaded)"}`;
 }
 
-// A resume must continue the same run: batch layout and sequence length decide the data order.
+// A resume must continue the same run: the global batch (train_micro_batch_size_per_gpu × gas ×
+// data-parallel size) and sequence length decide the data order. The data-parallel size and gas may
+// change as long as their product stays (2 ranks at gas 1 read the same samples per iteration as one
+// process at gas 2, batches.ts); the micro-batch size may not, since the loss is a mean per micro-batch.
 function checkCompatible(
   t: Trainer,
   saved: { batch: Record<string, number>; seed: number },
@@ -177,19 +180,43 @@ function checkCompatible(
   const s = t.settings;
   const now: Record<string, number> = {
     micro: s.micro,
-    gas: s.gas,
-    dataParallel: s.dataParallel,
+    globalBatch: s.micro * s.gas * s.dataParallel,
     seqLength: s.seqLength,
+  };
+  const b = saved.batch;
+  const was: Record<string, number | undefined> = {
+    micro: b.micro,
+    globalBatch: (b.micro ?? 0) * (b.gas ?? 0) * (b.dataParallel ?? 0),
+    seqLength: b.seqLength,
   };
   const keys: Record<string, string> = {
     micro: "train_micro_batch_size_per_gpu",
-    gas: "gradient_accumulation_steps",
-    dataParallel: "data-parallel size",
+    globalBatch:
+      "the global batch (train_micro_batch_size_per_gpu × gradient_accumulation_steps × data-parallel size)",
     seqLength: "seq_length",
   };
   for (const k of Object.keys(now))
-    if (saved.batch[k] !== now[k])
+    if (was[k] !== now[k])
       throw new CheckpointError(
-        `${dir}: saved with ${keys[k]} = ${saved.batch[k]}, this run has ${now[k]}; a resume continues the same batches (set finetune: true to start a new run from these weights)`,
+        `${dir}: saved with ${keys[k]} = ${was[k]}, this run has ${now[k]}; a resume continues the same batches (set finetune: true to start a new run from these weights)`,
       );
+}
+
+// A data position counts global micro-batches of micro × data-parallel size samples (batches.ts),
+// so at another data-parallel size the same samples consumed are another count. checkCompatible
+// kept the global batch, so a position saved at an iteration's end divides evenly.
+function atWorldSize(
+  position: number,
+  saved: Record<string, number>,
+  t: Trainer,
+  dir: string,
+  split: string,
+): number {
+  const samples = position * saved.micro! * saved.dataParallel!;
+  const per = t.settings.micro * t.settings.dataParallel;
+  if (samples % per !== 0)
+    throw new CheckpointError(
+      `${dir}: the ${split} data position (${samples} samples) is not a whole number of micro-batches of ${per} samples at this data-parallel size`,
+    );
+  return samples / per;
 }
