@@ -1,19 +1,19 @@
 // Reading a neox-ts checkpoint for export: the directory (a save directory through its `latest`,
 // or one `global_stepN` directory), its resolved config and its weights. The file names and
-// formats are the trainer's (packages/trainer/src/checkpoint/layout.ts, restated in
-// checkpoint-write.ts: @neox/convert does not depend on the trainer).
+// formats are the trainer's (@neox/models' checkpoint-format.ts).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { formatProblem, parseConfigText, type ResolvedConfig, resolveParsed } from "@neox/config";
-import { type ModelSpec, modelSpec } from "@neox/models";
-import { SafetensorsFile } from "@neox/tensor";
 import {
-  CKPT_CONFIG_FILE,
-  CKPT_INDEX_FILE,
-  CKPT_LATEST_FILE,
-  CKPT_MODEL_FILE,
-  CKPT_TAG,
-} from "./checkpoint-write";
+  CONFIG_FILE,
+  INDEX_FILE,
+  LATEST_FILE,
+  MODEL_FILE,
+  type ModelSpec,
+  modelSpec,
+  TAG_PATTERN,
+} from "@neox/models";
+import { SafetensorsFile } from "@neox/tensor";
 import { ConvertError } from "./hf-map";
 
 export interface OpenCheckpoint {
@@ -33,21 +33,19 @@ export function checkpointDir(path: string): { dir: string; via: string } {
     throw new ConvertError(
       `${path}: expected a checkpoint directory (a save directory or a global_stepN directory)`,
     );
-  if (existsSync(join(path, CKPT_INDEX_FILE)) || existsSync(join(path, CKPT_MODEL_FILE)))
+  if (existsSync(join(path, INDEX_FILE)) || existsSync(join(path, MODEL_FILE)))
     return { dir: path, via: path };
-  const latest = join(path, CKPT_LATEST_FILE);
+  const latest = join(path, LATEST_FILE);
   if (!existsSync(latest))
-    throw new ConvertError(
-      `${path}: no ${CKPT_LATEST_FILE} file and no ${CKPT_MODEL_FILE}; not a checkpoint`,
-    );
+    throw new ConvertError(`${path}: no ${LATEST_FILE} file and no ${MODEL_FILE}; not a checkpoint`);
   const tag = readFileSync(latest, "utf8").trim();
-  if (!CKPT_TAG.test(tag))
+  if (!TAG_PATTERN.test(tag))
     throw new ConvertError(
       `${latest}: expected a tag such as "global_step1000", found "${tag.slice(0, 60)}"`,
     );
   const dir = join(path, tag);
-  if (!existsSync(join(dir, CKPT_MODEL_FILE)))
-    throw new ConvertError(`${latest} names "${tag}", but ${join(dir, CKPT_MODEL_FILE)} does not exist`);
+  if (!existsSync(join(dir, MODEL_FILE)))
+    throw new ConvertError(`${latest} names "${tag}", but ${join(dir, MODEL_FILE)} does not exist`);
   return { dir, via: `${latest} -> ${tag}` };
 }
 
@@ -57,14 +55,14 @@ export function checkpointDir(path: string): { dir: string; via: string } {
  */
 export function openCheckpoint(path: string): OpenCheckpoint {
   const { dir, via } = checkpointDir(path);
-  const configPath = join(dir, CKPT_CONFIG_FILE);
+  const configPath = join(dir, CONFIG_FILE);
   if (!existsSync(configPath))
     throw new ConvertError(`${configPath}: missing; the checkpoint's config is needed to export it`);
   const parsed = parseConfigText(readFileSync(configPath, "utf8"), configPath);
   const r = resolveParsed([parsed], { vocabSize: null });
   if (r.problems.length > 0)
     throw new ConvertError(`${configPath}: ${r.problems.map(formatProblem).join("; ")}`);
-  const weights = SafetensorsFile.open(join(dir, CKPT_MODEL_FILE));
+  const weights = SafetensorsFile.open(join(dir, MODEL_FILE));
   try {
     const emb = "word_embeddings.weight";
     if (!weights.has(emb)) throw new ConvertError(`${weights.path}: no "${emb}" tensor`);

@@ -3,9 +3,9 @@
 // MistralForCausalLM. Each HF tensor is produced when the writer reaches it (our tensor read,
 // split, narrowed), so only one parameter's copy is held at a time.
 import { join } from "node:path";
-import { parameterTable } from "@neox/models";
+import { parameterTable, writeTextSynced } from "@neox/models";
 import { openCheckpoint } from "./checkpoint-read";
-import { writeText } from "./checkpoint-write";
+
 import {
   type ExportPrecision,
   HF_CONFIG_FILE,
@@ -136,7 +136,7 @@ export function hfExport(o: HfExportOptions): HfExportResult {
     try {
       const files: string[] = [];
       const text = (name: string, x: unknown) => {
-        writeText(join(out.tmp, name), `${JSON.stringify(x, null, 2)}\n`);
+        writeTextSynced(join(out.tmp, name), `${JSON.stringify(x, null, 2)}\n`);
         files.push(name);
       };
       text(HF_CONFIG_FILE, config);

@@ -5,8 +5,8 @@
 // presence, shape and dtype, and that no tensor is left over.
 import { join, resolve } from "node:path";
 import { formatProblem, parseConfigText, type ResolvedConfig, resolveParsed } from "@neox/config";
-import { type ModelSpec, modelSpec, parameterTable } from "@neox/models";
-import { writeCheckpoint, writeText } from "./checkpoint-write";
+import { type ModelSpec, modelSpec, parameterTable, writeTextSynced } from "@neox/models";
+import { writeCheckpoint } from "./checkpoint-write";
 import { HF_CONFIG_FILE, readAsF32, readJsonObject } from "./hf-files";
 import {
   adapterForHfClass,
@@ -146,7 +146,7 @@ export function hfImport(o: HfImportOptions): HfImportResult {
       });
       out.commit();
       const configOut = o.configOut ? resolve(o.configOut) : null;
-      if (configOut) writeText(configOut, yaml);
+      if (configOut) writeTextSynced(configOut, yaml);
       return {
         output: out.final,
         checkpoint: join(out.final, dir.slice(out.tmp.length + 1)),

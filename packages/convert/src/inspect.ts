@@ -6,6 +6,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
+import { followLatest, INDEX_FILE, STATE_FILE } from "@neox/models";
 import { SafetensorsFile } from "@neox/tensor";
 import { SafetensorsDir } from "./safetensors-dir";
 
@@ -55,8 +56,7 @@ export interface InspectReport {
   iteration: number | null;
 }
 
-const TAG = /^[A-Za-z0-9_.-]+$/;
-const CHECKPOINT_MARKERS = ["trainer_state.json", "index.json"];
+const CHECKPOINT_MARKERS = [STATE_FILE, INDEX_FILE];
 
 /** Inspects `path`; throws an error naming the path when it is none of the four kinds. */
 export function inspect(path: string): InspectReport {
@@ -70,20 +70,10 @@ export function inspect(path: string): InspectReport {
       file.close();
     }
   }
-  let dir = path;
-  let via = path;
-  const latest = join(path, "latest");
-  if (existsSync(latest) && statSync(latest).isFile()) {
-    const tag = readFileSync(latest, "utf8").trim();
-    if (!TAG.test(tag))
-      throw new Error(
-        `${latest}: expected one checkpoint tag such as "global_step1000", found "${tag.slice(0, 60)}"`,
-      );
-    dir = join(path, tag);
-    if (!existsSync(dir) || !statSync(dir).isDirectory())
-      throw new Error(`${latest} names "${tag}", but ${dir} is not a directory`);
-    via = `${latest} -> ${tag}`;
-  } else if (!readdirSync(path).some((f) => f.endsWith(".safetensors") || f.endsWith(".index.json"))) {
+  const found = followLatest(path);
+  const dir = found?.dir ?? path;
+  const via = found?.via ?? path;
+  if (!found && !readdirSync(path).some((f) => f.endsWith(".safetensors") || f.endsWith(".index.json"))) {
     const steps = readdirSync(path).filter((f) => /^global_step\d+$/.test(f));
     throw new Error(
       steps.length > 0

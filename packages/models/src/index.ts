@@ -1,6 +1,19 @@
 // @neox/models: decoder-only architectures on @neox/tensor, built from a resolved @neox/config.
 
 export { type ArchRequirements, checkArchitecture } from "./arch-check";
+export {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  CONFIG_FILE,
+  followLatest,
+  INDEX_FILE,
+  LATEST_FILE,
+  MODEL_FILE,
+  STATE_FILE,
+  TAG_PATTERN,
+  tagOf,
+  writeTextSynced,
+} from "./checkpoint-format";
 export { fromSequentialName, layerSpecKey, toSequentialName } from "./gpt-neox/checkpoint-names";
 export { NEOX_HF_ADAPTER } from "./gpt-neox/hf-adapter";
 export { type BuildOptions, GptNeoXModel } from "./gpt-neox/model";

@@ -2,8 +2,9 @@
 // directory names its newest checkpoint in a `latest` text file (GPT-NeoX/DeepSpeed write the tag,
 // `global_step1000`, there); a `global_stepN` directory, or any directory of `*.safetensors`
 // files, holds the tensors directly. One `.safetensors` file is taken as it is.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { followLatest } from "./checkpoint-format";
 
 /** A weight file or directory that does not fit the model: the message names the file and tensor. */
 export class WeightLoadError extends Error {
@@ -22,9 +23,6 @@ export interface WeightFiles {
   via: string;
 }
 
-// A tag is one path component: `latest` must not send the loader outside the save directory.
-const TAG = /^[A-Za-z0-9_.-]+$/;
-
 export function findWeightFiles(path: string): WeightFiles {
   if (!existsSync(path)) throw new WeightLoadError(`${path}: no such file or directory`);
   const st = statSync(path);
@@ -34,20 +32,9 @@ export function findWeightFiles(path: string): WeightFiles {
     return { dir: join(path, ".."), files: [path], via: path };
   }
   if (!st.isDirectory()) throw new WeightLoadError(`${path}: not a directory or a regular file`);
-  let dir = path;
-  let via = path;
-  const latest = join(path, "latest");
-  if (existsSync(latest) && statSync(latest).isFile()) {
-    const tag = readFileSync(latest, "utf8").trim();
-    if (!TAG.test(tag))
-      throw new WeightLoadError(
-        `${latest}: expected one checkpoint tag such as "global_step1000", found "${tag.slice(0, 60)}"`,
-      );
-    dir = join(path, tag);
-    if (!existsSync(dir) || !statSync(dir).isDirectory())
-      throw new WeightLoadError(`${latest} names "${tag}", but ${dir} is not a directory`);
-    via = `${latest} -> ${tag}`;
-  }
+  const found = followLatest(path, (m) => new WeightLoadError(m));
+  const dir = found?.dir ?? path;
+  const via = found?.via ?? path;
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".safetensors"))
     .sort()

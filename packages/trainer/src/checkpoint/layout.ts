@@ -19,21 +19,25 @@
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readSync } from "node:fs";
 
-export const CHECKPOINT_FORMAT = "neox-ts-checkpoint";
-export const CHECKPOINT_VERSION = 1;
-export const MODEL_FILE = "model.safetensors";
+// The names every reader shares live in @neox/models (checkpoint-format.ts).
+import type { CHECKPOINT_FORMAT } from "@neox/models";
+
+export {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  CONFIG_FILE,
+  INDEX_FILE,
+  LATEST_FILE,
+  MODEL_FILE,
+  STATE_FILE,
+  TAG_PATTERN,
+  tagOf,
+} from "@neox/models";
 export const OPTIM_FILE = "optim/state.safetensors";
-export const STATE_FILE = "trainer_state.json";
-export const CONFIG_FILE = "config.json";
-export const INDEX_FILE = "index.json";
-export const LATEST_FILE = "latest";
 /** Prefix of a checkpoint being written: `<prefix><N>-<pid>-<random>`; never a `global_step*` name. */
 export const TEMP_PREFIX = ".neox-tmp-global_step";
 /** Prefix of a replaced checkpoint on its way out. */
 export const TRASH_PREFIX = ".neox-old-global_step";
-
-export const tagOf = (iteration: number): string => `global_step${iteration}`;
-export const TAG_PATTERN = /^global_step(\d+)$/;
 
 export interface IndexedFile {
   path: string;

@@ -1,23 +1,7 @@
-// Writing a checkpoint so that a crash at any moment leaves the previous one loadable: every file is
-// written into a temporary directory and fsynced, the index last; the directory is fsynced and
-// renamed to `global_step{N}`; then `latest` is replaced (temporary file, fsync, rename, fsync of the
-// save directory). Everything is synchronous: a signal handler cannot run in the middle.
-
-import { createHash } from "node:crypto";
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fsyncDir } from "@neox/data-mmap";
+import { writeTextSynced } from "@neox/models";
 import { type SafetensorsInput, writeSafetensors } from "@neox/tensor";
 import { checkpointsToDelete } from "../schedule/cadence";
 import {
@@ -89,7 +73,7 @@ export function saveCheckpoint(save: string, c: CheckpointContents): string {
       });
     }
     const text = (path: string, content: string) =>
-      files.push({ path, ...writeFileSynced(join(tmp, path), content) });
+      files.push({ path, ...writeTextSynced(join(tmp, path), content) });
     const state: TrainerState = {
       format: CHECKPOINT_FORMAT,
       version: CHECKPOINT_VERSION,
@@ -111,7 +95,7 @@ export function saveCheckpoint(save: string, c: CheckpointContents): string {
       files,
       tensors,
     };
-    writeFileSynced(join(tmp, INDEX_FILE), `${JSON.stringify(index, null, 1)}\n`);
+    writeTextSynced(join(tmp, INDEX_FILE), `${JSON.stringify(index, null, 1)}\n`);
     fsyncDir(tmp);
 
     const dest = join(save, tag);
@@ -136,23 +120,9 @@ export function saveCheckpoint(save: string, c: CheckpointContents): string {
 /** Replaces `<save>/latest` atomically with `tag`. */
 export function writeLatest(save: string, tag: string): void {
   const tmp = join(save, `.${LATEST_FILE}.tmp-${process.pid}`);
-  writeFileSynced(tmp, `${tag}\n`);
+  writeTextSynced(tmp, `${tag}\n`);
   renameSync(tmp, join(save, LATEST_FILE));
   fsyncDir(save);
-}
-
-/** Writes and fsyncs a text file; returns its size and SHA-256. */
-function writeFileSynced(path: string, text: string): { bytes: number; sha256: string } {
-  const bytes = Buffer.from(text, "utf8");
-  const fd = openSync(path, "w");
-  try {
-    let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  return { bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
 }
 
 /**
