@@ -12,7 +12,7 @@ export {
   rotaryDim,
   setNumThreads,
 } from "@neox/kernels";
-export { backward, backwardMany } from "./autograd/backward";
+export { type BackwardOptions, backward, backwardMany } from "./autograd/backward";
 export { GRAD_RULES, type GradRule } from "./autograd/grad-rules";
 export { activeTape, isGradEnabled, noGrad, record, Tape, type TapeEntry, withTape } from "./autograd/tape";
 export {
@@ -76,6 +76,7 @@ export { FlatOptimizer, type Optimizer, type OptimizerOptions } from "./optim/op
 export { SGD, type SGDOptions } from "./optim/sgd";
 export { type StepInputs, type StepOutputs, StepScalars } from "./optim/step-scalars";
 export { type ArenaLayout, assignOffsets, type Lifetime } from "./plan/arena";
+export { hostMark, type MarkHandler, withMarks } from "./plan/marks";
 export { Plan, type PlanStats } from "./plan/plan";
 export { keep, scope } from "./scope";
 export { Storage } from "./storage";

@@ -2,6 +2,12 @@
 // entry's output gradients and saved tensors are disposed as soon as its rule has run. Leaf
 // gradients accumulate into `.grad` (allocated on first use unless the caller pre-assigned a view
 // into a flat gradient buffer).
+//
+// `onLeafReady` reports each leaf the moment its gradient is complete: right after the rule of the
+// first tape entry that used it (the last one the sweep reaches) has run. Data parallelism starts a
+// gradient bucket's all-reduce there while the backward goes on. Leaves used only inside an
+// activation-checkpointed body are on that body's private tape and are not reported (nor are leaves
+// the tape never used): a caller treats whatever was not reported as ready when backward returns.
 
 import { accumulate, add, copyInto, fill } from "../ops/basic";
 import { keep, scope } from "../scope";
@@ -9,23 +15,51 @@ import { Tensor } from "../tensor";
 import { GRAD_RULES } from "./grad-rules";
 import { activeTape, noGrad, releaseEntry, type Tape, type TapeEntry } from "./tape";
 
+export interface BackwardOptions {
+  /** Called once per leaf (a tensor no recorded op produced) when its gradient is complete. */
+  onLeafReady?: (leaf: Tensor) => void;
+}
+
 /**
  * Backpropagate from `outputs` (default gradient: ones for a single output) through `tape`
  * (default: the active tape), then clear the tape.
  */
-export function backward(output: Tensor, dout?: Tensor, tape?: Tape): void {
-  backwardMany([output], dout ? [dout] : undefined, tape);
+export function backward(output: Tensor, dout?: Tensor, tape?: Tape, opts?: BackwardOptions): void {
+  backwardMany([output], dout ? [dout] : undefined, tape, opts);
 }
 
 export function backwardMany(
   outputs: readonly Tensor[],
   douts?: readonly Tensor[],
   tape = activeTape(),
+  opts: BackwardOptions = {},
 ): void {
-  noGrad(() => sweep(outputs, douts, tape));
+  noGrad(() => sweep(outputs, douts, tape, opts.onLeafReady ? lastUses(tape) : null, opts.onLeafReady));
 }
 
-function sweep(outputs: readonly Tensor[], douts: readonly Tensor[] | undefined, tape: Tape): void {
+/** Leaves that need a gradient, by the index of the earliest tape entry using them. */
+function lastUses(tape: Tape): Map<number, Tensor[]> {
+  const seen = new Set<Tensor>();
+  const out = new Map<number, Tensor[]>();
+  tape.entries.forEach((entry, i) => {
+    for (const x of entry.inputs) {
+      if (!x || x.producer !== null || !x.requiresGrad || seen.has(x)) continue;
+      seen.add(x);
+      const list = out.get(i);
+      if (list) list.push(x);
+      else out.set(i, [x]);
+    }
+  });
+  return out;
+}
+
+function sweep(
+  outputs: readonly Tensor[],
+  douts: readonly Tensor[] | undefined,
+  tape: Tape,
+  ready: Map<number, Tensor[]> | null,
+  onLeafReady: ((leaf: Tensor) => void) | undefined,
+): void {
   const grads = new Map<Tensor, Tensor>();
   try {
     outputs.forEach((out, i) => {
@@ -42,6 +76,8 @@ function sweep(outputs: readonly Tensor[], douts: readonly Tensor[] | undefined,
       const entry = tape.entries[i]!;
       runEntry(entry, grads);
       releaseEntry(entry);
+      const done = ready?.get(i);
+      if (done) for (const leaf of done) onLeafReady!(leaf);
     }
   } finally {
     for (const g of grads.values()) g.dispose();

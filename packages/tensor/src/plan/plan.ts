@@ -5,7 +5,8 @@
 // optimizer state, input batches) are used in place and kept alive by the plan; refresh inputs by
 // writing into them between runs. Numbers that change per step live in device buffers the host
 // writes between runs (the optimizers' StepScalars: lr, step, unscale; a backward seed such as the
-// fp16 loss scale); dropout seeds are `Scalar`s, which the plan re-reads on each run.
+// fp16 loss scale); dropout seeds are `Scalar`s, which the plan re-reads on each run. Host marks
+// (marks.ts) keep their place among the launches: `run(onMark)` calls back at each.
 
 import type { Backend, KernelArg, KernelFn } from "../backend/backend";
 import { itemSize } from "../dtype";
@@ -19,6 +20,7 @@ import {
 import { type Storage, Storage as StorageClass, type StorageObserver, setStorageObserver } from "../storage";
 import { Tensor } from "../tensor";
 import { assignOffsets, type Lifetime } from "./arena";
+import { type MarkHandler, type MarkRecorder, setMarkRecorder } from "./marks";
 
 type RecordedBuffer = { kind: "buffer"; storage: Storage; byteOffset: number };
 type RecordedArg =
@@ -43,9 +45,16 @@ export interface PlanStats {
   unsharedBytes: number;
 }
 
-class Recorder implements LaunchObserver, StorageObserver {
+/** A host mark: `label` is called back before launch `at` (at = launches: after the last one). */
+interface Mark {
+  at: number;
+  label: number;
+}
+
+class Recorder implements LaunchObserver, StorageObserver, MarkRecorder {
   backend: Backend | null = null;
   readonly launches: RecordedLaunch[] = [];
+  readonly marks: Mark[] = [];
   /** Allocated while recording, in order. */
   readonly created: Storage[] = [];
   readonly createdSet = new Set<Storage>();
@@ -58,6 +67,10 @@ class Recorder implements LaunchObserver, StorageObserver {
   }
 
   released(): void {}
+
+  marked(label: number): void {
+    this.marks.push({ at: this.launches.length, label });
+  }
 
   hostWrite(storage: Storage): void {
     if (this.createdSet.has(storage)) {
@@ -112,6 +125,7 @@ export class Plan {
     private readonly outputs: Map<Storage, number>,
     private readonly external: Set<Storage>,
     readonly stats: PlanStats,
+    private readonly marks: readonly Mark[],
   ) {}
 
   /** Run `step` once (for real) while recording it, and compile the recording. */
@@ -123,6 +137,7 @@ export class Plan {
       throw new Error("Plan.record: already recording a step (plans do not nest)");
     }
     const prevStorage = setStorageObserver(recorder);
+    const prevMarks = setMarkRecorder(recorder);
     let result: T;
     try {
       result = step();
@@ -132,6 +147,7 @@ export class Plan {
     } finally {
       setLaunchObserver(prevLaunch);
       setStorageObserver(prevStorage);
+      setMarkRecorder(prevMarks);
     }
     return { plan: Plan.compile(recorder), result };
   }
@@ -208,15 +224,32 @@ export class Plan {
       unsharedBytes,
     };
     const names = rec.launches.map((l) => l.kernel);
-    return new Plan(backend, names, fns, argv, patches, arena, outputs, rec.external, stats);
+    return new Plan(backend, names, fns, argv, patches, arena, outputs, rec.external, stats, rec.marks);
   }
 
-  /** Replay the step. Allocates nothing. */
-  run(): void {
+  /**
+   * Replay the step. Allocates nothing. `onMark` receives the recorded host marks in their places
+   * (without it they are skipped).
+   */
+  run(onMark?: MarkHandler): void {
     if (this.disposed) throw new Error("Plan.run: the plan was disposed");
     for (const p of this.patches) this.argv[p.step]![p.index] = p.scalar.value;
-    const { fns, argv } = this;
-    for (let i = 0; i < fns.length; i++) fns[i]!.apply(null, argv[i]!);
+    const { fns, argv, marks } = this;
+    if (!onMark || marks.length === 0) {
+      for (let i = 0; i < fns.length; i++) fns[i]!.apply(null, argv[i]!);
+      return;
+    }
+    let i = 0;
+    for (const m of marks) {
+      for (; i < m.at; i++) fns[i]!.apply(null, argv[i]!);
+      onMark(m.label);
+    }
+    for (; i < fns.length; i++) fns[i]!.apply(null, argv[i]!);
+  }
+
+  /** The recorded host marks' labels, in order. */
+  get markLabels(): number[] {
+    return this.marks.map((m) => m.label);
   }
 
   /**
