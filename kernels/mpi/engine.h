@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -64,6 +65,11 @@ class Engine {
   // thread when it finished (or failed). Sizes are element counts.
   void all_reduce(int comm, void* buf, int64_t count, Dtype t, Reduce op, Done done);
   void reduce_scatter(int comm, const void* send, void* recv, int64_t count_per_rank, Dtype t, Reduce op, Done done);
+  // send holds counts[0] + ... + counts[size - 1] elements; this rank receives counts[rank] into recv
+  // (added to it with `accumulate`); `discard` zeroes send afterwards, returning its pages
+  // (reduce-scatter.cc).
+  void reduce_scatter_v(int comm, void* send, void* recv, std::vector<int64_t> counts, Dtype t, Reduce op,
+                        bool accumulate, bool discard, Done done);
   void all_gather(int comm, const void* send, void* recv, int64_t count_per_rank, Dtype t, Done done);
   void broadcast(int comm, void* buf, int64_t count, Dtype t, int root, Done done);
   void send(int comm, const void* buf, int64_t count, Dtype t, int peer, int tag, Done done);
@@ -71,6 +77,10 @@ class Engine {
   void barrier(int comm, Done done);
   void split(int comm, int color, int key, Done done);
   void free_group(int comm, Done done);
+
+  // Blocks the calling thread until every operation queued before has finished (its completion ran).
+  // Not for the engine thread.
+  void drain();
 
   // Runs MPI_Finalize on the engine thread after every queued operation, then joins the thread.
   // Returns an error message, empty on success. Later calls are errors.
@@ -117,6 +127,11 @@ std::string check_message(const char* what, int code);
 // kRingMinBytes. Returns an MPI error code.
 int ring_all_reduce_f32(float* x, int64_t n, MPI_Comm comm, std::vector<float>& scratch);
 constexpr int64_t kRingMinBytes = 16 << 20;
+
+// Reduce-scatter of fp32 with per-rank counts by a ring (reduce-scatter.cc): out (counts[rank]
+// elements) = (or += with accumulate) the sum over the group of segment `rank` of `in` / divisor.
+int ring_reduce_scatter_f32(const float* in, float* out, const std::vector<int64_t>& counts, bool accumulate,
+                            float divisor, MPI_Comm comm, std::vector<float>& scratch);
 
 // fp32 <-> bf16 (round to nearest even; NaN stays NaN).
 void bf16_to_f32(const uint16_t* in, float* out, int64_t n);

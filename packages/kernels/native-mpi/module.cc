@@ -7,6 +7,7 @@
 // referenced only while operations are in flight, so an idle process group never keeps Node alive.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "../native/registry.h"
 #include "mpi/engine.h"
@@ -151,6 +152,42 @@ napi_value mpiReduceScatter(napi_env env, napi_callback_info info) {
   });
 }
 
+// (comm, send, recv, counts: number[], dtype, op, accumulate, discard)
+napi_value mpiReduceScatterV(napi_env env, napi_callback_info info) {
+  return call(env, info, "mpiReduceScatterV", 8, [&](const Args& a) {
+    int comm = int_arg(a, 0);
+    void* send = a.ptr<void>(1);
+    void* recv = a.ptr<void>(2);
+    bool is_array = false;
+    if (a.argc <= 3 || napi_is_array(env, a.argv[3], &is_array) != napi_ok || !is_array)
+      a.fail(3, "must be an array of element counts, one per rank");
+    uint32_t n = 0;
+    napi_get_array_length(env, a.argv[3], &n);
+    std::vector<int64_t> counts(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      napi_value v;
+      double x = -1;
+      napi_get_element(env, a.argv[3], i, &v);
+      if (napi_get_value_double(env, v, &x) != napi_ok || !(x >= 0) || x != static_cast<double>(static_cast<int64_t>(x)))
+        a.fail(3, "must hold non-negative integer counts (entry " + std::to_string(i) + ")");
+      counts[i] = static_cast<int64_t>(x);
+    }
+    Dtype t = dtype(a, 4);
+    Reduce op = reduce_op(a, 5);
+    bool accumulate = a.boolean(6);
+    bool discard = a.boolean(7);
+    return launch(env, a, false, [&](Engine& e, auto done) {
+      e.reduce_scatter_v(comm, send, recv, std::move(counts), t, op, accumulate, discard, done);
+    });
+  });
+}
+
+// Blocks the JS thread until every operation issued before has finished on the engine thread (their
+// promises settle later, on the event loop).
+napi_value mpiDrain(napi_env env, napi_callback_info info) {
+  return call(env, info, "mpiDrain", 0, [&](const Args& a) { engine(a).drain(); });
+}
+
 // (comm, send, recv, countPerRank, dtype)
 napi_value mpiAllGather(napi_env env, napi_callback_info info) {
   return call(env, info, "mpiAllGather", 5, [&](const Args& a) {
@@ -227,6 +264,8 @@ NAPI_MODULE_INIT() {
       {"mpiFinalize", nullptr, mpiFinalize, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpiAllReduce", nullptr, mpiAllReduce, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpiReduceScatter", nullptr, mpiReduceScatter, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mpiReduceScatterV", nullptr, mpiReduceScatterV, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mpiDrain", nullptr, mpiDrain, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpiAllGather", nullptr, mpiAllGather, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpiBroadcast", nullptr, mpiBroadcast, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpiSend", nullptr, p2p<true>, nullptr, nullptr, nullptr, napi_default, nullptr},

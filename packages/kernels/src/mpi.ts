@@ -38,6 +38,19 @@ export interface NativeMpi {
     dtype: MpiDtype,
     op: MpiReduceOp,
   ): Promise<void>;
+  /** send holds the sum of counts; rank r receives counts[r] elements (added to recv with accumulate). */
+  mpiReduceScatterV(
+    group: number,
+    send: number,
+    recv: number,
+    counts: readonly number[],
+    dtype: MpiDtype,
+    op: MpiReduceOp,
+    accumulate: boolean,
+    discard: boolean,
+  ): Promise<void>;
+  /** Blocks until every operation issued before has finished (their promises settle later). */
+  mpiDrain(): void;
   mpiAllGather(
     group: number,
     send: number,

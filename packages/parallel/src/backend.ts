@@ -43,6 +43,22 @@ export interface CommBackend {
     op: ReduceOp,
     stream?: CommStream,
   ): Promise<void>;
+  /**
+   * input holds counts[0] + ... + counts[size - 1] elements; rank r receives the reduction of its
+   * segment (added to output with `accumulate`). `discard` zeroes the f32 input afterwards and
+   * returns its whole pages to the system.
+   */
+  reduceScatterV(
+    group: number,
+    input: CommBuffer,
+    output: CommBuffer,
+    counts: readonly number[],
+    op: ReduceOp,
+    opts: { accumulate: boolean; discard: boolean },
+    stream?: CommStream,
+  ): Promise<void>;
+  /** Blocks the calling thread until every operation issued before has finished. */
+  drain(): void;
   /** output holds size × input.count elements, block r from rank r. */
   allGather(group: number, input: CommBuffer, output: CommBuffer, stream?: CommStream): Promise<void>;
   broadcast(group: number, buf: CommBuffer, root: number, stream?: CommStream): Promise<void>;

@@ -42,6 +42,30 @@ export class MpiBackend implements CommBackend {
     );
   }
 
+  reduceScatterV(
+    group: number,
+    input: CommBuffer,
+    output: CommBuffer,
+    counts: readonly number[],
+    op: ReduceOp,
+    opts: { accumulate: boolean; discard: boolean },
+  ): Promise<void> {
+    return this.#native.mpiReduceScatterV(
+      group,
+      input.address,
+      output.address,
+      counts,
+      output.dtype,
+      op,
+      opts.accumulate,
+      opts.discard,
+    );
+  }
+
+  drain(): void {
+    this.#native.mpiDrain();
+  }
+
   allGather(group: number, input: CommBuffer, output: CommBuffer): Promise<void> {
     return this.#native.mpiAllGather(group, input.address, output.address, input.count, input.dtype);
   }

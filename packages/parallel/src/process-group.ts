@@ -82,6 +82,55 @@ export class ProcessGroup {
     });
   }
 
+  /**
+   * Reduce-scatter with a count per rank: input holds counts[0] + ... + counts[size - 1] elements
+   * (segment r after segment r - 1); output gets this rank's segment reduced over the group, or has
+   * it added with `accumulate`. `discard` zeroes the input afterwards (f32) and gives its whole
+   * pages back to the system until they are written again.
+   */
+  reduceScatterV(
+    input: Buffer,
+    output: Buffer,
+    counts: readonly number[],
+    opts: ReduceOptions & { accumulate?: boolean; discard?: boolean } = {},
+  ): Promise<void> {
+    return this.#run("reduceScatterV", () => {
+      const i = this.#buf(input, "reduceScatterV input");
+      const o = this.#buf(output, "reduceScatterV output");
+      this.#sameDtype("reduceScatterV", i, o);
+      if (counts.length !== this.size)
+        throw new Error(`reduceScatterV: ${counts.length} counts for a group of ${this.size} ranks`);
+      if (counts.some((c) => !Number.isInteger(c) || c < 0))
+        throw new Error(`reduceScatterV: counts must be non-negative integers, got [${counts.join(", ")}]`);
+      const total = counts.reduce((a, b) => a + b, 0);
+      if (i.count !== total)
+        throw new Error(`reduceScatterV: input has ${i.count} elements, the counts add up to ${total}`);
+      if (o.count !== counts[this.rank])
+        throw new Error(
+          `reduceScatterV: output has ${o.count} elements, rank ${this.rank}'s count is ${counts[this.rank]}`,
+        );
+      if (opts.discard && i.dtype !== "f32") throw new Error("reduceScatterV: discard takes an f32 input");
+      return this.backend.reduceScatterV(
+        this.handle,
+        i,
+        o,
+        counts,
+        opts.op ?? "sum",
+        { accumulate: opts.accumulate ?? false, discard: opts.discard ?? false },
+        opts.stream,
+      );
+    });
+  }
+
+  /**
+   * Blocks this thread until every operation issued before has finished. The operations' promises
+   * still settle later; the buffers are free to touch at once.
+   */
+  drain(): void {
+    if (this.#freed) throw new Error("drain: the process group was freed or finalized");
+    this.backend.drain();
+  }
+
   /** input: n elements; output: size × n elements, block r from rank r. */
   allGather(input: Buffer, output: Buffer, opts: { stream?: CommStream } = {}): Promise<void> {
     return this.#run("allGather", () => {

@@ -5,6 +5,7 @@
 import { NativeBuffer } from "@neox/kernels";
 import { initProcessGroup, type ProcessGroup } from "../../src/index";
 import { bf16ToFloat, floatToBf16 } from "./bf16";
+import { reduceScatterVChecks } from "./reduce-scatter-v";
 
 const SIZES = [1, 7, 1_000_003];
 // Past the engine's ring threshold (16 MB of fp32, kernels/mpi/engine.h) and not a multiple of the
@@ -203,6 +204,7 @@ async function offThreadCheck(): Promise<{ ticks: number; waitedMs: number }> {
 
 await allReduceChecks(pg);
 await reduceScatterChecks();
+await reduceScatterVChecks(pg, check);
 await moveChecks();
 await subGroupChecks();
 const offThread = await offThreadCheck();
