@@ -286,7 +286,16 @@ function planSlurm(
   const account = str(values.account);
   if (comment !== null) cmd.push(`--comment=${comment}`);
   if (account !== null) cmd.push(`--account=${account}`);
-  cmd.push(`--export=ALL,${shared(addr, port, opts.configPath).join(",")}`, ...opts.worker);
+  cmd.push(`--export=ALL,${shared(addr, port, opts.configPath).join(",")}`);
+  // the ranks are Open MPI processes without mpirun: MPI_Init finds its peers through the PMIx
+  // server srun starts (--mpi=pmix; clusters often default to MpiDefault=none), unless
+  // $SLURM_MPI_TYPE already names the plugin srun is to use
+  const mpiType = str(opts.env.SLURM_MPI_TYPE);
+  if (mpiType === null) cmd.push("--mpi=pmix");
+  else notes.push(`srun's MPI plugin ${mpiType} from $SLURM_MPI_TYPE`);
+  // a rank that exits non-zero ends the step, as under mpirun; without it the others would wait
+  // for it in their next all-reduce until the job's time limit
+  cmd.push("--kill-on-bad-exit=1", ...opts.worker);
   return {
     kind: "slurm",
     worldSize: world,

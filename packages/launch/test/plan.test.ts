@@ -197,6 +197,8 @@ describe("Slurm", () => {
       "--comment=neox",
       "--account=proj",
       `--export=ALL,MASTER_ADDR=gpu07,MASTER_PORT=29500,NEOX_RESOLVED_CONFIG=${CFG}`,
+      "--mpi=pmix",
+      "--kill-on-bad-exit=1",
       ...WORKER,
     ]);
     expect(p.ranks.map((r) => `${r.host}/${r.env.RANK}/${r.env.LOCAL_RANK}`)).toEqual([
@@ -231,6 +233,14 @@ describe("Slurm", () => {
       opts({ env: { SLURM_JOB_ID: "1", SLURM_JOB_NODELIST: "a,b", SLURM_NTASKS: "4" } }),
     );
     expect(p.command.slice(1, 4)).toEqual(["--nodes=2", "--ntasks=4", "--ntasks-per-node=2"]);
+  });
+
+  it("$SLURM_MPI_TYPE names srun's MPI plugin instead of --mpi=pmix", () => {
+    const p = planLaunch({ launcher: "slurm" }, opts({ env: { ...ALLOC, SLURM_MPI_TYPE: "pmix_v4" } }));
+    expect(p.command.filter((a) => a.startsWith("--mpi"))).toEqual([]);
+    expect(p.notes).toContain("srun's MPI plugin pmix_v4 from $SLURM_MPI_TYPE");
+    // the worker still comes last, after the launcher's own flags
+    expect(p.command.slice(-WORKER.length - 1)).toEqual(["--kill-on-bad-exit=1", ...WORKER]);
   });
 
   it("refuses outside an allocation, slot ids in include, and uneven hostfile slots", () => {
