@@ -36,14 +36,15 @@ function plannedCommand(stdout: string): string[] {
 
 describe.skipIf(missing !== null)("neox train under a real single-node Slurm", () => {
   let cluster: SlurmCluster;
-  const dir = mkdtempSync(join(tmpdir(), "neox-slurm-e2e-"));
+  let dir = "";
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "neox-slurm-e2e-"));
     writeDpFixture(dir);
     cluster = await startSlurm();
   }, 40_000);
   afterAll(async () => {
     await cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir !== "") rmSync(dir, { recursive: true, force: true });
   });
 
   const train = (tasks: number, sets: string[], extra: string[] = []) =>
