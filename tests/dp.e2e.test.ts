@@ -3,8 +3,9 @@
 // process at gas 2 (GPT-NeoX's sampler: rank r takes the r-th micro-batch slice of each global
 // batch), so 10 iterations of both give the same losses and the same final weights up to float
 // rounding (the all-reduce sums in another order than the accumulation); validation losses too.
-// ZeRO stage 1 (zero_optimization.stage: 1) against the same references, and resumed from its
-// checkpoint. A SIGINT stops every rank at one iteration with rank 0's checkpoint, and a rank that
+// ZeRO stages 1 and 2 (zero_optimization.stage) against the same references, stage 1 resumed from
+// its checkpoint; small gradient buckets reduced while the backward runs (overlap_comm) in several
+// of them, so buckets crossing the shards unevenly are covered. A SIGINT stops every rank at one iteration with rank 0's checkpoint, and a rank that
 // fails mid-run ends the whole job within seconds, named, with its last lines of stderr.
 
 import { spawnSync } from "node:child_process";
@@ -25,7 +26,7 @@ const run = (name: string, sets: string[], env: Record<string, string> = {}) =>
 
 describe.skipIf(!hasMpirun)("neox train with two data-parallel ranks under mpirun", () => {
   /** 10 iterations at 2 ranks × gas 1 and at 1 process × gas 2, then both runs' losses and checkpoints. */
-  async function pair(name: string, optimizer: string, stage = 0, ranks = 2, extra: string[] = []) {
+  async function pair(name: string, optimizer: string, zero = "{stage: 0}", ranks = 2, extra: string[] = []) {
     const dp = await run(`${name}-dp${ranks}`, [
       `num_gpus=${ranks}`,
       "gradient_accumulation_steps=1",
@@ -33,7 +34,7 @@ describe.skipIf(!hasMpirun)("neox train with two data-parallel ranks under mpiru
       "eval_interval=5",
       "eval_iters=2",
       optimizer,
-      `zero_optimization={stage: ${stage}}`,
+      `zero_optimization=${zero}`,
       ...extra,
     ]);
     expect(dp.code, dp.stderr.slice(-3000)).toBe(0);
@@ -73,7 +74,12 @@ describe.skipIf(!hasMpirun)("neox train with two data-parallel ranks under mpiru
   }
 
   it("SGD with momentum: 2 ranks at gas 1 equal 1 process at gas 2 on the same samples, losses and weights within 1e-6", async () => {
-    const r = await pair("sgd", "optimizer={type: SGD, params: {lr: 0.05, momentum: 0.9}}");
+    // 1000-element buckets all-reduced as the backward completes them
+    const zero = "{stage: 0, overlap_comm: true, reduce_bucket_size: 1000}";
+    const r = await pair("sgd", "optimizer={type: SGD, params: {lr: 0.05, momentum: 0.9}}", zero);
+    expect(r.stderr).toMatch(
+      /data parallel: \d{2,} gradient bucket\(s\) of up to 1000 elements, reduced as the backward completes them/,
+    );
     // each element against its tensor's largest entry: a weight passing near zero keeps the
     // absolute rounding of the whole tensor, which an element-wise ratio would inflate
     expect(maxScaledDiff(...r.weights)).toBeLessThan(1e-6);
@@ -93,12 +99,48 @@ describe.skipIf(!hasMpirun)("neox train with two data-parallel ranks under mpiru
     // parameter count is not a multiple of 3, so the last rank's shard holds the rest (reduced and
     // gathered apart)
     const sgd = "optimizer={type: SGD, params: {lr: 0.05, momentum: 0.9}}";
-    const r = await pair("z1-sgd", sgd, 1, 3, ["pos_emb=learned"]);
+    const r = await pair("z1-sgd", sgd, "{stage: 1}", 3, ["pos_emb=learned"]);
     const m = /ZeRO stage 1: the optimizer state of (\d+) parameters is sharded over 3 ranks/.exec(r.stderr);
     expect(m, r.stderr.slice(-2000)).not.toBeNull();
     expect(Number(m![1]) % 3).not.toBe(0);
     expect(maxScaledDiff(...r.weights)).toBeLessThan(1e-6);
     expect(maxScaledDiff(...r.state)).toBeLessThan(1e-6);
+  }, 240_000);
+
+  it("ZeRO stage 2, SGD with momentum: 3 ranks at gas 1 equal 1 process at gas 3, overlapped buckets crossing the shards", async () => {
+    const sgd = "optimizer={type: SGD, params: {lr: 0.05, momentum: 0.9}}";
+    const zero = "{stage: 2, overlap_comm: true, reduce_bucket_size: 777}";
+    const r = await pair("z2-sgd", sgd, zero, 3, ["pos_emb=learned"]);
+    expect(r.stderr).toMatch(
+      /ZeRO stage 2: the optimizer state and gradients of \d+ parameters are sharded over 3 ranks/,
+    );
+    expect(maxScaledDiff(...r.weights)).toBeLessThan(1e-6);
+    expect(maxScaledDiff(...r.state)).toBeLessThan(1e-6);
+  }, 240_000);
+
+  it("ZeRO stage 2 with gradient accumulation (each micro-batch reduced into the shard) against stage 0, Adam", async () => {
+    const sets = (zero: string) => [
+      "num_gpus=2",
+      "gradient_accumulation_steps=2",
+      "train_iters=10",
+      "optimizer={type: Adam, params: {lr: 0.003}}",
+      `zero_optimization=${zero}`,
+    ];
+    const z0 = await run("z0-gas2", sets("{stage: 0}"));
+    expect(z0.code, z0.stderr.slice(-3000)).toBe(0);
+    const z2 = await run("z2-gas2", sets("{stage: 2, overlap_comm: true, reduce_bucket_size: 2000}"));
+    expect(z2.code, z2.stderr.slice(-3000)).toBe(0);
+    const a = losses(join(z2.out, "logs"));
+    const b = losses(join(z0.out, "logs"));
+    expect(a.length).toBe(10);
+    // the mean over ranks of each micro-batch, summed, against the sum over micro-batches averaged
+    for (let i = 0; i < 10; i++)
+      expect(Math.abs(a[i]! - b[i]!) / Math.abs(b[i]!), `iteration ${i + 1}`).toBeLessThan(1e-6);
+    const at = (r: { out: string }, file: string) => tensors(join(r.out, "ckpt", "global_step10", file));
+    expect(maxAbsDiff(at(z2, "model.safetensors"), at(z0, "model.safetensors"))).toBeLessThan(1e-5);
+    expect(maxAbsDiff(at(z2, "optim/state.safetensors"), at(z0, "optim/state.safetensors"))).toBeLessThan(
+      1e-5,
+    );
   }, 240_000);
 
   it("ZeRO stage 1 against stage 0 at 2 ranks with Adam: losses within 1e-6, weights within 1e-5, full moments saved", async () => {

@@ -1,10 +1,9 @@
-// Data parallelism, ZeRO stage 0 (DeepSpeed's plain data parallel): every rank holds the whole
-// model and optimizer state, trains on its own slice of each global batch (batches.ts), and
-// averages the flat gradient over the ranks before clipping and the optimizer, so every rank
-// applies the same update from the same parameters. The reported loss is averaged the same way.
-//
-// This slice all-reduces the whole flat gradient once per step, after the last micro-batch's
-// backward; DeepSpeed's bucketed all-reduce overlapped with the backward is later work.
+// Data parallelism: the process group of the ranks, each training on its own slice of each global
+// batch (batches.ts). At ZeRO stage 0 (DeepSpeed's plain data parallel) every rank holds the whole
+// model and optimizer state and the flat gradient is averaged over the ranks (bucket by bucket,
+// grad-sync.ts) before clipping and the optimizer, so every rank applies the same update from the
+// same parameters; stages 1 and 2 shard the optimizer (zero.ts). The reported loss is averaged the
+// same way; scalar reductions (validation loss, the stop vote) go through here too.
 import { initProcessGroup, launcherRank, type ProcessGroup } from "@neox/parallel";
 import { keep, Tensor } from "@neox/tensor";
 
@@ -32,15 +31,6 @@ export class DataParallel {
     const launched = launcherRank(env);
     if (!launched) return null;
     return new DataParallel(initProcessGroup({ env }));
-  }
-
-  /** Averages the flat gradient and the micro-batch losses over the ranks, in place. */
-  async reduceStep(grads: Tensor, losses: Tensor): Promise<void> {
-    if (this.size === 1) return;
-    await Promise.all([
-      this.group.allReduce(grads, { op: "avg" }),
-      this.group.allReduce(losses, { op: "avg" }),
-    ]);
   }
 
   /** The mean of `x` over the ranks. */

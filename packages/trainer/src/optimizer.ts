@@ -1,12 +1,12 @@
 // The optimizer a config names, over the model's flat parameters (GPT-NeoX's two weight-decay groups
 // are the flat buffer's two ranges), and its state as named per-parameter tensors for checkpoints:
 // "<state>.<parameter>" (e.g. "exp_avg.layers.0.mlp.linear1.weight"), whatever the layout: under
-// ZeRO stage 1 (zero1.ts) a rank's optimizer holds one shard, and the full state comes from the
+// ZeRO stage 1 (zero.ts) a rank's optimizer holds one shard, and the full state comes from the
 // shards gathered before a save; a load writes each rank its shard of the full state.
 import type { GptNeoXModel } from "@neox/models";
 import { AdamW, type FlatParams, Lion, type Optimizer, SGD } from "@neox/tensor";
 import type { OptimizerSettings } from "./settings";
-import { gatheredState, shardOf } from "./zero1";
+import { gatheredState, shardOf } from "./zero";
 
 /** The optimizer over the model's flat parameters, or over `flat` (a ZeRO-1 shard). */
 export function buildOptimizer(

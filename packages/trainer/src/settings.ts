@@ -26,8 +26,13 @@ export interface TrainSettings {
   /** micro · gas · data-parallel size. */
   globalBatch: number;
   dataParallel: number;
-  /** zero_optimization.stage: 0 (plain data parallel) or 1 (optimizer state sharded over the ranks). */
-  zeroStage: 0 | 1;
+  /**
+   * zero_optimization.stage: 0 (plain data parallel), 1 (optimizer state sharded over the ranks) or
+   * 2 (gradients sharded too).
+   */
+  zeroStage: 0 | 1 | 2;
+  /** The data-parallel gradient buckets: zero_optimization.reduce_bucket_size and overlap_comm. */
+  buckets: { bucketSize: number; overlap: boolean };
   seqLength: number;
   /** train_iters, or null when the config trains by train_epochs (the Trainer derives it from the data). */
   trainIters: number | null;
@@ -106,15 +111,22 @@ export function trainSettings(r: ResolvedConfig): TrainSettings {
 
   // one process: every stage is the plain optimizer (nothing to shard across)
   const stage = d.data_parallel_size > 1 ? (d.zero_optimization.stage ?? 0) : 0;
-  if (stage !== 0 && stage !== 1)
+  if (stage !== 0 && stage !== 1 && stage !== 2)
     fail(
       "zero_optimization",
-      `zero_optimization.stage ${JSON.stringify(stage)} over ${d.data_parallel_size} data-parallel ranks is not built (stages 0 and 1 are; 2 and 3 also shard gradients and parameters)`,
+      `zero_optimization.stage ${JSON.stringify(stage)} over ${d.data_parallel_size} data-parallel ranks is not built (stages 0, 1 and 2 are; 3 also shards the parameters)`,
     );
-  if (stage === 1 && precision === "fp16")
+  if (stage !== 0 && precision === "fp16")
     fail(
       "zero_optimization",
-      "zero_optimization.stage 1 with fp16 is not built yet (the dynamic loss scale's overflow check runs per shard); use bf16 or fp32, or stage 0",
+      `zero_optimization.stage ${stage} with fp16 is not built yet (the dynamic loss scale's overflow check runs per shard); use bf16 or fp32, or stage 0`,
+    );
+  const zero = d.zero_optimization;
+  const bucketSize = zero.reduce_bucket_size ?? 500_000_000;
+  if (!(typeof bucketSize === "number" && Number.isInteger(bucketSize) && bucketSize > 0))
+    fail(
+      "zero_optimization",
+      `zero_optimization.reduce_bucket_size must be a positive integer (elements), got ${JSON.stringify(bucketSize)}`,
     );
   const ckptAct = v.checkpoint_activations === true;
   return {
@@ -122,7 +134,8 @@ export function trainSettings(r: ResolvedConfig): TrainSettings {
     gas,
     globalBatch,
     dataParallel: d.data_parallel_size,
-    zeroStage: stage as 0 | 1,
+    zeroStage: stage as 0 | 1 | 2,
+    buckets: { bucketSize: bucketSize as number, overlap: zero.overlap_comm === true },
     seqLength: posInt("seq_length", v.seq_length),
     trainIters,
     trainEpochs,

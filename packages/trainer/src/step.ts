@@ -7,9 +7,25 @@
 // after the first step. Inputs are device buffers written from the host between runs; the numbers
 // that change per step (lr, Adam's t, unscale) live in the optimizer's StepScalars, a device buffer
 // the kernels read, so nothing inside the replayed step reads the host.
+//
+// Data parallelism (a GradSync, grad-sync.ts) records the micro-batches' forward and backward as one
+// plan and the optimizer as another: the backward's host marks start each gradient bucket's
+// collective where the bucket is complete, and the collectives finish before the optimizer plan.
 import type { GptNeoXModel } from "@neox/models";
-import { backward, copyInto, keep, type Optimizer, Plan, scope, Tensor } from "@neox/tensor";
+import {
+  backward,
+  copyInto,
+  hostMark,
+  keep,
+  type Optimizer,
+  Plan,
+  scope,
+  Tensor,
+  withMarks,
+} from "@neox/tensor";
 import type { MicroBatchHost } from "./batches";
+import { DRAIN_MARK } from "./grad-buckets";
+import type { GradSync } from "./grad-sync";
 
 export interface StepOutcome {
   /** Mean of the micro-batches' losses (GPT-NeoX's train/lm_loss for one rank). */
@@ -40,6 +56,8 @@ export interface TrainStepOptions {
    * seed stays 1.
    */
   lossScaled?: boolean;
+  /** Data parallelism: how the gradient is reduced over the ranks (runReduced). */
+  sync?: GradSync | null;
 }
 
 export class TrainStep {
@@ -58,6 +76,7 @@ export class TrainStep {
   /** (1) the backward's seed in device memory: 1, or the fp16 loss scale. */
   private readonly seed: Tensor;
   private readonly lossScaled: boolean;
+  private readonly sync: GradSync | null;
 
   constructor(
     readonly model: GptNeoXModel,
@@ -81,6 +100,7 @@ export class TrainStep {
     this.lossBuf = keep(Tensor.fromArray(new Float32Array(this.gas), [this.gas]));
     this.seed = keep(Tensor.fromArray(Float32Array.of(1), [1]));
     this.lossScaled = opts.lossScaled ?? false;
+    this.sync = opts.sync ?? null;
     for (let m = 0; m < this.gas; m++)
       this.lossViews.push(keep(new Tensor(this.lossBuf.storage, [1], "f32", undefined, m)));
     model.prepare(this.micro, this.T);
@@ -116,22 +136,32 @@ export class TrainStep {
   }
 
   /**
-   * Runs the step with `reduce` between the backward and the optimizer: data parallelism averages
-   * the flat gradient and the losses over the ranks there. A plan replays kernels synchronously and
-   * the collective settles on the communication thread, so the step is recorded as two plans.
+   * Runs the step with the gradient and the losses reduced over the ranks between the backward and
+   * the optimizer (the GradSync given at construction). A plan replays kernels synchronously and
+   * collectives settle on the communication thread, so the step is recorded as two plans.
    */
-  async runReduced(reduce: (grads: Tensor, losses: Tensor) => Promise<void>): Promise<StepOutcome> {
+  async runReduced(): Promise<StepOutcome> {
     this.runPass();
-    await reduce(this.model.registry.flat.grads, this.lossBuf);
+    await this.settle();
     this.runOptimizer();
     return this.outcome();
   }
 
-  /** The micro-batches' forward and backward into the flat gradient (recorded once, then replayed). */
+  /**
+   * The micro-batches' forward and backward into the flat gradient (recorded once, then replayed),
+   * starting the data-parallel collectives at their marks.
+   */
   runPass(): void {
-    if (!this.planned) this.pass();
-    else if (!this.passPlan) this.passPlan = Plan.record(() => this.pass()).plan;
-    else this.passPlan.run();
+    const onMark = this.sync?.onMark ?? null;
+    if (!this.planned) withMarks(onMark, () => this.pass());
+    else if (!this.passPlan) this.passPlan = withMarks(onMark, () => Plan.record(() => this.pass()).plan);
+    else this.passPlan.run(onMark ?? undefined);
+  }
+
+  /** After runPass with a GradSync: the losses' mean over the ranks and every collective finished. */
+  settle(): Promise<void> {
+    if (!this.sync) throw new Error("TrainStep.settle: the step was built without a GradSync");
+    return this.sync.settle(this.lossBuf);
   }
 
   /** The optimizer's gradient pass and update (recorded once, then replayed). */
@@ -169,15 +199,22 @@ export class TrainStep {
   // The micro-batches' forward and backward, summed into the flat gradient.
   private pass(): void {
     const flat = this.model.registry.flat;
+    const sync = this.sync;
     scope(() => {
-      flat.zeroGrad();
+      if (sync) sync.beginPass();
+      else flat.zeroGrad();
       for (let m = 0; m < this.gas; m++) {
         const b = this.batches[m]!;
         this.model.dropout.stream(m);
+        const reduced = sync !== null && (sync.everyMicroBatch || m === this.gas - 1);
         scope(() => {
           // The loss's own pass writes the logits' gradient (times the seed) over the logits.
           const loss = this.model.loss(b.tokens, b.labels, b.mask, this.seed);
-          backward(loss, this.seed);
+          // the previous micro-batch's collectives read the gradient this backward writes
+          if (reduced && m > 0 && sync.everyMicroBatch) hostMark(DRAIN_MARK);
+          if (reduced) sync.buckets.begin();
+          backward(loss, this.seed, undefined, reduced ? sync.buckets.backwardOptions : undefined);
+          if (reduced) sync.buckets.finish();
           copyInto(this.lossViews[m]!, loss);
         });
       }

@@ -4,11 +4,12 @@
 // (exit_interval, an interrupt, the last iteration) that always leaves a checkpoint behind when
 // `save` is set. Iterations count from 1: the first step trained is iteration 1.
 //
-// With a DataParallel group (ZeRO stage 0, data-parallel.ts) each rank reads its slice of every
-// global batch, the flat gradient and the losses are averaged over the ranks between the backward
-// and the optimizer, and only rank 0 writes checkpoints (full tensors, as one process writes them);
-// the caller gives the other ranks a Monitor without sinks. zero_optimization.stage 1 shards the
-// optimizer state instead (zero1.ts): the optimizer is built over this rank's shard.
+// With a DataParallel group (data-parallel.ts) each rank reads its slice of every global batch, the
+// flat gradient and the losses are averaged over the ranks bucket by bucket as the backward
+// finishes them (grad-sync.ts), and only rank 0 writes checkpoints (full tensors, as one process
+// writes them); the caller gives the other ranks a Monitor without sinks. zero_optimization.stage 1
+// and 2 shard the optimizer state (and at 2 the gradient) instead (zero.ts): the optimizer is built
+// over this rank's shard.
 import type { ResolvedConfig } from "@neox/config";
 import type { SampleSource } from "@neox/data-mmap";
 import { type BuildOptions, GptNeoXModel } from "@neox/models";
@@ -19,6 +20,7 @@ import { removeStaleCheckpointTemps } from "./checkpoint/save";
 import { loadCheckpoint, saveTrainerCheckpoint } from "./checkpointing";
 import type { DataParallel } from "./data-parallel";
 import { evaluate } from "./evaluate";
+import { AllReduceSync, type GradSync } from "./grad-sync";
 import { buildOptimizer } from "./optimizer";
 import {
   type Cadence,
@@ -31,7 +33,7 @@ import { type LossScaler, lossScalerFromConfig } from "./schedule/loss-scale";
 import { type AnnealingLR, annealingLRFromConfig } from "./schedule/lr";
 import { TrainConfigError, type TrainSettings, trainSettings } from "./settings";
 import { type StepOutcome, TrainStep } from "./step";
-import { gatheredState, ZeroStage1 } from "./zero1";
+import { gatheredState, ZeroSharded } from "./zero";
 
 export interface TrainData {
   train: SampleSource;
@@ -85,8 +87,8 @@ export class Trainer {
   readonly dpRank: number;
   readonly dpSize: number;
   private readonly dp: DataParallel | null;
-  /** ZeRO stage 1 with more than one rank; null otherwise. */
-  private readonly zero: ZeroStage1 | null;
+  /** ZeRO stage 1 or 2 with more than one rank; null otherwise. */
+  private readonly zero: ZeroSharded | null;
   private readonly log: (line: string) => void;
 
   constructor(
@@ -110,13 +112,24 @@ export class Trainer {
       lowp: s.precision === "fp32" ? false : s.precision === "bf16" ? "bf16" : "f16",
     };
     this.model = GptNeoXModel.fromConfig(resolved, build);
-    this.zero = this.dp && this.dpSize > 1 && s.zeroStage === 1 ? new ZeroStage1(this.model, this.dp) : null;
+    const stage = s.zeroStage;
+    this.zero =
+      this.dp && this.dpSize > 1 && stage > 0
+        ? new ZeroSharded(this.model, this.dp, stage as 1 | 2, s.buckets)
+        : null;
+    const sync: GradSync | null =
+      this.zero?.sync ??
+      (this.dp && this.dpSize > 1
+        ? new AllReduceSync(this.dp.group, this.model.registry.flat, s.buckets)
+        : null);
     this.optimizer = buildOptimizer(this.model, s.optimizer, this.zero?.shard);
     if (this.zero) {
       this.zero.adopt(this.optimizer);
       const { lo, hi } = this.zero.range;
+      const what = stage === 1 ? "the optimizer state" : "the optimizer state and gradients";
+      const verb = stage === 1 ? "is" : "are";
       this.log(
-        `ZeRO stage 1: the optimizer state of ${this.model.registry.numel} parameters is sharded over ${this.dpSize} ranks (rank 0: ${hi - lo} elements)`,
+        `ZeRO stage ${stage}: ${what} of ${this.model.registry.numel} parameters ${verb} sharded over ${this.dpSize} ranks (rank 0: ${hi - lo} elements)`,
       );
     }
     const stream = (src: SampleSource | null) =>
@@ -146,7 +159,12 @@ export class Trainer {
       gas: s.gas,
       planned: opts.planned ?? true,
       lossScaled: this.lossScaler !== null,
+      sync,
     });
+    if (sync)
+      this.log(
+        `data parallel: ${sync.buckets.buckets.length} gradient bucket(s) of up to ${s.buckets.bucketSize} elements, ${s.buckets.overlap ? "reduced as the backward completes them (overlap_comm)" : "reduced after the backward"}`,
+      );
   }
 
   /** Resumes from `load` when it holds a checkpoint; returns the line saying what happened. */
@@ -206,7 +224,7 @@ export class Trainer {
       const asked = this.opts.shouldStop?.() === true;
       const stop = this.dp ? (await this.dp.mean(asked ? 1 : 0)) > 0 : asked;
       if (s.save && (last || exit || stop || this.cadence.saveIters.has(this.iteration))) {
-        // ZeRO-1: every rank takes part in gathering the full optimizer state rank 0 writes
+        // ZeRO-1/2: every rank takes part in gathering the full optimizer state rank 0 writes
         if (this.zero && !s.noSaveOptim) await this.zero.gatherState(this.optimizer);
         if (this.dpRank === 0) {
           checkpoint = saveTrainerCheckpoint(this);
@@ -253,11 +271,10 @@ export class Trainer {
         this.iteration + 1,
         m * this.dpSize + this.dpRank,
       );
-    const dp = this.dp;
     const out = this.zero
       ? await this.zero.run(this.step, this.optimizer)
-      : dp
-        ? await this.step.runReduced((g, l) => dp.reduceStep(g, l))
+      : this.dp && this.dpSize > 1
+        ? await this.step.runReduced()
         : this.step.run();
     this.iteration++;
     if (out.skipped) this.skipped++;

@@ -1,21 +1,24 @@
-// ZeRO stage 1 (DeepSpeed's optimizer state partitioning) over the flat buffers: the flat parameter
-// range [0, N) is cut into `size` shards of B = floor(N / size) elements, the last rank's also
-// holding the N mod size left over; rank r keeps the optimizer state of shard r only. A step: the
-// micro-batches' backward into the full flat gradient, a reduce-scatter (avg) of the first size·B
-// elements straight from the flat gradient plus an all-reduce of the few left over, the global
+// ZeRO stages 1 and 2 (DeepSpeed's optimizer state and gradient partitioning) over the flat
+// buffers: the flat parameter range [0, N) is cut into `size` shards of B = floor(N / size)
+// elements, the last rank's also holding the N mod size left over; rank r keeps the optimizer
+// state of shard r only. A step: the micro-batches' forward and backward, the gradient buckets
+// reduce-scattered (mean) into the shards' gradients as the backward completes them (grad-sync.ts:
+// stage 1 on the last micro-batch, stage 2 on every one, accumulating in the shard), the global
 // gradient norm from the shards' norms (one scalar all-reduce), the optimizer on the shard, and an
 // all-gather of the shards straight into the full flat parameters plus a broadcast of the rest.
 //
 // The shard is a FlatParams of its own (its decay part, then its no-decay part), so the optimizers
-// run unchanged on it. Memory per rank, in fp32 elements for Adam: full parameters and gradient
-// (2N), the shard's parameters and gradient (2N / size) and its two moments (2N / size), against
-// 4N at stage 0; the shard's own copies go once the MPI engine takes in-place (MPI_IN_PLACE)
-// reduce-scatters and all-gathers, so the shard can be a view of the flat buffers. Clipping: the
-// norm is measured with max_norm 0 (no clipping), then the clipping coefficient is folded into the
-// optimizer's `unscale`, which multiplies every raw gradient exactly as the clipped gradScale does.
+// run unchanged on it. Memory per rank, in fp32 elements for Adam: full parameters (N), the full
+// gradient (N at stage 1; at stage 2 only the pages of buckets written and not yet reduced), the
+// shard's parameters and gradient (2N / size) and its two moments (2N / size), against 4N at stage
+// 0. The shard's parameter copy could go with an in-place all-gather (MPI_IN_PLACE), the shard then
+// being a view of the flat parameters. Clipping: the norm is measured with max_norm 0 (no
+// clipping), then the clipping coefficient is folded into the optimizer's `unscale`, which
+// multiplies every raw gradient exactly as the clipped gradScale does.
 import type { GptNeoXModel } from "@neox/models";
 import { copyInto, FlatParams, keep, type Optimizer, type ParamSpec, Plan, Tensor } from "@neox/tensor";
 import type { DataParallel } from "./data-parallel";
+import { type BucketSettings, ShardSync } from "./grad-sync";
 import type { StepOutcome, TrainStep } from "./step";
 
 export interface ShardRange {
@@ -30,7 +33,7 @@ export interface ShardRange {
 /** Rank r's shard of N elements cut `size` ways. */
 export function shardRange(N: number, size: number, rank: number): ShardRange {
   const B = Math.floor(N / size);
-  if (B < 1) throw new Error(`ZeRO stage 1: ${N} parameters cannot be sharded over ${size} ranks`);
+  if (B < 1) throw new Error(`ZeRO: ${N} parameters cannot be sharded over ${size} ranks`);
   const lo = rank * B;
   return { lo, hi: rank === size - 1 ? N : lo + B, B };
 }
@@ -53,21 +56,22 @@ export const gatheredState = new WeakMap<Optimizer, Map<string, Float32Array>>()
 const view = (t: Tensor, offset: number, n: number) =>
   keep(new Tensor(t.storage, [n], "f32", undefined, offset));
 
-export class ZeroStage1 {
+export class ZeroSharded {
   readonly range: ShardRange;
   /** The shard's parameters and gradient: what the optimizer is built over. */
   readonly shard: FlatParams;
+  /** Reduces the gradient buckets into the shards' gradients (given to the TrainStep). */
+  readonly sync: ShardSync;
   private readonly full: FlatParams;
   private readonly size: number;
   private readonly last: boolean;
-  /** N mod size: the elements past size·B, reduced and gathered apart. */
+  /** N mod size: the parameters past size·B, gathered apart (a broadcast from the last rank). */
   private readonly rest: number;
-  private readonly v: Record<"gradsHead" | "dataHead" | "shardGradHead" | "shardDataHead", Tensor>;
-  /** The flat gradient's and parameters' elements past size·B; null when there are none. */
-  private readonly tail: { grads: Tensor; data: Tensor } | null;
-  /** The last rank's shard past B (its share of the rest), else null. */
-  private readonly shardRest: { grads: Tensor; data: Tensor } | null;
-  private copyRest: Plan | null = null;
+  private readonly v: Record<"dataHead" | "shardDataHead", Tensor>;
+  /** The flat parameters past size·B; null when there are none. */
+  private readonly tail: Tensor | null;
+  /** The last rank's shard parameters past B (its share of the rest), else null. */
+  private readonly shardRest: Tensor | null;
   private norm: Plan | null = null;
   private publishRest: Plan | null = null;
   private lowp: Plan | null = null;
@@ -75,6 +79,8 @@ export class ZeroStage1 {
   constructor(
     model: GptNeoXModel,
     private readonly dp: DataParallel,
+    readonly stage: 1 | 2,
+    buckets: BucketSettings,
   ) {
     this.full = model.registry.flat;
     const N = this.full.numel;
@@ -85,22 +91,14 @@ export class ZeroStage1 {
     this.rest = N - dp.size * B;
     this.shard = new FlatParams(shardSpecs(this.range, this.full.decayRange.numel));
     this.v = {
-      gradsHead: view(this.full.grads, 0, dp.size * B),
       dataHead: view(this.full.data, 0, dp.size * B),
-      shardGradHead: view(this.shard.grads, 0, B),
       shardDataHead: view(this.shard.data, 0, B),
     };
-    this.tail =
-      this.rest > 0
-        ? {
-            grads: view(this.full.grads, dp.size * B, this.rest),
-            data: view(this.full.data, dp.size * B, this.rest),
-          }
-        : null;
-    this.shardRest =
-      this.last && this.rest > 0
-        ? { grads: view(this.shard.grads, B, this.rest), data: view(this.shard.data, B, this.rest) }
-        : null;
+    this.tail = this.rest > 0 ? view(this.full.data, dp.size * B, this.rest) : null;
+    this.shardRest = this.last && this.rest > 0 ? view(this.shard.data, B, this.rest) : null;
+    const bounds = Array.from({ length: dp.size }, (_, r) => r * B);
+    bounds.push(N);
+    this.sync = new ShardSync(dp.group, this.full, buckets, bounds, this.shard, stage);
   }
 
   /** Registers the optimizer built over `shard` so checkpoints save and load it as full tensors. */
@@ -113,20 +111,11 @@ export class ZeroStage1 {
     this.shard.data.write(this.full.data.toFloat32Array().slice(this.range.lo, this.range.hi));
   }
 
-  /** One ZeRO-1 step after the step's planned forward and backward; `opt` is built over `shard`. */
+  /** One step: the planned forward and backward reduced into the shard, then the shard's update. */
   async run(step: TrainStep, opt: Optimizer): Promise<StepOutcome> {
     const g = this.dp.group;
     step.runPass();
-    // the same collectives in the same order on every rank
-    const reduced = [
-      g.reduceScatter(this.v.gradsHead, this.v.shardGradHead, { op: "avg" }),
-      g.allReduce(step.lossTensor, { op: "avg" }),
-    ];
-    const tail = this.tail;
-    if (tail) reduced.push(g.allReduce(tail.grads, { op: "avg" }));
-    await Promise.all(reduced);
-    const rest = this.shardRest;
-    if (rest && tail) this.copyRest = replay(this.copyRest, () => copyInto(rest.grads, tail.grads));
+    await step.settle();
     const unscale = opt.scalars.get("unscale");
     const maxNorm = opt.scalars.get("maxNorm");
     opt.scalars.set({ maxNorm: 0 });
@@ -139,9 +128,11 @@ export class ZeroStage1 {
       const c = maxNorm > 0 ? maxNorm / (gradNorm + 1e-6) : 1;
       opt.scalars.set({ unscale: unscale * Math.min(1, c) });
       step.runOptimizer();
-      if (rest && tail) this.publishRest = replay(this.publishRest, () => copyInto(tail.data, rest.data));
+      const rest = this.shardRest;
+      const tail = this.tail;
+      if (rest && tail) this.publishRest = replay(this.publishRest, () => copyInto(tail, rest));
       const gathered = [g.allGather(this.v.shardDataHead, this.v.dataHead)];
-      if (tail) gathered.push(g.broadcast(tail.data, this.size - 1));
+      if (tail) gathered.push(g.broadcast(tail, this.size - 1));
       await Promise.all(gathered);
       if (this.full.lowp) this.lowp = replay(this.lowp, () => this.full.refreshLowp());
     }
@@ -177,12 +168,10 @@ export class ZeroStage1 {
   }
 
   dispose(): void {
-    for (const p of [this.copyRest, this.norm, this.publishRest, this.lowp]) p?.dispose();
+    for (const p of [this.norm, this.publishRest, this.lowp]) p?.dispose();
     for (const t of Object.values(this.v)) t.dispose();
-    this.tail?.grads.dispose();
-    this.tail?.data.dispose();
-    this.shardRest?.grads.dispose();
-    this.shardRest?.data.dispose();
+    this.tail?.dispose();
+    this.shardRest?.dispose();
     this.shard.dispose();
   }
 }

@@ -3,7 +3,7 @@
 // no-decay part) in the order FlatParams lays them out, so the shard's flat buffer lines up element
 // for element with the full one.
 import { describe, expect, it } from "vitest";
-import { shardRange, shardSpecs } from "../src/zero1";
+import { shardRange, shardSpecs } from "../src/zero";
 
 describe("ZeRO-1 shards", () => {
   it("cover [0, N) once in rank order, the last holding the rest", () => {

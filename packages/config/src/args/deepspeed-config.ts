@@ -36,16 +36,13 @@ const arg = (name: string, type: ArgType, def: unknown, doc: string, support?: S
 
 const DS_ONLY = "a DeepSpeed engine internal with no counterpart here";
 
-/** `zero_optimization` beyond stage 0/1: stage 2/3 or CPU/NVMe offload. */
+/** `zero_optimization` beyond stages 0-2: stage 3 or CPU/NVMe offload. */
 function unsupportedZero(value: unknown): { describe: string; feature: string } | undefined {
   if (!isDict(value)) return undefined;
   const stage = value.stage;
   // other stages are a type error (Literal[0, 1, 2, 3]), not a feature to name
-  if (stage === 2 || stage === 3) {
-    return {
-      describe: `zero_optimization.stage: ${stage}`,
-      feature: stage === 2 ? "ZeRO stage 2 (gradient partitioning)" : "ZeRO stage 3 (parameter partitioning)",
-    };
+  if (stage === 3) {
+    return { describe: "zero_optimization.stage: 3", feature: "ZeRO stage 3 (parameter partitioning)" };
   }
   for (const k of ["offload_optimizer", "offload_param"]) {
     const off = value[k];
@@ -130,8 +127,8 @@ export const DEEPSPEED_CONFIG_ARGS: readonly ArgDecl[] = [
     "zero_optimization",
     ZERO_DICT,
     null,
-    "ZeRO settings: stage 0 or 1 (optimizer-state sharding), bucket sizes, overlap_comm; default stage 0.",
-    unsupported("ZeRO stage 2/3 and offload", { explain: unsupportedZero }),
+    "ZeRO: stage 0, 1 (optimizer state sharded) or 2 (gradients too); reduce_bucket_size, overlap_comm; default stage 0.",
+    unsupported("ZeRO stage 3 and offload", { explain: unsupportedZero }),
   ),
   arg(
     "curriculum_learning",

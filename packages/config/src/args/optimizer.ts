@@ -49,9 +49,9 @@ export const OPTIMIZER_ARGS: readonly ArgDecl[] = [
     t.union(t.int, t.list(t.int), t.literal("all")),
     null,
     "Derived: zero_optimization.stage.",
-    unsupported("ZeRO beyond stage 1 (gradient and parameter partitioning)", {
-      when: (v) => greaterThan(1)(v) || (Array.isArray(v) && v.some(greaterThan(1))) || isOneOf("all")(v),
-      describe: "zero_stage > 1",
+    unsupported("ZeRO stage 3 (parameter partitioning)", {
+      when: (v) => greaterThan(2)(v) || (Array.isArray(v) && v.some(greaterThan(2))) || isOneOf("all")(v),
+      describe: "zero_stage > 2",
     }),
   ),
   arg("zero_reduce_scatter", t.bool, null, "Derived: zero_optimization.reduce_scatter."),

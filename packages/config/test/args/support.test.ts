@@ -36,7 +36,7 @@ describe("support classes", () => {
       sparsity_config: { block: 16 },
       soft_prompt_tuning: { enabled: true },
       optimizer_type: "sm3",
-      zero_stage: 2,
+      zero_stage: 3,
       init_method: "orthogonal",
       output_layer_init_method: "scaled_orthogonal",
       data_impl: "cached",
@@ -98,16 +98,18 @@ describe("support classes", () => {
     for (const ok of ["Adam", "adam", "cpu_adam", "cpu_torch_adam", "sgd", "Lion"]) {
       expect(message("optimizer", { type: ok, params: {} }), ok).toBeUndefined();
     }
-    expect(message("zero_optimization", { stage: 2 })).toBe(
-      "zero_optimization.stage: 2: ZeRO stage 2 (gradient partitioning) is not supported yet",
+    expect(message("zero_optimization", { stage: 3 })).toBe(
+      "zero_optimization.stage: 3: ZeRO stage 3 (parameter partitioning) is not supported yet",
     );
+    expect(message("zero_optimization", { stage: 2 })).toBeUndefined();
     expect(message("zero_optimization", { stage: 1, cpu_offload: false })).toBeUndefined();
     expect(message("zero_optimization", { stage: 1, offload_optimizer: { device: "cpu" } })).toMatch(
       /ZeRO-Offload/,
     );
     expect(message("zero_stage", 3)).toBe(
-      "zero_stage > 1: ZeRO beyond stage 1 (gradient and parameter partitioning) is not supported yet",
+      "zero_stage > 2: ZeRO stage 3 (parameter partitioning) is not supported yet",
     );
+    expect(message("zero_stage", 2)).toBeUndefined();
     expect(message("zero_stage", 1)).toBeUndefined();
     expect(message("use_comet", true)).toBe("use_comet=true: Comet logging is not supported yet");
     expect(message("curriculum_learning", { enabled: false, curriculum_type: "seqlen" })).toBeUndefined();

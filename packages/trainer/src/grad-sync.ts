@@ -1,0 +1,133 @@
+// How a data-parallel step reduces its gradient: the pass (forward and backward of every
+// micro-batch, recorded as one plan) calls `onMark` at each gradient bucket the backward finished
+// (grad-buckets.ts), which starts that bucket's collective on the communication thread; `settle`
+// then reduces the losses and waits for all of them before the optimizer runs.
+//   ZeRO stage 0 (AllReduceSync): each bucket all-reduced (mean) in place, on the last micro-batch
+//     (the earlier ones accumulate into the flat gradient as one process does).
+//   ZeRO stages 1 and 2 (ShardSync): each bucket reduce-scattered (mean) into the rank shards'
+//     gradients, a bucket crossing the shards unevenly (reduceScatterV). Stage 1 on the last
+//     micro-batch only. Stage 2 after every micro-batch, added into the shard's gradient: the
+//     full-size gradient then only ever holds one micro-batch, and each bucket is zeroed and its
+//     pages handed back to the system once reduced (discard), so it takes memory only between the
+//     backward writing a bucket and the ring reducing it. The next micro-batch's backward waits for
+//     those collectives first (a drain mark): they read the buffer it is about to write.
+import type { ProcessGroup } from "@neox/parallel";
+import type { FlatParams, Tensor } from "@neox/tensor";
+import { DRAIN_MARK, GradBuckets } from "./grad-buckets";
+
+export interface GradSync {
+  readonly buckets: GradBuckets;
+  /** Reduce every micro-batch's backward (stage 2) rather than only the last one's. */
+  readonly everyMicroBatch: boolean;
+  /** Recorded at the start of the pass: zeroes what the pass accumulates into. */
+  beginPass(): void;
+  /** The pass's host-mark handler: starts bucket `label`'s collective, or drains. */
+  onMark: (label: number) => void;
+  /** After the pass: the losses' mean over the ranks, and every collective finished. */
+  settle(losses: Tensor): Promise<void>;
+}
+
+/** Where the gradient buckets are cut and whether they start during the backward. */
+export interface BucketSettings {
+  /** zero_optimization.reduce_bucket_size, in elements. */
+  bucketSize: number;
+  /** zero_optimization.overlap_comm. */
+  overlap: boolean;
+}
+
+interface Raw {
+  address: number;
+  count: number;
+  dtype: "f32";
+}
+
+abstract class BucketedSync implements GradSync {
+  readonly buckets: GradBuckets;
+  abstract readonly everyMicroBatch: boolean;
+  protected pending: Promise<void>[] = [];
+
+  constructor(
+    protected readonly group: ProcessGroup,
+    protected readonly flat: FlatParams,
+    s: BucketSettings,
+  ) {
+    this.buckets = new GradBuckets(flat, s.bucketSize, s.overlap);
+  }
+
+  abstract beginPass(): void;
+  protected abstract startBucket(b: number): Promise<void>;
+
+  readonly onMark = (label: number): void => {
+    if (label === DRAIN_MARK) this.group.drain();
+    else this.pending.push(this.startBucket(label));
+  };
+
+  async settle(losses: Tensor): Promise<void> {
+    const all = [...this.pending, this.group.allReduce(losses, { op: "avg" })];
+    this.pending = [];
+    await Promise.all(all);
+  }
+
+  /** Elements [lo, hi) of the flat gradient as a raw buffer (no tensor to dispose). */
+  protected gradRange(lo: number, hi: number): Raw {
+    return { address: this.flat.grads.address + lo * 4, count: hi - lo, dtype: "f32" };
+  }
+}
+
+/** ZeRO stage 0: every rank ends with the mean gradient. */
+export class AllReduceSync extends BucketedSync {
+  readonly everyMicroBatch = false;
+
+  beginPass(): void {
+    this.flat.zeroGrad();
+  }
+
+  protected startBucket(b: number): Promise<void> {
+    const { lo, hi } = this.buckets.buckets[b]!;
+    return this.group.allReduce(this.gradRange(lo, hi), { op: "avg" });
+  }
+}
+
+/** ZeRO stages 1 and 2: rank r ends with the mean gradient of its shard [bounds[r], bounds[r+1]). */
+export class ShardSync extends BucketedSync {
+  readonly everyMicroBatch: boolean;
+
+  /**
+   * `bounds`: size + 1 increasing offsets, rank r's shard being [bounds[r], bounds[r + 1]) of the
+   * flat buffer; `shard`: this rank's shard (its gradient receives the reduction).
+   */
+  constructor(
+    group: ProcessGroup,
+    flat: FlatParams,
+    s: BucketSettings,
+    private readonly bounds: readonly number[],
+    private readonly shard: FlatParams,
+    readonly stage: 1 | 2,
+  ) {
+    super(group, flat, s);
+    this.everyMicroBatch = stage === 2;
+  }
+
+  beginPass(): void {
+    // stage 2 accumulates the micro-batches in the shard; discard leaves the full gradient zeroed
+    if (this.stage === 2) this.shard.zeroGrad();
+    else this.flat.zeroGrad();
+  }
+
+  protected startBucket(b: number): Promise<void> {
+    const { lo, hi } = this.buckets.buckets[b]!;
+    const { rank, size } = this.group;
+    const counts: number[] = [];
+    for (let r = 0; r < size; r++)
+      counts.push(Math.max(0, Math.min(hi, this.bounds[r + 1]!) - Math.max(lo, this.bounds[r]!)));
+    const mine = this.bounds[rank]!;
+    const at = Math.max(lo, mine) - mine;
+    const out: Raw = { address: this.shard.grads.address + at * 4, count: counts[rank]!, dtype: "f32" };
+    const stage2 = this.stage === 2;
+    return this.group.reduceScatterV(this.gradRange(lo, hi), out, counts, {
+      op: "avg",
+      accumulate: stage2,
+      discard: stage2,
+    });
+  }
+}
