@@ -4,13 +4,15 @@
 // srun's PMIx server (--mpi=pmix): every collective of @neox/parallel checked across the two ranks.
 // The same srun without PMIx fails in MPI_Init (Open MPI refuses a direct launch it cannot wire up),
 // which is why the plan asks for it.
+// `neox train` with launcher: slurm runs that srun: two ranks train to the losses of one process at
+// twice the accumulation, and a rank that fails ends the step, named with its last stderr lines.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeDpFixture } from "./helpers/dp";
+import { losses, writeDpFixture } from "./helpers/dp";
 import { REPO_ROOT } from "./helpers/run-neox";
 import { missingSlurm, type SlurmCluster, salloc, startSlurm } from "./helpers/slurm";
 
@@ -128,8 +130,52 @@ describe.skipIf(missing !== null)("neox train under a real single-node Slurm", (
     expect(r.stderr).toContain('The application appears to have been direct launched using "srun"');
   }, 60_000);
 
-  // Training itself waits for neox train to launch the srun it plans (apps/train refuses kind slurm
-  // outside --dry-run and reads only mpirun's tagged output) and for @neox/parallel to take the rank
-  // count from Slurm when srun's PMIx sets PMIX_RANK without PMIX_SIZE.
-  it.todo("trains 2 ranks end to end through srun: the losses of 1 process at gradient_accumulation_steps 2");
+  it("trains 2 ranks through srun: the losses of 1 process at gradient_accumulation_steps 2, within 1e-6", async () => {
+    const sgd = "optimizer={type: SGD, params: {lr: 0.05, momentum: 0.9}}";
+    const at = (name: string) => [`save=${join(dir, name, "ckpt")}`, `log_dir=${join(dir, name, "logs")}`];
+    // launcher: slurm and no num_gpus: the 2 ranks are the allocation's 2 tasks
+    const r = await train(2, [
+      "launcher=slurm",
+      "gradient_accumulation_steps=1",
+      "train_iters=10",
+      sgd,
+      ...at("srun"),
+    ]);
+    expect(r.code, r.stderr.slice(-3000) + cluster.logs()).toBe(0);
+    const one = await train(1, ["gradient_accumulation_steps=2", "train_iters=10", sgd, ...at("one")]);
+    expect(one.code, one.stderr.slice(-3000)).toBe(0);
+    // rank 0's console lines came through once, without srun's labels
+    expect(r.stdout.match(/ iteration\s+10\//g)?.length, r.stdout.slice(-2000)).toBe(1);
+    expect(r.stdout).not.toMatch(/^\s*\d+: /m);
+    expect(r.stderr).toMatch(/parallel layout\s+pipe 1 × model 1 × data 2/);
+    const a = losses(join(dir, "srun", "logs"));
+    const b = losses(join(dir, "one", "logs"));
+    expect(a.length).toBe(10);
+    expect(b.length).toBe(10);
+    for (let i = 0; i < 10; i++)
+      expect(Math.abs(a[i]! - b[i]!) / Math.abs(b[i]!), `iteration ${i + 1}`).toBeLessThan(1e-6);
+    expect(Math.min(...a.slice(5))).toBeLessThan(a[0]!);
+    expect(readFileSync(join(dir, "srun", "ckpt", "latest"), "utf8").trim()).toBe("global_step10");
+  }, 60_000);
+
+  it("a rank that exits 1 mid-run ends the srun step within seconds, naming the rank and its last stderr lines", async () => {
+    const preload = join(dir, "fail-rank-1.mjs");
+    writeFileSync(
+      preload,
+      'if (process.env.SLURM_PROCID === "1" && process.env.NEOX_RESOLVED_CONFIG) setTimeout(() => { process.stderr.write("injected failure on rank 1\\n"); process.exit(1); }, 4000);\n',
+    );
+    const t0 = performance.now();
+    const r = await salloc(
+      cluster,
+      2,
+      [...NEOX, "train", join(dir, "model.yml"), "--set", "launcher=slurm", "--set", "train_iters=100000"],
+      { NODE_OPTIONS: `--import=${preload}` },
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    expect(r.code, r.stderr.slice(-3000)).not.toBe(0);
+    // srun reports the task that exited 1, then ends with 143: it terminated the other task
+    expect(r.stderr).toMatch(/neox train: rank 1 of 2 failed \(srun exit code \d+\)/);
+    expect(r.stderr).toMatch(/its last lines of stderr:\n(?:.*\n)*\s+injected failure on rank 1/);
+    expect(seconds).toBeLessThan(40);
+  }, 60_000);
 });

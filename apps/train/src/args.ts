@@ -18,10 +18,10 @@ A load directory with a checkpoint resumes it exactly; without one training star
                     a hostfile, launcher: slurm), also the launch command and every rank's environment
 
 More than one process (num_gpus > 1, or a hostfile's slots): neox train writes the resolved config
-and runs mpirun; every rank trains data parallel on its slice of each global batch
-(zero_optimization.stage 0, or 1 to shard the optimizer state). Only rank 0 prints, logs and saves;
-a failing rank ends the job and is named with its last lines of stderr. Slurm (srun) is not
-launched yet: --dry-run shows its plan.
+and runs mpirun (srun --mpi=pmix with launcher: slurm, inside salloc or sbatch); every rank trains
+data parallel on its slice of each global batch (zero_optimization.stage 0; 1 shards the optimizer
+state, 2 the gradients too). Only rank 0 prints, logs and saves; a failing rank ends the job and is
+named with its last lines of stderr.
 
 Ctrl-C (SIGINT) or SIGTERM finishes the current iteration, saves a checkpoint, says where, and exits
 130/143. exit_interval saves and exits 0.

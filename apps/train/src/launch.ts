@@ -38,25 +38,15 @@ export function atWorldSize(
 
 /**
  * The plan, or null after one line on stderr: a launch error (a bad hostfile line, pdsh across
- * hosts, Slurm outside an allocation), or a launcher other than mpirun without --dry-run.
+ * hosts, Slurm outside an allocation).
  */
-export function launchPlanOrRefuse(
-  r: ResolvedConfig,
-  dryRun: boolean,
-  write: (line: string) => void,
-): LaunchPlan | null {
+export function launchPlanOrRefuse(r: ResolvedConfig, write: (line: string) => void): LaunchPlan | null {
   let plan: LaunchPlan;
   try {
     plan = trainLaunchPlan(r);
   } catch (e) {
     if (!(e instanceof LaunchError)) throw e;
     write(`neox train: ${e.message}`);
-    return null;
-  }
-  if (plan.kind === "slurm" && !dryRun) {
-    write(
-      `neox train: the config asks for ${plan.worldSize} processes through srun; launching under Slurm is not built yet (mpirun on this machine or --host is); run with --dry-run to see the launch plan`,
-    );
     return null;
   }
   return plan;

@@ -56,7 +56,7 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
   if (workerConfig && !parsed.dryRun) return worker(workerConfig, ctx, write);
   const config = resolveForVerb("train", parsed.configs, parsed.overrides, write);
   if (!config) return 1;
-  const plan = launchPlanOrRefuse(config, parsed.dryRun, write);
+  const plan = launchPlanOrRefuse(config, write);
   if (!plan) return 1;
   const unsized = atWorldSize(config, plan.worldSize, parsed.overrides, write);
   if (!unsized) return 1;

@@ -25,11 +25,17 @@ const TAG = /\[\d+,(\d+)\]<(stdout|stderr)>:/g;
 /** "Process name: [[146,1],1]" in mpirun's report of the first process that exited non-zero. */
 const FIRST_FAILED = /Process name:\s*\[\[\d+,\d+\],(\d+)\]/;
 
-/** The plan's command with --tag-output after the launcher's name. */
+/** srun --label: "1: " (padded to the widest task id) before each line a task writes. */
+const LABEL = /^\s*(\d+): /;
+/** "srun: error: node1: task 1: Exited with exit code 1": srun's report of a task that failed. */
+const SRUN_FAILED = /: tasks? (\d+)[^:]*: Exited with exit code/;
+
+/** The plan's command with --tag-output (mpirun) or --label (srun) after the launcher's name. */
 export function taggedCommand(plan: LaunchPlan): string[] {
   const [launcher, ...rest] = plan.command;
+  if (launcher === "srun") return [launcher, "--label", ...rest];
   if (launcher !== "mpirun")
-    throw new Error(`neox train: launching ${launcher} is not built yet (mpirun only)`);
+    throw new Error(`neox train: launching ${launcher} is not built yet (mpirun and srun only)`);
   return [launcher, "--tag-output", ...rest];
 }
 
@@ -56,6 +62,14 @@ export function runRanks(plan: LaunchPlan, sinks: Sinks, signal?: AbortSignal): 
   // mpirun tags each piece a rank writes, so a line without its newline yet (a progress bar's
   // \r update) is followed by the next piece's tag on the same line: split at every tag
   const onLine = (line: string, fromStderr: boolean) => {
+    // srun labels whole lines only (it holds a task's output until its newline)
+    if (cmd === "srun") {
+      const m = LABEL.exec(line);
+      if (m) return emit(Number(m[1]), fromStderr ? "stderr" : "stdout", line.slice(m[0].length), true);
+      if (fromStderr) untagged += `${line}\n`;
+      else sinks.stdout(`${line}\n`);
+      return;
+    }
     const tags = [...line.matchAll(TAG)];
     if (tags.length === 0 || tags[0]!.index !== 0) {
       // mpirun's own lines (its abort report); kept for the failure summary
@@ -102,11 +116,11 @@ export function runRanks(plan: LaunchPlan, sinks: Sinks, signal?: AbortSignal): 
       if (exit === 0) return resolve({ code: 0, failedRank: null });
       // interrupted: the ranks stopped on the SIGUSR2 mpirun passed on (rank 0 saved)
       if (signal?.aborted) return resolve({ code: exit, failedRank: null });
-      const named = FIRST_FAILED.exec(untagged);
+      const named = FIRST_FAILED.exec(untagged) ?? SRUN_FAILED.exec(untagged);
       const failedRank = named ? Number(named[1]) : lastErrRank;
       const where = failedRank === null ? "a rank" : `rank ${failedRank}`;
       const tail = failedRank === null ? [] : (tails.get(failedRank) ?? []);
-      const lines = [`neox train: ${where} of ${plan.worldSize} failed (mpirun exit code ${exit})`];
+      const lines = [`neox train: ${where} of ${plan.worldSize} failed (${cmd} exit code ${exit})`];
       if (tail.length > 0) lines.push(`its last lines of stderr:`, ...tail.map((l) => `  ${l}`));
       else if (untagged.trim() !== "") lines.push(untagged.trimEnd());
       sinks.stderr(`${lines.join("\n")}\n`);

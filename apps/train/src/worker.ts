@@ -31,7 +31,10 @@ export function workerSetup(path: string, write: (line: string) => void): Worker
   if (!config) return null;
   const resolved = atWorldSize(config, world, [], write);
   if (!resolved) return null;
-  const local = Number(process.env.OMPI_COMM_WORLD_LOCAL_SIZE ?? world);
+  // this node's ranks: mpirun's OMPI_COMM_WORLD_LOCAL_SIZE, srun's SLURM_STEP_TASKS_PER_NODE ("2",
+  // or "2(x3)" when every node runs 2), else all of them
+  const fromSrun = /^(\d+)/.exec(process.env.SLURM_STEP_TASKS_PER_NODE ?? "")?.[1];
+  const local = Number(process.env.OMPI_COMM_WORLD_LOCAL_SIZE ?? fromSrun ?? world);
   setNumThreads(threadsPerRank(availableParallelism(), local, numThreads()));
   const dp = DataParallel.fromEnv();
   if (!dp) {

@@ -21,6 +21,8 @@ export function launcherRank(env: NodeJS.ProcessEnv): { rank: number; size: numb
     ["OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"],
     ["PMI_RANK", "PMI_SIZE"],
     ["PMIX_RANK", "PMIX_SIZE"],
+    // srun --mpi=pmix sets PMIX_RANK but no size; the step's task count is the world
+    ["PMIX_RANK", "SLURM_STEP_NUM_TASKS"],
   ];
   for (const [r, s] of pairs) {
     if (env[r] === undefined || env[s] === undefined) continue;

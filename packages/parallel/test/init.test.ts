@@ -12,6 +12,12 @@ describe("launcherRank", () => {
       from: "OMPI_COMM_WORLD_RANK/OMPI_COMM_WORLD_SIZE",
     });
     expect(launcherRank({ PMI_RANK: "1", PMI_SIZE: "2" })?.from).toBe("PMI_RANK/PMI_SIZE");
+    // srun --mpi=pmix: PMIx's rank, the step's task count
+    expect(launcherRank({ PMIX_RANK: "1", SLURM_STEP_NUM_TASKS: "2" })).toEqual({
+      rank: 1,
+      size: 2,
+      from: "PMIX_RANK/SLURM_STEP_NUM_TASKS",
+    });
     expect(launcherRank({})).toBeNull();
   });
 

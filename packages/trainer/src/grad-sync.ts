@@ -25,6 +25,11 @@ export interface GradSync {
   onMark: (label: number) => void;
   /** After the pass: the losses' mean over the ranks, and every collective finished. */
   settle(losses: Tensor): Promise<void>;
+  /**
+   * Milliseconds this rank has spent blocked on communication (settle, drains, and what the caller
+   * adds: ZeRO's parameter gather): the part of the collectives the backward did not hide.
+   */
+  waitedMs: number;
 }
 
 /** Where the gradient buckets are cut and whether they start during the backward. */
@@ -45,6 +50,7 @@ abstract class BucketedSync implements GradSync {
   readonly buckets: GradBuckets;
   abstract readonly everyMicroBatch: boolean;
   protected pending: Promise<void>[] = [];
+  waitedMs = 0;
 
   constructor(
     protected readonly group: ProcessGroup,
@@ -58,14 +64,24 @@ abstract class BucketedSync implements GradSync {
   protected abstract startBucket(b: number): Promise<void>;
 
   readonly onMark = (label: number): void => {
-    if (label === DRAIN_MARK) this.group.drain();
-    else this.pending.push(this.startBucket(label));
+    if (label !== DRAIN_MARK) {
+      this.pending.push(this.startBucket(label));
+      return;
+    }
+    const t0 = performance.now();
+    this.group.drain();
+    this.waitedMs += performance.now() - t0;
   };
 
   async settle(losses: Tensor): Promise<void> {
+    const t0 = performance.now();
     const all = [...this.pending, this.group.allReduce(losses, { op: "avg" })];
     this.pending = [];
-    await Promise.all(all);
+    try {
+      await Promise.all(all);
+    } finally {
+      this.waitedMs += performance.now() - t0;
+    }
   }
 
   /** Elements [lo, hi) of the flat gradient as a raw buffer (no tensor to dispose). */

@@ -89,6 +89,7 @@ export class Trainer {
   private readonly dp: DataParallel | null;
   /** ZeRO stage 1 or 2 with more than one rank; null otherwise. */
   private readonly zero: ZeroSharded | null;
+  private readonly sync: GradSync | null;
   private readonly log: (line: string) => void;
 
   constructor(
@@ -117,11 +118,12 @@ export class Trainer {
       this.dp && this.dpSize > 1 && stage > 0
         ? new ZeroSharded(this.model, this.dp, stage as 1 | 2, s.buckets)
         : null;
-    const sync: GradSync | null =
+    this.sync =
       this.zero?.sync ??
       (this.dp && this.dpSize > 1
         ? new AllReduceSync(this.dp.group, this.model.registry.flat, s.buckets)
         : null);
+    const sync = this.sync;
     this.optimizer = buildOptimizer(this.model, s.optimizer, this.zero?.shard);
     if (this.zero) {
       this.zero.adopt(this.optimizer);
@@ -165,6 +167,11 @@ export class Trainer {
       this.log(
         `data parallel: ${sync.buckets.buckets.length} gradient bucket(s) of up to ${s.buckets.bucketSize} elements, ${s.buckets.overlap ? "reduced as the backward completes them (overlap_comm)" : "reduced after the backward"}`,
       );
+  }
+
+  /** Milliseconds spent blocked on the data-parallel collectives so far (0 for one process). */
+  get commWaitMs(): number {
+    return this.sync?.waitedMs ?? 0;
   }
 
   /** Resumes from `load` when it holds a checkpoint; returns the line saying what happened. */

@@ -121,7 +121,9 @@ export class ZeroSharded {
     opt.scalars.set({ maxNorm: 0 });
     this.norm = replay(this.norm, () => opt.prepareGrads());
     const mine = opt.scalars.read().gradNorm;
+    const t0 = performance.now();
     const gradNorm = Math.sqrt(await this.dp.sum(mine * mine));
+    this.sync.waitedMs += performance.now() - t0;
     const skipped = !Number.isFinite(gradNorm);
     if (!skipped) {
       // the kernel's clipping coefficient (global-norm.cc prepare_grads), folded into unscale
@@ -133,7 +135,9 @@ export class ZeroSharded {
       if (rest && tail) this.publishRest = replay(this.publishRest, () => copyInto(tail, rest));
       const gathered = [g.allGather(this.v.shardDataHead, this.v.dataHead)];
       if (tail) gathered.push(g.broadcast(tail, this.size - 1));
+      const t0 = performance.now();
       await Promise.all(gathered);
+      this.sync.waitedMs += performance.now() - t0;
       if (this.full.lowp) this.lowp = replay(this.lowp, () => this.full.refreshLowp());
     }
     opt.scalars.set({ unscale, maxNorm });
