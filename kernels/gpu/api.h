@@ -48,6 +48,7 @@ typedef struct NeoxGpuAllocStats {
   uint64_t peak_allocated_bytes;
   uint64_t peak_reserved_bytes;
   uint64_t requests;
+  uint64_t total_bytes; /* bytes handed out over the lifetime (rounded block sizes) */
   uint64_t raw_allocs; /* cudaMalloc calls */
   uint64_t raw_frees;  /* cudaFree calls */
   uint64_t retries;

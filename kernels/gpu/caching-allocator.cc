@@ -71,6 +71,7 @@ void* CachingAllocator::allocate(size_t bytes, uintptr_t stream) {
   b->allocated = true;
   live_[b->ptr] = b;
   stats_.requests++;
+  stats_.total_bytes += b->size;
   stats_.live_blocks++;
   stats_.allocated_bytes += b->size;
   if (stats_.allocated_bytes > stats_.peak_allocated_bytes) stats_.peak_allocated_bytes = stats_.allocated_bytes;

@@ -49,6 +49,7 @@ struct CacheStats {
   uint64_t peak_allocated_bytes;  // high-water mark of allocated_bytes
   uint64_t peak_reserved_bytes;   // high-water mark of reserved_bytes
   uint64_t requests;              // allocate() calls that returned a block
+  uint64_t total_bytes;           // bytes of every block handed out (rounded), over the lifetime
   uint64_t raw_allocs;            // segments obtained (cudaMalloc calls that succeeded)
   uint64_t raw_frees;             // segments returned (cudaFree calls)
   uint64_t retries;               // requests that had to release the cache and retry

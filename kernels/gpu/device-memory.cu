@@ -111,8 +111,8 @@ int device_alloc_stats(int device, NeoxGpuAllocStats* out) {
   if (cache == nullptr) return 0;
   CacheStats s = cache->stats();
   *out = NeoxGpuAllocStats{s.allocated_bytes, s.reserved_bytes, s.peak_allocated_bytes, s.peak_reserved_bytes,
-                           s.requests,        s.raw_allocs,     s.raw_frees,            s.retries,
-                           s.live_blocks,     s.cached_blocks};
+                           s.requests,        s.total_bytes,    s.raw_allocs,           s.raw_frees,
+                           s.retries,         s.live_blocks,    s.cached_blocks};
   return 0;
 }
 

@@ -81,6 +81,7 @@ TEST(caching_allocator_carves_small_blocks_from_one_segment) {
     CHECK(s.raw_allocs == 1) << s.raw_allocs;
     CHECK(raw.sizes.size() == 1 && raw.sizes[0] == kSmallBuffer);
     CHECK(s.requests == 100);
+    CHECK(s.total_bytes == 100 * 1024) << s.total_bytes;
     CHECK(s.allocated_bytes == 100 * 1024) << s.allocated_bytes;
     CHECK(s.reserved_bytes == kSmallBuffer);
     CHECK(s.live_blocks == 100);
@@ -110,6 +111,7 @@ TEST(caching_allocator_reuses_freed_blocks_without_raw_calls) {
   CHECK(d == c);
   CHECK(cache.stats().raw_allocs == 2) << cache.stats().raw_allocs;
   CHECK(cache.stats().requests == 4);
+  CHECK(cache.stats().total_bytes == 2 * 4096 + 2 * 3 * MiB) << "counts reuse too";
   cache.free(b);
   cache.free(d);
 }

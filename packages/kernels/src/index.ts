@@ -1,5 +1,6 @@
 // @neox/kernels: native CPU kernels behind Node-API, their TypeScript API and float64 references.
 export * from "./convert";
+export * from "./cuda";
 export * from "./gemm";
 export {
   addonCandidates,
