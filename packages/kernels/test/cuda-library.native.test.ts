@@ -4,7 +4,10 @@
 // an error naming the library and the driver instead of crashing. (cuda.gpu.test.ts runs the
 // library on a device.)
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, expect, it } from "vitest";
 import { CudaUnavailableError, cudaLibraryCandidates, loadCuda, nativeGpu } from "../src/index";
 import { describeNative } from "./helpers/native";
@@ -41,6 +44,36 @@ describeNative("CUDA library loading", () => {
     process.env.NEOX_CUDA_LIB = addon;
     expect(() => loadCuda()).toThrow(`${addon} (${addon} does not export neox_gpu_api`);
   });
+
+  // Stand-in libraries built here from kernels/gpu/api.h: the addon's checks of the table, before
+  // the real library is opened (the addon keeps the first library it opens).
+  const cc = spawnSync("cc", ["--version"]).status === 0;
+  it.runIf(cc)(
+    "refuses a library of an older ABI, naming both versions, and a table with a null slot",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), "neox-gpu-abi-"));
+      const apiHeader = fileURLToPath(new URL("../../../kernels/gpu/api.h", import.meta.url));
+      const build = (name: string, body: string) => {
+        const src = join(dir, `${name}.c`);
+        writeFileSync(src, `#include "${apiHeader}"\n${body}\n`);
+        execFileSync("cc", ["-shared", "-fPIC", "-o", join(dir, `${name}.so`), src]);
+        return join(dir, `${name}.so`);
+      };
+      // ABI 0: answers only neox_gpu_api(0), as a library older than this addon would.
+      const old = build(
+        "old",
+        "static NeoxGpuApi t = {0, sizeof(NeoxGpuApi)};\n" +
+          "const NeoxGpuApi* neox_gpu_api(int v) { return v <= 0 ? &t : 0; }",
+      );
+      expect(() => nativeGpu().gpuOpen(old)).toThrow(`${old} has GPU ABI version 0, this addon needs 1`);
+      const hollow = build(
+        "hollow",
+        "static NeoxGpuApi t = {NEOX_GPU_ABI_VERSION, sizeof(NeoxGpuApi)};\n" +
+          "const NeoxGpuApi* neox_gpu_api(int v) { return v <= NEOX_GPU_ABI_VERSION ? &t : 0; }",
+      );
+      expect(() => nativeGpu().gpuOpen(hollow)).toThrow(`${hollow}: API table entry 0 is null`);
+    },
+  );
 
   it.runIf(nvcc !== undefined)(
     "builds libneox_gpu.so exporting neox_gpu_api with no CUDA library dependency",
