@@ -5,11 +5,11 @@
 // runtime/tokens_per_sec after the warm-ups, the memory the dry run estimates and the peak RSS.
 // NEOX_BENCH_PROFILE=1 also prints the time per kernel of one replay of the step (to stderr).
 import { readFileSync } from "node:fs";
-import type { SampleSource } from "@neox/data-mmap";
 import { modelInfo } from "@neox/models";
 import { METRIC, type MetricSink, Monitor } from "@neox/monitor";
 import { type Plan, setNumThreads } from "@neox/tensor";
 import { Trainer, trainMemoryOf } from "../src/index";
+import { median, RandomTokens } from "./random-tokens";
 import { benchConfig, type Precision, SHAPES, VOCAB, WARMUP } from "./shapes";
 
 /** Keeps every logged value of the metrics the bench reads. */
@@ -24,35 +24,6 @@ class RecordingSink implements MetricSink {
   }
   flush(): void {}
   close(): void {}
-}
-
-/** Samples of seq + 1 seeded random ids in [0, vocab), laid end to end (an in-memory SampleSource). */
-class RandomTokens implements SampleSource {
-  readonly data: Int32Array;
-  constructor(
-    readonly length: number,
-    readonly seqLength: number,
-    vocab: number,
-    seed: number,
-  ) {
-    this.data = new Int32Array(length * (seqLength + 1));
-    let s = seed >>> 0;
-    for (let i = 0; i < this.data.length; i++) {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0; // Numerical Recipes' LCG
-      this.data[i] = Math.floor((s / 4294967296) * vocab);
-    }
-  }
-  getItem(i: number, out = new Int32Array(this.seqLength + 1)): Int32Array {
-    if (i < 0 || i >= this.length) throw new RangeError(`RandomTokens: sample ${i} of ${this.length}`);
-    out.set(this.data.subarray(i * (this.seqLength + 1), (i + 1) * (this.seqLength + 1)));
-    return out;
-  }
-}
-
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** The kernel's peak resident set (VmHWM in /proc/self/status), in bytes; null off Linux. */

@@ -138,14 +138,24 @@ function training(s: BenchShape, precision: Precision, iters: number): Record<st
   };
 }
 
-/** The resolved config of one run; throws naming the shape and every problem found. */
-export function benchConfig(s: BenchShape, precision: Precision, iters: number): ResolvedConfig {
+/**
+ * The resolved config of one run; throws naming the shape and every problem found. `extra`: keys
+ * laid over the training keys (a data-parallel run's num_gpus and zero_optimization).
+ */
+export function benchConfig(
+  s: BenchShape,
+  precision: Precision,
+  iters: number,
+  extra: Record<string, unknown> = {},
+): ResolvedConfig {
   const parsed: ParsedFile[] = [];
   if (s.base) {
     const path = join(ROOT, s.base);
     parsed.push(parseConfigText(readFileSync(path, "utf8"), path));
   } else parsed.push(parseConfigText(JSON.stringify(architecture(s)), `bench/${s.name}.yml`));
   parsed.push(parseConfigText(JSON.stringify(training(s, precision, iters)), `bench/${s.name}-train.yml`));
+  if (Object.keys(extra).length > 0)
+    parsed.push(parseConfigText(JSON.stringify(extra), `bench/${s.name}-extra.yml`));
   const r = withVocabSize(resolveParsed(parsed, { vocabSize: VOCAB }), VOCAB);
   const problems = r.problems.filter((p) => p.kind !== "incomplete");
   if (problems.length > 0)
@@ -154,7 +164,7 @@ export function benchConfig(s: BenchShape, precision: Precision, iters: number):
   const v = r.values;
   const want: [string, unknown, unknown][] = [
     ["padded_vocab_size", d.padded_vocab_size, VOCAB],
-    ["train_batch_size", d.train_batch_size, s.batch],
+    ["train_batch_size", d.train_batch_size, s.batch * d.data_parallel_size],
     ["num_layers", v.num_layers, s.layers],
     ["hidden_size", v.hidden_size, s.d],
     ["num_attention_heads", v.num_attention_heads, s.heads],
