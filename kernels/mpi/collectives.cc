@@ -109,11 +109,18 @@ void Engine::reduce_scatter(int comm, const void* send, void* recv, int64_t coun
             std::move(done)});
 }
 
+// A rank whose input already sits at its block of the output (ZeRO's shard as a view of the full
+// parameters) gathers in place: MPI forbids the aliasing unless it is spelled MPI_IN_PLACE.
 void Engine::all_gather(int comm, const void* send, void* recv, int64_t count_per_rank, Dtype t, Done done) {
   post(Task{[=](Result& r, MPI_Request*) {
               int n = count_arg("allGather", count_per_rank);
               MPI_Datatype type = move_type(t);
-              r.error = check_message("allGather", MPI_Allgather(send, n, type, recv, n, type, group(comm)));
+              MPI_Comm c = group(comm);
+              int rank = 0;
+              MPI_Comm_rank(c, &rank);
+              const char* own = static_cast<const char*>(recv) + static_cast<size_t>(rank) * n * dtype_bytes(t);
+              const void* in = send == static_cast<const void*>(own) ? MPI_IN_PLACE : send;
+              r.error = check_message("allGather", MPI_Allgather(in, n, type, recv, n, type, c));
               return false;
             },
             std::move(done)});

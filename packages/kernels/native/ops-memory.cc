@@ -1,5 +1,10 @@
 // Native memory for JS: counted 64-byte aligned blocks addressed by JS numbers, and zero-copy
 // ArrayBuffer views onto them (the view does not own the memory; free() it explicitly).
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <vector>
+
 #include "cpu/runtime.h"
 #include "registry.h"
 
@@ -45,7 +50,25 @@ napi_value allocStats(napi_env env, napi_callback_info info) {
   });
 }
 
+// (address, bytes) -> the bytes of the whole pages inside the range that are resident in memory
+// (mincore). Memory a buffer has not touched yet, or gave back (MADV_DONTNEED), is not.
+napi_value residentBytes(napi_env env, napi_callback_info info) {
+  return call(env, info, "residentBytes", 2, [&](const Args& a) {
+    const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+    const uintptr_t lo = (reinterpret_cast<uintptr_t>(a.ptr<void>(0)) + page - 1) & ~(page - 1);
+    const uintptr_t hi = (reinterpret_cast<uintptr_t>(a.ptr<void>(0)) + static_cast<uintptr_t>(a.size(1))) & ~(page - 1);
+    if (hi <= lo) return neox::napi::number(env, 0);
+    std::vector<unsigned char> vec((hi - lo) / page);
+    if (mincore(reinterpret_cast<void*>(lo), hi - lo, vec.data()) != 0)
+      throw std::runtime_error("residentBytes: mincore failed on that range (is it allocated memory?)");
+    double resident = 0;
+    for (unsigned char v : vec) resident += (v & 1) ? static_cast<double>(page) : 0;
+    return neox::napi::number(env, resident);
+  });
+}
+
 NEOX_REGISTER_RUNTIME("alloc", alloc);
+NEOX_REGISTER_RUNTIME("residentBytes", residentBytes);
 NEOX_REGISTER_RUNTIME("free", free_);
 NEOX_REGISTER_RUNTIME("view", view);
 NEOX_REGISTER_RUNTIME("allocStats", allocStats);

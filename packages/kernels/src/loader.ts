@@ -10,6 +10,7 @@ export interface NativeCore {
   free(address: number): void;
   view(address: number, bytes: number): ArrayBuffer;
   allocStats(): { liveBytes: number; totalBytes: number; calls: number; liveCount: number };
+  residentBytes(address: number, bytes: number): number;
   isa(): string;
   setIsa(name: string): void;
   supportedIsas(): string[];

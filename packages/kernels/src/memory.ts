@@ -40,6 +40,14 @@ export function allocStats(): AllocStats {
   return native().allocStats();
 }
 
+/**
+ * Bytes of the whole pages in [address, address + bytes) backed by memory now (mincore): pages
+ * never written, or handed back with MADV_DONTNEED, are not.
+ */
+export function residentBytes(address: number, bytes: number): number {
+  return native().residentBytes(address, bytes);
+}
+
 /** Element sizes of the dtypes native kernels take. */
 export const DTYPE_BYTES = { f32: 4, bf16: 2, f16: 2 } as const;
 export type Dtype = keyof typeof DTYPE_BYTES;

@@ -9,6 +9,7 @@ import {
   isa,
   NativeBuffer,
   numThreads,
+  residentBytes,
   setIsa,
   setNumThreads,
   supportedIsas,
@@ -70,6 +71,22 @@ describeNative("native memory", () => {
     const a = alloc(8);
     expect(() => free(a + 64)).toThrow(/free: address was not allocated by neox alloc/);
     free(a);
+  });
+
+  it("residentBytes counts the pages written (mincore), not the ones only allocated", () => {
+    const bytes = 64 << 20;
+    const a = alloc(bytes);
+    try {
+      const before = residentBytes(a, bytes);
+      viewF32(a, bytes / 4 / 2).fill(1); // the first half
+      const after = residentBytes(a, bytes);
+      expect(after - before).toBeGreaterThanOrEqual(bytes / 2 - (4 << 20));
+      expect(after).toBeLessThanOrEqual(bytes);
+      expect(before).toBeLessThan(bytes / 4);
+      expect(residentBytes(a, 0)).toBe(0);
+    } finally {
+      free(a);
+    }
   });
 
   it("NativeBuffer owns its memory and refuses use after free", () => {

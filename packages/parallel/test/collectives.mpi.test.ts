@@ -51,6 +51,8 @@ describe.skipIf(!hasMpirun)("collectives under mpirun", () => {
         "reduceScatter bf16 avg n=1000003",
         "reduceScatterV f32 avg accumulate, then discard",
         "reduceScatterV bf16 avg",
+        "reduceScatterV f32 in place (the output is the own segment of the input)",
+        "allGather f32 in place (the input is the own block of the output)",
         "drain waits for an operation nobody awaited yet",
         "allGather bf16 n=1000003",
         `broadcast f32 root=${np - 1} n=7`,

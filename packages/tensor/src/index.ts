@@ -12,6 +12,10 @@ export {
   rotaryDim,
   setNumThreads,
 } from "@neox/kernels";
+
+import { residentBytes as kernelResidentBytes } from "@neox/kernels";
+import { itemSize } from "./dtype";
+
 export { type BackwardOptions, backward, backwardMany } from "./autograd/backward";
 export { GRAD_RULES, type GradRule } from "./autograd/grad-rules";
 export { activeTape, isGradEnabled, noGrad, record, Tape, type TapeEntry, withTape } from "./autograd/tape";
@@ -84,8 +88,18 @@ export { contiguousStrides, numelOf, type Shape, Tensor, type TensorOptions } fr
 
 import type { AllocStats } from "./backend/backend";
 import { getBackend } from "./backend/registry";
+import type { Tensor as TensorClass } from "./tensor";
 
 /** Process-wide native allocation counters (bytes live, bytes and calls since start) of a device. */
 export function allocStats(device: "cpu" = "cpu"): AllocStats {
   return getBackend(device).allocStats();
+}
+
+/**
+ * Bytes of a CPU tensor's memory backed by RAM now (whole pages, mincore): pages never written or
+ * handed back (MADV_DONTNEED: ZeRO stage 2's reduced gradient buckets) do not count.
+ */
+export function residentBytes(t: TensorClass): number {
+  if (t.device !== "cpu") throw new Error(`residentBytes: ${t} is on ${t.device}, expected cpu`);
+  return kernelResidentBytes(t.address, t.numel * itemSize(t.dtype));
 }

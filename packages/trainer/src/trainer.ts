@@ -196,7 +196,6 @@ export class Trainer {
     let lastValidation: number | null = null;
     let reason: StopReason = "done";
     let interval = { seconds: 0, iterations: 0 };
-    this.zero?.syncFromFull(); // after a resume wrote the full parameters
 
     while (this.iteration < this.trainIters) {
       const t0 = performance.now();

@@ -10,13 +10,13 @@
 // The shard is a FlatParams of its own (its decay part, then its no-decay part), so the optimizers
 // run unchanged on it. Memory per rank, in fp32 elements for Adam: full parameters (N), the full
 // gradient (N at stage 1; at stage 2 only the pages of buckets written and not yet reduced), the
-// shard's parameters and gradient (2N / size) and its two moments (2N / size), against 4N at stage
-// 0. The shard's parameter copy could go with an in-place all-gather (MPI_IN_PLACE), the shard then
-// being a view of the flat parameters. Clipping: the norm is measured with max_norm 0 (no
-// clipping), then the clipping coefficient is folded into the optimizer's `unscale`, which
-// multiplies every raw gradient exactly as the clipped gradScale does.
+// shard's two moments (2N / size) and at stage 2 its gradient (N / size), against 4N at stage 0:
+// the shard's parameters (and at stage 1 its gradient) are views of the full buffers, reduced into
+// and gathered from in place. Clipping: the norm is measured with max_norm 0 (no clipping), then
+// the clipping coefficient is folded into the optimizer's `unscale`, which multiplies every raw
+// gradient exactly as the clipped gradScale does.
 import type { GptNeoXModel } from "@neox/models";
-import { copyInto, FlatParams, keep, type Optimizer, type ParamSpec, Plan, Tensor } from "@neox/tensor";
+import { FlatParams, keep, type Optimizer, type ParamSpec, Plan, Tensor } from "@neox/tensor";
 import type { DataParallel } from "./data-parallel";
 import { type BucketSettings, ShardSync } from "./grad-sync";
 import type { StepOutcome, TrainStep } from "./step";
@@ -54,7 +54,7 @@ export const shardOf = new WeakMap<Optimizer, ShardRange>();
 export const gatheredState = new WeakMap<Optimizer, Map<string, Float32Array>>();
 
 const view = (t: Tensor, offset: number, n: number) =>
-  keep(new Tensor(t.storage, [n], "f32", undefined, offset));
+  keep(new Tensor(t.storage, [n], "f32", undefined, t.offset + offset));
 
 export class ZeroSharded {
   readonly range: ShardRange;
@@ -67,13 +67,11 @@ export class ZeroSharded {
   private readonly last: boolean;
   /** N mod size: the parameters past size·B, gathered apart (a broadcast from the last rank). */
   private readonly rest: number;
-  private readonly v: Record<"dataHead" | "shardDataHead", Tensor>;
-  /** The flat parameters past size·B; null when there are none. */
+  /** The full parameters' first size·B elements, and this rank's block of them (its shard's head). */
+  private readonly v: Record<"dataHead" | "ownHead", Tensor>;
+  /** The flat parameters past size·B (the last rank's shard ends with them); null when none. */
   private readonly tail: Tensor | null;
-  /** The last rank's shard parameters past B (its share of the rest), else null. */
-  private readonly shardRest: Tensor | null;
   private norm: Plan | null = null;
-  private publishRest: Plan | null = null;
   private lowp: Plan | null = null;
 
   constructor(
@@ -89,13 +87,26 @@ export class ZeroSharded {
     const { B } = this.range;
     this.last = dp.rank === dp.size - 1;
     this.rest = N - dp.size * B;
-    this.shard = new FlatParams(shardSpecs(this.range, this.full.decayRange.numel));
+    // the shard's parameters are its range of the full ones (the update writes them in place, and
+    // the all-gather sends them from there); at stage 1 its gradient is the range of the full
+    // gradient the reduce-scatter writes in place; stage 2 accumulates it apart (the full gradient
+    // is zeroed bucket by bucket)
+    const { lo, hi } = this.range;
+    const data = view(this.full.data, lo, hi - lo);
+    const grads = stage === 1 ? view(this.full.grads, lo, hi - lo) : undefined;
+    try {
+      this.shard = new FlatParams(shardSpecs(this.range, this.full.decayRange.numel), {
+        over: { data, grads },
+      });
+    } finally {
+      data.dispose();
+      grads?.dispose();
+    }
     this.v = {
       dataHead: view(this.full.data, 0, dp.size * B),
-      shardDataHead: view(this.shard.data, 0, B),
+      ownHead: view(this.full.data, lo, B),
     };
     this.tail = this.rest > 0 ? view(this.full.data, dp.size * B, this.rest) : null;
-    this.shardRest = this.last && this.rest > 0 ? view(this.shard.data, B, this.rest) : null;
     const bounds = Array.from({ length: dp.size }, (_, r) => r * B);
     bounds.push(N);
     this.sync = new ShardSync(dp.group, this.full, buckets, bounds, this.shard, stage);
@@ -104,11 +115,6 @@ export class ZeroSharded {
   /** Registers the optimizer built over `shard` so checkpoints save and load it as full tensors. */
   adopt(opt: Optimizer): void {
     shardOf.set(opt, this.range);
-  }
-
-  /** The shard's parameters from the full flat parameters (at start and after a checkpoint load). */
-  syncFromFull(): void {
-    this.shard.data.write(this.full.data.toFloat32Array().slice(this.range.lo, this.range.hi));
   }
 
   /** One step: the planned forward and backward reduced into the shard, then the shard's update. */
@@ -130,11 +136,9 @@ export class ZeroSharded {
       const c = maxNorm > 0 ? maxNorm / (gradNorm + 1e-6) : 1;
       opt.scalars.set({ unscale: unscale * Math.min(1, c) });
       step.runOptimizer();
-      const rest = this.shardRest;
-      const tail = this.tail;
-      if (rest && tail) this.publishRest = replay(this.publishRest, () => copyInto(tail, rest));
-      const gathered = [g.allGather(this.v.shardDataHead, this.v.dataHead)];
-      if (tail) gathered.push(g.broadcast(tail, this.size - 1));
+      // in place: each rank's block is already where the others' land around it
+      const gathered = [g.allGather(this.v.ownHead, this.v.dataHead)];
+      if (this.tail) gathered.push(g.broadcast(this.tail, this.size - 1));
       const t0 = performance.now();
       await Promise.all(gathered);
       this.sync.waitedMs += performance.now() - t0;
@@ -172,10 +176,9 @@ export class ZeroSharded {
   }
 
   dispose(): void {
-    for (const p of [this.norm, this.publishRest, this.lowp]) p?.dispose();
+    for (const p of [this.norm, this.lowp]) p?.dispose();
     for (const t of Object.values(this.v)) t.dispose();
     this.tail?.dispose();
-    this.shardRest?.dispose();
     this.shard.dispose();
   }
 }

@@ -1,7 +1,9 @@
 // Checks of reduceScatterV (a count per rank, run by the engine's ring) and drain, for the
 // collectives worker: uneven and empty segments, segments longer than the ring's 1 MB chunk, sum,
-// mean, accumulating into the output, bf16, the input left as it was (or zeroed by discard), and
-// drain returning only once an un-awaited all-reduce has finished.
+// mean, accumulating into the output, bf16, the input left as it was (or zeroed by discard), the
+// output being the rank's own segment of the input (in place), an all-gather whose input is the
+// rank's block of its output (in place), and drain returning only once an un-awaited all-reduce
+// has finished.
 import { NativeBuffer } from "@neox/kernels";
 import type { ProcessGroup } from "../../src/index";
 import { bf16ToFloat, floatToBf16 } from "./bf16";
@@ -64,6 +66,35 @@ export async function reduceScatterVChecks(pg: ProcessGroup, check: Check): Prom
       expectEqual("reduceScatterV discarded input", inp.f32(), () => 0);
     } finally {
       inp.free();
+      out.free();
+    }
+  });
+
+  await check("reduceScatterV f32 in place (the output is the own segment of the input)", async () => {
+    const inp = new NativeBuffer(total, "f32");
+    try {
+      const x = inp.f32();
+      for (let i = 0; i < total; i++) x[i] = val(rank, i);
+      const output = { address: inp.address + off * 4, count: mine, dtype: "f32" };
+      await pg.reduceScatterV(inp, output, counts, { op: "avg" });
+      expectEqual("reduceScatterV in place", x.subarray(off, off + mine), (j) =>
+        Math.fround(sumAt(j) / size),
+      );
+    } finally {
+      inp.free();
+    }
+  });
+
+  await check("allGather f32 in place (the input is the own block of the output)", async () => {
+    const n = 300_007;
+    const out = new NativeBuffer(n * size, "f32");
+    try {
+      const o = out.f32();
+      o.fill(-1);
+      for (let j = 0; j < n; j++) o[rank * n + j] = rank * 1000 + (j % 997);
+      await pg.allGather({ address: out.address + rank * n * 4, count: n, dtype: "f32" }, out);
+      expectEqual("allGather in place", o, (i) => Math.floor(i / n) * 1000 + ((i % n) % 997));
+    } finally {
       out.free();
     }
   });

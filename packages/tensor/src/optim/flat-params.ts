@@ -39,11 +39,26 @@ export class FlatParams {
   readonly decayRange: ParamRange;
   readonly noDecayRange: ParamRange;
 
-  constructor(specs: readonly ParamSpec[], opts: { lowp?: LowpOption } = {}) {
+  /**
+   * `over`: existing contiguous f32 buffers of the total size to lay the parameters (`data`) or
+   * their gradients (`grads`) over instead of new ones (ZeRO's shard as a view of the full flat
+   * buffers); their contents are kept.
+   */
+  constructor(
+    specs: readonly ParamSpec[],
+    opts: { lowp?: LowpOption; over?: { data?: Tensor; grads?: Tensor } } = {},
+  ) {
     const ordered = [...specs.filter((s) => s.decay), ...specs.filter((s) => !s.decay)];
     const total = ordered.reduce((n, s) => n + numelOf(s.shape), 0);
-    this.data = keep(Tensor.empty([total]));
-    this.grads = keep(fill(Tensor.empty([total]), 0));
+    const adopt = (t: Tensor, what: string): Tensor => {
+      if (t.dtype !== "f32" || !t.isContiguous || t.numel !== total)
+        throw new Error(
+          `FlatParams: the ${what} buffer must be a contiguous f32 tensor of ${total} elements, got ${t}`,
+        );
+      return keep(t.alias());
+    };
+    this.data = opts.over?.data ? adopt(opts.over.data, "data") : keep(Tensor.empty([total]));
+    this.grads = opts.over?.grads ? adopt(opts.over.grads, "grads") : keep(fill(Tensor.empty([total]), 0));
     const lowp = opts.lowp ?? false;
     if (lowp !== true && lowp !== false && lowp !== "bf16" && lowp !== "f16")
       throw new Error(`FlatParams: lowp must be true, false, "bf16" or "f16", got ${JSON.stringify(lowp)}`);
@@ -55,8 +70,10 @@ export class FlatParams {
       if (this.params.has(spec.name))
         throw new Error(`FlatParams: parameter "${spec.name}" is declared twice`);
       const n = numelOf(spec.shape);
-      const p = keep(new Tensor(this.data.storage, spec.shape, "f32", undefined, offset)).requireGrad();
-      p.grad = keep(new Tensor(this.grads.storage, spec.shape, "f32", undefined, offset));
+      const p = keep(
+        new Tensor(this.data.storage, spec.shape, "f32", undefined, this.data.offset + offset),
+      ).requireGrad();
+      p.grad = keep(new Tensor(this.grads.storage, spec.shape, "f32", undefined, this.grads.offset + offset));
       this.params.set(spec.name, p);
       if (this.lowp)
         this.lowpParams.set(

@@ -66,7 +66,7 @@ export abstract class FlatOptimizer implements Optimizer {
   /** One view of a flat buffer (params, grads or a state buffer) per group, kept until dispose. */
   protected groupViews(flat: Tensor): Tensor[] {
     const views = this.ranges.map((r) =>
-      keep(new Tensor(flat.storage, [r.numel], "f32", undefined, r.offset)),
+      keep(new Tensor(flat.storage, [r.numel], "f32", undefined, flat.offset + r.offset)),
     );
     this.views.push(...views);
     return views;
