@@ -24,7 +24,7 @@ describe.skipIf(!hasMpirun)("a data-parallel rank killed mid-run", () => {
       [
         'import { Worker } from "node:worker_threads";',
         'if (process.env.OMPI_COMM_WORLD_RANK === "0") {',
-        '  const body = "const s = new Int32Array(new SharedArrayBuffer(4)); Atomics.wait(s, 0, 0, 5000); process.kill(process.pid, \'SIGKILL\');";',
+        "  const body = \"const s = new Int32Array(new SharedArrayBuffer(4)); Atomics.wait(s, 0, 0, 5000); process.kill(process.pid, 'SIGKILL');\";",
         "  const w = new Worker(body, { eval: true });",
         "  w.unref();",
         "}",
