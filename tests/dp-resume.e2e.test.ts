@@ -1,4 +1,4 @@
-// Resuming across data-parallel layouts: checkpoints hold full tensors (ZeRO-1 ranks gather their
+// Resuming across data-parallel layouts: checkpoints hold full tensors (ZeRO-1/2 ranks gather their
 // optimizer-state shards before rank 0 writes), so a run saved at one world size resumes at another
 // as long as the global batch stays the same (ranks × gradient_accumulation_steps micro-batches).
 // Each case stops a run by exit_interval at iteration 5, resumes it from that checkpoint at another
@@ -80,6 +80,18 @@ describe.skipIf(!hasMpirun)("neox train resumed at another data-parallel size", 
   it("1 process (gas 4) stopped at 5, resumed at 4 ranks with ZeRO-1 (gas 1): iterations 6..10 and the weights equal a straight 1-process run's within 1e-6", async () => {
     // 4 ranks on this machine's 2 cores: the launch plan adds --oversubscribe
     const r = await resumeMatches("1to4", layout(1, 0, 4), layout(1, 0, 4), layout(4, 1, 4));
+    expect(r.second.stderr).toMatch(
+      /ZeRO stage 1: the optimizer state of \d+ parameters is sharded over 4 ranks/,
+    );
+  }, 120_000);
+
+  it("ZeRO-2 at 2 ranks (gas 2: each micro-batch reduced into the shards) stopped at 5, resumed at ZeRO-1 over 4 ranks (gas 1)", async () => {
+    const z2 = [
+      ...layout(2, 2, 4),
+      "zero_optimization={stage: 2, overlap_comm: true, reduce_bucket_size: 3000}",
+    ];
+    const r = await resumeMatches("2to4", z2, z2, layout(4, 1, 4));
+    expect(r.first.stderr).toMatch(/ZeRO stage 2: the optimizer state and gradients of \d+ parameters/);
     expect(r.second.stderr).toMatch(
       /ZeRO stage 1: the optimizer state of \d+ parameters is sharded over 4 ranks/,
     );
