@@ -6,6 +6,7 @@ import { NativeBuffer } from "@neox/kernels";
 import { initProcessGroup, type ProcessGroup } from "../../src/index";
 import { bf16ToFloat, floatToBf16 } from "./bf16";
 import { reduceScatterVChecks } from "./reduce-scatter-v";
+import { bfVal, expectEqual, val } from "./values";
 
 const SIZES = [1, 7, 1_000_003];
 // Past the engine's ring threshold (16 MB of fp32, kernels/mpi/engine.h) and not a multiple of the
@@ -21,18 +22,6 @@ async function check(name: string, body: () => Promise<void>): Promise<void> {
     checks[name] = "ok";
   } catch (err) {
     checks[name] = err instanceof Error ? err.message : String(err);
-  }
-}
-
-// The value rank r contributes at element i (an integer, exact in fp32 and in sums of a few ranks).
-const val = (r: number, i: number) => (r + 1) * (i % 13) - r;
-// A bf16 value with a fraction, so that sums round when narrowed to bf16.
-const bfVal = (r: number, i: number) => floatToBf16((1 + ((i * 7 + r * 3) % 128) / 128) * 2 ** ((i + r) % 3));
-
-function expectEqual(what: string, got: ArrayLike<number>, want: (i: number) => number): void {
-  for (let i = 0; i < got.length; i++) {
-    const w = want(i);
-    if (got[i] !== w) throw new Error(`${what}: element ${i} is ${got[i]}, expected ${w}`);
   }
 }
 

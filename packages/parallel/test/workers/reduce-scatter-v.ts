@@ -7,18 +7,9 @@
 import { NativeBuffer } from "@neox/kernels";
 import type { ProcessGroup } from "../../src/index";
 import { bf16ToFloat, floatToBf16 } from "./bf16";
+import { bfVal, expectEqual, val } from "./values";
 
 type Check = (name: string, body: () => Promise<void>) => Promise<void>;
-
-const val = (r: number, i: number) => (r + 1) * (i % 13) - r;
-const bfVal = (r: number, i: number) => floatToBf16((1 + ((i * 7 + r * 3) % 128) / 128) * 2 ** ((i + r) % 3));
-
-function expectEqual(what: string, got: ArrayLike<number>, want: (i: number) => number): void {
-  for (let i = 0; i < got.length; i++) {
-    const w = want(i);
-    if (got[i] !== w) throw new Error(`${what}: element ${i} is ${got[i]}, expected ${w}`);
-  }
-}
 
 /** Rank r's segment length: short, several ring chunks (256 Ki elements), empty, exactly one chunk. */
 const countOf = (r: number) => [7, 600_007, 0, 262_144][r % 4]!;
