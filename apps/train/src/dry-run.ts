@@ -32,10 +32,12 @@ export function dryRunReport(r: ResolvedConfig): string {
   const t = trainSettings(r);
   const m = trainMemoryOf(r);
   const act = t.checkpointActivations ? "activations (checkpointed)" : "activations";
+  const zero = t.dataParallel > 1 ? t.zeroStage : 0;
+  const shard = zero > 0 ? `, ZeRO-${zero} shard of ${t.dataParallel}` : "";
   const rows: [string, number][] = [
     [t.precision === "fp32" ? "weights (fp32)" : `weights (fp32 + ${t.precision} copy)`, m.weights],
-    ["gradients (fp32)", m.gradients],
-    [`optimizer state (${t.optimizer.kind})`, m.optimizer_state],
+    [zero === 2 ? "gradients (fp32: full buffer, transient, + shard)" : "gradients (fp32)", m.gradients],
+    [`optimizer state (${t.optimizer.kind}${shard})`, m.optimizer_state],
     [`${act}, micro-batch ${t.micro}`, m.activations],
     ["runtime", m.runtime],
   ];

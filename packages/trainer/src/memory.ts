@@ -13,6 +13,10 @@
 //               inputs the linears keep in the working dtype (2·sb·(3h + w2) per layer, 2·sbh for
 //               the head) and the logits' gradient rounded for the head's backward GEMMs (2·sbV)
 //   runtime     Node, V8's heap and the native addon: 128 MiB, measured on an idle process
+// With ZeRO over d data-parallel ranks (zero.ts) the figures are the largest rank's: at stages 1
+// and 2 the optimizer state of its shard (P - (d-1)·floor(P/d) parameters, the last rank's); at
+// stage 2 also the shard's own gradient, beside the full-size gradient buffer, whose pages are held
+// only from a bucket's backward to its reduction (counted whole: the bound on the peak).
 // Checked against measured peak RSS by `pnpm bench:train` (within a few percent on its shapes).
 import type { ResolvedConfig } from "@neox/config";
 import { countParameters, layerActivationBytes, modelShape, parameterTableOf } from "@neox/models";
@@ -37,6 +41,14 @@ export interface TrainMemoryOptions {
   micro: number;
   /** checkpoint_num_layers when checkpoint_activations, else 0. */
   checkpointLayers: number;
+  /** zero_optimization.stage and the data-parallel size (no sharding below 2 ranks); default 0 and 1. */
+  zeroStage?: 0 | 1 | 2;
+  dataParallel?: number;
+}
+
+/** The parameters of the largest ZeRO shard of P over d ranks (the last rank also holds P mod d). */
+export function largestShard(P: number, d: number): number {
+  return d > 1 ? P - (d - 1) * Math.floor(P / d) : P;
 }
 
 export function trainMemory(r: ResolvedConfig, o: TrainMemoryOptions): TrainMemory {
@@ -52,10 +64,12 @@ export function trainMemory(r: ResolvedConfig, o: TrainMemoryOptions): TrainMemo
   const chunk = Math.min(o.checkpointLayers, s.layers);
   const layers =
     chunk > 0 ? Math.ceil(s.layers / chunk) * 4 * sb * s.hidden + chunk * layer : s.layers * layer;
+  const stage = (o.dataParallel ?? 1) > 1 ? (o.zeroStage ?? 0) : 0;
+  const shard = stage > 0 ? largestShard(P, o.dataParallel ?? 1) : P;
   const m = {
     weights: P * (o.precision === "fp32" ? 4 : 6),
-    gradients: 4 * P,
-    optimizer_state: stateBytes * P,
+    gradients: 4 * P + (stage === 2 ? 4 * shard : 0),
+    optimizer_state: stateBytes * shard,
     activations: layers + outside,
     runtime: RUNTIME_BYTES,
   };
@@ -71,5 +85,7 @@ export function trainMemoryOf(r: ResolvedConfig): TrainMemory {
     momentum: t.optimizer.momentum,
     micro: t.micro,
     checkpointLayers: t.checkpointActivations ? Number(r.values.checkpoint_num_layers ?? 1) : 0,
+    zeroStage: t.zeroStage,
+    dataParallel: t.dataParallel,
   });
 }

@@ -17,6 +17,7 @@ interface Report {
   stage: number;
   numel: number;
   liveBytes: number;
+  estimate: number;
   gradResident: number;
   losses: number[];
 }
@@ -61,6 +62,10 @@ describe.skipIf(!hasMpirun)("ZeRO memory per rank", () => {
       // stage 2 adds the shard's own gradient (N / 2) to stage 1's allocations
       const extra = s2![r]!.liveBytes - s1![r]!.liveBytes;
       expect(Math.abs(extra - bytes / 2), `rank ${r}`).toBeLessThan(0.03 * bytes);
+      // `neox train --dry-run` predicts the same differences (the last rank's shard is the largest)
+      const est = (s: Report[]) => s[1]!.estimate;
+      expect(Math.abs(est(s0!) - est(s1!) - saved), `rank ${r}`).toBeLessThan(0.03 * bytes);
+      expect(Math.abs(est(s2!) - est(s1!) - extra), `rank ${r}`).toBeLessThan(0.03 * bytes);
       // the full gradient after the last step: stage 1 holds it, stage 2 gave its pages back
       expect(s1![r]!.gradResident, `rank ${r}`).toBeGreaterThan(0.9 * bytes);
       expect(s2![r]!.gradResident, `rank ${r}`).toBeLessThan(0.05 * bytes);

@@ -1,12 +1,13 @@
 // Run under mpirun by test/zero-memory.mpi.test.ts: trains a 2-layer d256 model for 3 iterations
 // at the ZeRO stage given on the command line and prints, from every rank, one line
-// `REPORT {"rank", "stage", "numel", "liveBytes", "gradResident", "losses"}`: the native bytes
-// allocated (parameters, gradients, optimizer state, the plans' arenas) and the bytes of the full
-// flat gradient backed by memory after the last step.
+// `REPORT {"rank", "stage", "numel", "liveBytes", "estimate", "gradResident", "losses"}`: the
+// native bytes allocated (parameters, gradients, optimizer state, the plans' arenas), the dry run's
+// estimate of the gradients and optimizer state, and the bytes of the full flat gradient backed by
+// memory after the last step.
 
 import { Monitor } from "@neox/monitor";
 import { allocStats, residentBytes } from "@neox/tensor";
-import { DataParallel, Trainer } from "../../src/index";
+import { DataParallel, Trainer, trainMemoryOf } from "../../src/index";
 import { ArraySource, configOf, SEQ, VOCAB } from "../helpers";
 
 const stage = Number(process.argv[2]);
@@ -46,6 +47,8 @@ const report = {
   stage,
   numel: t.model.registry.numel,
   liveBytes: allocStats().liveBytes,
+  // what `neox train --dry-run` estimates for the state the stages change
+  estimate: (({ gradients, optimizer_state }) => gradients + optimizer_state)(trainMemoryOf(config)),
   gradResident: residentBytes(grads),
   losses: out.losses,
 };
