@@ -36,7 +36,7 @@ export function dryRunReport(r: ResolvedConfig): string {
   const shard = zero > 0 ? `, ZeRO-${zero} shard of ${t.dataParallel}` : "";
   const rows: [string, number][] = [
     [t.precision === "fp32" ? "weights (fp32)" : `weights (fp32 + ${t.precision} copy)`, m.weights],
-    [zero === 2 ? "gradients (fp32: full buffer, transient, + shard)" : "gradients (fp32)", m.gradients],
+    [zero === 2 ? "gradients (fp32, transient full + shard)" : "gradients (fp32)", m.gradients],
     [`optimizer state (${t.optimizer.kind}${shard})`, m.optimizer_state],
     [`${act}, micro-batch ${t.micro}`, m.activations],
     ["runtime", m.runtime],
