@@ -6,6 +6,7 @@
 #include "gpu/device-memory.h"
 #include "gpu/elementwise.h"
 #include "gpu/libraries.h"
+#include "gpu/ops.h"
 #include "gpu/runtime.h"
 
 namespace neox::gpu {
@@ -64,6 +65,9 @@ const NeoxGpuApi kApi = {
     axpy_f32,
     load_cublas_both,
     load_nccl_api,
+    op_count,
+    op_signature,
+    op_launch,
 };
 
 }  // namespace

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NEOX_GPU_ABI_VERSION 1
+#define NEOX_GPU_ABI_VERSION 2
 
 #define NEOX_GPU_LIBRARY_MISSING (-1) /* cuBLAS / cuBLASLt / NCCL could not be loaded */
 #define NEOX_GPU_INVALID_ARGUMENT (-2)
@@ -55,6 +55,15 @@ typedef struct NeoxGpuAllocStats {
   uint64_t live_blocks;
   uint64_t cached_blocks;
 } NeoxGpuAllocStats;
+
+/* One argument of an op launch (op_launch, ABI 2): a number (an address, size, flag as 0/1, or
+ * scalar), or a list of numbers (the multi-tensor optimizers' addresses, sizes and weight decays)
+ * when list is non-null. Addresses travel as doubles: exact below 2^53, as in JavaScript. */
+typedef struct NeoxGpuArg {
+  double value;
+  const double* list;
+  int64_t count; /* entries in list */
+} NeoxGpuArg;
 
 typedef struct NeoxGpuApi {
   int abi_version;
@@ -108,6 +117,19 @@ typedef struct NeoxGpuApi {
   /* Run-time libraries: load once; NEOX_GPU_LIBRARY_MISSING names what was tried. */
   int (*load_cublas)(void); /* libcublas and libcublasLt */
   int (*load_nccl)(void);
+
+  /* ABI 2: the op kernels (gemm, norms, activations, losses, optimizers, attention) by the names
+   * and argument lists of the CPU addon's kernels (packages/tensor/src/kernels). One launcher
+   * keyed by name instead of a slot per op: each op declares its signature in the library, the
+   * library checks every launch against it (count, kinds, non-null addresses) and names the op
+   * and argument on error, and op_signature lets callers compare the lists with their own. */
+  int (*op_count)(void);
+  /* "name(arg:kind,...)" of op `index` (0 .. op_count()-1), NULL past the end. Kinds: p device
+   * address (non-null), o optional address (0 = none), s size >= 0, i integer, f number, b flag,
+   * l list of numbers. */
+  const char* (*op_signature)(int index);
+  /* Queues op `name` on `stream` with nargs arguments (a few ops also wait for it: see ops.h). */
+  int (*op_launch)(const char* name, const NeoxGpuArg* args, int nargs, NeoxGpuStream stream);
 } NeoxGpuApi;
 
 typedef const NeoxGpuApi* (*NeoxGpuApiEntry)(int abi_version);

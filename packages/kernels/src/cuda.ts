@@ -71,6 +71,38 @@ export interface NativeGpu {
   gpuCastBf16ToF32(dst: number, src: number, n: number, stream?: number): void;
   gpuAddF32(out: number, a: number, b: number, n: number, stream?: number): void;
   gpuAxpyF32(y: number, alpha: number, x: number, n: number, stream?: number): void;
+  /**
+   * Queues the op kernel `name` (kernels/gpu/ops.h) on `stream` with the CPU kernel's arguments:
+   * addresses, sizes and scalars as numbers, flags as booleans, lists as arrays of numbers.
+   */
+  gpuLaunch(name: string, stream: number, args: readonly (number | boolean | readonly number[])[]): void;
+  /** Every op kernel of the open library as "name(arg:kind,...)" (kinds: see parseGpuOpSignature). */
+  gpuOps(): string[];
+}
+
+/** One argument of a GPU op: its name and kind (kernels/gpu/api.h op_signature). */
+export interface GpuOpParam {
+  name: string;
+  /** p address, o optional address, s size, i integer, f number, b flag, l list of numbers */
+  kind: "p" | "o" | "s" | "i" | "f" | "b" | "l";
+}
+
+/** "sgemm(transA:b,...)" -> { name: "sgemm", params: [{ name: "transA", kind: "b" }, ...] }. */
+export function parseGpuOpSignature(signature: string): { name: string; params: GpuOpParam[] } {
+  const m = /^([A-Za-z0-9_]+)\((.*)\)$/.exec(signature);
+  if (!m) throw new Error(`GPU op signature "${signature}": expected "name(arg:kind,...)"`);
+  const params =
+    m[2] === ""
+      ? []
+      : m[2]!.split(",").map((item) => {
+          const [name, kind] = item.split(":");
+          if (!name || !kind || !/^[posifbl]$/.test(kind))
+            throw new Error(
+              `GPU op signature "${signature}": bad item "${item}", expected "name:kind" with kind one of posifbl`,
+            );
+          return { name, kind: kind as GpuOpParam["kind"] };
+        });
+  return { name: m[1]!, params };
 }
 
 export interface Cuda {

@@ -65,7 +65,7 @@ describeNative("CUDA library loading", () => {
         "static NeoxGpuApi t = {0, sizeof(NeoxGpuApi)};\n" +
           "const NeoxGpuApi* neox_gpu_api(int v) { return v <= 0 ? &t : 0; }",
       );
-      expect(() => nativeGpu().gpuOpen(old)).toThrow(`${old} has GPU ABI version 0, this addon needs 1`);
+      expect(() => nativeGpu().gpuOpen(old)).toThrow(`${old} has GPU ABI version 0, this addon needs 2`);
       const hollow = build(
         "hollow",
         "static NeoxGpuApi t = {NEOX_GPU_ABI_VERSION, sizeof(NeoxGpuApi)};\n" +
@@ -92,9 +92,9 @@ describeNative("CUDA library loading", () => {
     },
   );
 
-  it.runIf(nvcc !== undefined)("opens it and reports ABI 1 and the runtime of the nvcc that built it", () => {
+  it.runIf(nvcc !== undefined)("opens it and reports ABI 2 and the runtime of the nvcc that built it", () => {
     const opened = nativeGpu().gpuOpen(library);
-    expect(opened).toEqual({ path: library, abiVersion: 1, runtimeVersion: nvcc });
+    expect(opened).toEqual({ path: library, abiVersion: 2, runtimeVersion: nvcc });
     // A second, different library is refused rather than silently mixed with the first.
     expect(() => nativeGpu().gpuOpen("/tmp/other/libneox_gpu.so")).toThrow(/already open/);
   });

@@ -1,9 +1,11 @@
 // The CUDA backend on @neox/kernels' GPU library (libneox_gpu.so): device memory from the caching
-// allocator, host transfers, one stream per backend, and the kernels the library has so far. Ops
-// the library does not have yet throw "not implemented on cuda yet" naming the kernel, so a model
-// fails on its first missing op rather than computing on the wrong device.
+// allocator, host transfers, one stream per backend, and the kernels the library has: the copies
+// below, and every op kernel the library lists (gpuOps, kernels/gpu/ops.h), launched by the CPU
+// kernel's name with its arguments unchanged. Kernels the library does not have throw "not
+// implemented on cuda yet" naming the kernel, so a model fails on its first missing op rather
+// than computing on the wrong device.
 
-import { type Cuda, loadCuda } from "@neox/kernels";
+import { type Cuda, loadCuda, parseGpuOpSignature } from "@neox/kernels";
 import type { Backend, KernelFn, Stream } from "./backend";
 
 /** The device index of "cuda:N"; throws for anything else. */
@@ -33,6 +35,18 @@ function gpuKernels(cuda: Cuda, stream: number): Record<string, KernelFn> {
   };
 }
 
+// The library's op kernels by name: each passes its arguments through to gpuLaunch, which checks
+// them against the op's signature in the library (count, kinds, non-null addresses).
+function gpuOpKernels(cuda: Cuda, stream: number): Record<string, KernelFn> {
+  const g = cuda.native;
+  const out: Record<string, KernelFn> = {};
+  for (const signature of g.gpuOps()) {
+    const { name } = parseGpuOpSignature(signature);
+    out[name] = (...args) => g.gpuLaunch(name, stream, args);
+  }
+  return out;
+}
+
 /**
  * A backend for "cuda:N". Throws CudaUnavailableError (from loadCuda) when CUDA cannot be used
  * here, naming the library paths tried and the driver, or an error when device N does not exist.
@@ -50,7 +64,8 @@ export function createCudaBackend(device: `cuda:${number}`): Backend {
   use();
   const handle = g.gpuStreamCreate();
   const stream: Stream = { device, handle };
-  const kernels = gpuKernels(cuda, handle);
+  // The copies and casts above take precedence over an op of the same name.
+  const kernels = { ...gpuOpKernels(cuda, handle), ...gpuKernels(cuda, handle) };
   const bytesOf = (v: ArrayBufferView) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 
   return {

@@ -1,0 +1,11 @@
+// The optimizer op group (ops.h): no ops yet.
+#include "gpu/ops.h"
+
+namespace neox::gpu {
+
+const OpSpec* optimizer_ops(int* count) {
+  *count = 0;
+  return nullptr;
+}
+
+}  // namespace neox::gpu
