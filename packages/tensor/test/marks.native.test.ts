@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import {
   backward,
+  checkpoint,
   crossEntropy,
   FlatParams,
   gelu,
@@ -80,6 +81,51 @@ describe("backward's leaf readiness", () => {
     const early = atReport.get("w2")!.subarray(w1.offset, w1.offset + w1.numel);
     expect(Array.from(early)).not.toEqual(Array.from(final.subarray(w1.offset, w1.offset + w1.numel)));
     dispose();
+  });
+});
+
+describe("backward's leaf readiness through activation checkpointing", () => {
+  it("leaves used inside a checkpointed body are reported from its tape, w1 (also used outside) after its last use", () => {
+    const params = new FlatParams([
+      { name: "w1", shape: [8, 8], decay: true },
+      { name: "w2", shape: [8, 8], decay: true },
+      { name: "w3", shape: [3, 8], decay: true },
+    ]);
+    const rand = rng(9);
+    params.data.write(randn(params.numel, rand, 0.3));
+    const x = Tensor.fromArray(randn(4 * 8, rand), [4, 8]);
+    const y = Tensor.fromArray([0, 1, 2, 0], [4], { dtype: "i32" });
+    const names = new Map([...params.params].map(([name, t]) => [t, name]));
+    const seen: string[] = [];
+    const final = new Map<string, Float32Array>();
+    scope(() => {
+      const h = gelu(linear(x, params.get("w1")));
+      // the body uses w2 and w1 again: w1's outside use is earlier on the outer tape
+      const body = checkpoint((a) => gelu(linear(gelu(linear(a, params.get("w2"))), params.get("w1"))), [h]);
+      const loss = crossEntropy(linear(body, params.get("w3")), y);
+      backward(loss, undefined, undefined, {
+        onLeafReady: (t) => {
+          const name = names.get(t);
+          if (!name) return; // the body's own input, a leaf of its private tape
+          seen.push(name);
+          const r = params.ranges.get(name)!;
+          final.set(name, params.grads.toFloat32Array().slice(r.offset, r.offset + r.numel));
+        },
+      });
+    });
+    // w3 (outer tape), then w1 and w2 from the body's tape, then w1 again from the outer tape
+    expect(seen[0]).toBe("w3");
+    expect(new Set(seen.slice(1, 3))).toEqual(new Set(["w1", "w2"]));
+    expect(seen.slice(3)).toEqual(["w1"]);
+    // the last report of each leaf saw its final gradient
+    const all = params.grads.toFloat32Array();
+    for (const [name, g] of final) {
+      const r = params.ranges.get(name)!;
+      expect(Array.from(g), name).toEqual(Array.from(all.subarray(r.offset, r.offset + r.numel)));
+    }
+    params.dispose();
+    x.dispose();
+    y.dispose();
   });
 });
 

@@ -5,10 +5,14 @@
 // communication thread while the backward computes the rest; without it every bucket starts when
 // the backward returns.
 //
-// Readiness is worked out while the step is recorded and becomes host marks (one per bucket, its
-// index as the label) at their places in the plan; a replayed step calls the data-parallel code
-// back at those places (grad-sync.ts), so nothing here runs per step. Every rank computes the same
-// order, so every rank issues the buckets' collectives in the same order, as MPI requires.
+// Readiness comes from the backward's leaf reports (@neox/tensor's onLeafReady, which also covers
+// the private tapes of activation-checkpointed bodies): each report is a host mark with a running
+// number as its label, recorded in the step's plan. After a backward the numbers where each bucket
+// became final (the last report of each of its parameters) are known, and the mark handler
+// (`dispatch`) starts a bucket at that number from then on: in every replay of the plan, and in
+// later eager passes. The first pass, which has no map yet, starts every bucket at the end mark, as
+// does a pass without overlap_comm. Every rank computes the same map, so every rank issues the
+// buckets' collectives in the same order, as MPI requires.
 //
 // The flat layout is the decay group then the no-decay group (FlatParams), each in module order:
 // in a GPT-NeoX model the output embedding's buckets finish first, the layers' weights follow from
@@ -24,6 +28,8 @@ export interface Bucket {
 
 /** The mark label of "wait until every collective issued so far has finished" (grad-sync.ts). */
 export const DRAIN_MARK = -1;
+/** The mark label of the end of a backward: every bucket not started yet starts. */
+export const END_MARK = -2;
 
 /** [0, N) cut into contiguous buckets of at most `size` elements (the last one shorter). */
 export function bucketRanges(N: number, size: number): Bucket[] {
@@ -36,55 +42,86 @@ export function bucketRanges(N: number, size: number): Bucket[] {
 
 export class GradBuckets {
   readonly buckets: readonly Bucket[];
-  /** What to pass to backward(): leaf readiness when overlapping, nothing otherwise. */
+  /** What to pass to backward(): leaf reports when overlapping, nothing otherwise. */
   readonly backwardOptions: BackwardOptions;
   /** The buckets each parameter (a leaf of the tape) overlaps. */
   private readonly ofLeaf = new Map<Tensor, number[]>();
-  /** Parameters overlapping each bucket. */
-  private readonly members: Int32Array;
-  private readonly pending: Int32Array;
+  /** By report number: the buckets final there (from the last backward that reported). */
+  private startsAt: number[][] = [];
+  /** The current backward's reports: the number of the last one of each leaf. */
+  private readonly lastReport = new Map<Tensor, number>();
+  private reports = 0;
+  /** Buckets started since the last end mark (dispatch). */
   private readonly started: Uint8Array;
 
-  constructor(flat: FlatParams, bucketSize: number, overlap: boolean) {
+  constructor(
+    flat: FlatParams,
+    bucketSize: number,
+    private readonly overlap: boolean,
+  ) {
     this.buckets = bucketRanges(flat.numel, bucketSize);
-    this.members = new Int32Array(this.buckets.length);
     for (const [name, leaf] of flat.params) {
       const r = flat.ranges.get(name)!;
       if (r.numel === 0) continue;
       const first = Math.floor(r.offset / bucketSize);
       const last = Math.floor((r.offset + r.numel - 1) / bucketSize);
-      const list: number[] = [];
-      for (let b = first; b <= last; b++) {
-        list.push(b);
-        this.members[b]!++;
-      }
-      this.ofLeaf.set(leaf, list);
+      this.ofLeaf.set(
+        leaf,
+        Array.from({ length: last - first + 1 }, (_, i) => first + i),
+      );
     }
-    this.pending = new Int32Array(this.buckets.length);
     this.started = new Uint8Array(this.buckets.length);
-    this.backwardOptions = overlap ? { onLeafReady: (leaf) => this.leafReady(leaf) } : {};
+    this.backwardOptions = overlap ? { onLeafReady: (leaf) => this.report(leaf) } : {};
   }
 
-  /** Before a backward whose buckets are to be reduced. */
+  /** Before a backward whose buckets are to be reduced (while recording or eager). */
   begin(): void {
-    this.pending.set(this.members);
-    this.started.fill(0);
+    this.reports = 0;
+    this.lastReport.clear();
   }
 
-  /** After that backward: marks every bucket not started yet, from the back of the buffer. */
+  /** After that backward: the end mark, then the map of where each bucket became final. */
   finish(): void {
-    for (let b = this.buckets.length - 1; b >= 0; b--) this.start(b);
+    hostMark(END_MARK);
+    if (!this.overlap) return;
+    const final = new Array<number>(this.buckets.length).fill(-1);
+    const never = new Uint8Array(this.buckets.length);
+    for (const [leaf, list] of this.ofLeaf) {
+      const at = this.lastReport.get(leaf);
+      for (const b of list) {
+        if (at === undefined) never[b] = 1;
+        else final[b] = Math.max(final[b]!, at);
+      }
+    }
+    const startsAt: number[][] = [];
+    for (let b = this.buckets.length - 1; b >= 0; b--) {
+      if (never[b] || final[b]! < 0) continue;
+      (startsAt[final[b]!] ??= []).push(b);
+    }
+    this.startsAt = startsAt;
   }
 
-  private leafReady(leaf: Tensor): void {
-    const list = this.ofLeaf.get(leaf);
-    if (!list) return; // a leaf that is not a parameter of this buffer
-    for (const b of list) if (--this.pending[b]! === 0) this.start(b);
+  /**
+   * The host-mark handler's part: calls `start(b)` for each bucket that becomes final at `label` (a
+   * report number), or for every bucket not started yet at the end mark (from the back).
+   */
+  dispatch(label: number, start: (bucket: number) => void): void {
+    if (label === END_MARK) {
+      for (let b = this.buckets.length - 1; b >= 0; b--) if (!this.started[b]) start(b);
+      this.started.fill(0);
+      return;
+    }
+    for (const b of this.startsAt[label] ?? []) {
+      if (this.started[b]) continue;
+      this.started[b] = 1;
+      start(b);
+    }
   }
 
-  private start(b: number): void {
-    if (this.started[b]) return;
-    this.started[b] = 1;
-    hostMark(b);
+  private report(leaf: Tensor): void {
+    if (!this.ofLeaf.has(leaf)) return; // not a parameter of this buffer (a checkpointed body's input)
+    const n = this.reports++;
+    this.lastReport.set(leaf, n);
+    hostMark(n);
   }
 }

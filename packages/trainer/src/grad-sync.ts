@@ -21,7 +21,7 @@ export interface GradSync {
   readonly everyMicroBatch: boolean;
   /** Recorded at the start of the pass: zeroes what the pass accumulates into. */
   beginPass(): void;
-  /** The pass's host-mark handler: starts bucket `label`'s collective, or drains. */
+  /** The pass's host-mark handler: starts the collectives of the buckets final there, or drains. */
   onMark: (label: number) => void;
   /** After the pass: the losses' mean over the ranks, and every collective finished. */
   settle(losses: Tensor): Promise<void>;
@@ -65,7 +65,7 @@ abstract class BucketedSync implements GradSync {
 
   readonly onMark = (label: number): void => {
     if (label !== DRAIN_MARK) {
-      this.pending.push(this.startBucket(label));
+      this.buckets.dispatch(label, (b) => this.pending.push(this.startBucket(b)));
       return;
     }
     const t0 = performance.now();

@@ -1,9 +1,10 @@
-// Gradient buckets on a real GPT-NeoX model: each bucket is marked once per backward, at a moment
-// its gradient is already final (what the all-reduce started there reads equals the gradient at
-// the end of the backward), and with overlap_comm the first buckets are marked while the backward
-// still has work left (other buckets' gradients are still zero then), so their collectives overlap
-// it; without overlap_comm every mark comes after the backward. A plan replays the marks in the
-// same order.
+// Gradient buckets on a real GPT-NeoX model. After one backward has mapped where each bucket
+// becomes final, every later pass (eager, or a replayed plan) starts each bucket exactly once, at a
+// moment its gradient is already final (what a collective started there reads equals the gradient
+// at the end of the backward), and with overlap_comm most of them while the backward still has
+// work left (other buckets' gradients are still zero then). The first pass, and any pass without
+// overlap_comm, starts them all at the end. With activation checkpointing the layers' parameters
+// are reported from the checkpointed bodies' own tapes, so their buckets start early too.
 import { GptNeoXModel } from "@neox/models";
 import { backward, Plan, scope, Tensor, withMarks } from "@neox/tensor";
 import { describe, expect, it } from "vitest";
@@ -34,12 +35,33 @@ function setup(bucketSize: number, overlap: boolean, extra: Record<string, unkno
       backwardDone = true;
       buckets.finish();
     });
+  /** One pass; per started bucket: its gradient then, whether the backward was still running, and
+   * whether some other bucket was still all zeros. */
+  const observe = (run: (onMark: (label: number) => void) => void) => {
+    const starts: { bucket: number; values: Float32Array; during: boolean; zeroElsewhere: boolean }[] = [];
+    run((label) =>
+      buckets.dispatch(label, (bucket) => {
+        const { lo, hi } = buckets.buckets[bucket]!;
+        const g = flat.grads.toFloat32Array();
+        starts.push({
+          bucket,
+          values: g.slice(lo, hi),
+          during: !backwardDone,
+          zeroElsewhere: buckets.buckets.some(
+            (b, i) => i !== bucket && g.subarray(b.lo, b.hi).every((v) => v === 0),
+          ),
+        });
+      }),
+    );
+    return starts;
+  };
+  const eager = () => observe((onMark) => withMarks(onMark, pass));
   const dispose = () => {
     tokens.dispose();
     labels.dispose();
     model.dispose();
   };
-  return { flat, buckets, pass, dispose, done: () => backwardDone };
+  return { flat, buckets, pass, eager, observe, dispose };
 }
 
 describe("gradient buckets", () => {
@@ -52,62 +74,77 @@ describe("gradient buckets", () => {
     expect(() => bucketRanges(10, 0)).toThrow(/positive integer/);
   });
 
-  it("with overlap_comm: each bucket marked once, final when marked, the first ones mid-backward", () => {
-    const { flat, buckets, pass, dispose, done } = setup(700, true);
+  it("with overlap_comm: each bucket started once, final when started, most of them mid-backward", () => {
+    const { flat, buckets, eager, observe, pass, dispose } = setup(700, true);
     const n = buckets.buckets.length;
     expect(n).toBeGreaterThan(5);
-    const marks: { label: number; values: Float32Array; during: boolean; zeroElsewhere: boolean }[] = [];
-    withMarks((label) => {
-      const { lo, hi } = buckets.buckets[label]!;
-      const g = flat.grads.toFloat32Array();
-      marks.push({
-        label,
-        values: g.slice(lo, hi),
-        during: !done(),
-        // some other bucket untouched yet: the backward has work left
-        zeroElsewhere: buckets.buckets.some(
-          (b, i) => i !== label && g.subarray(b.lo, b.hi).every((v) => v === 0),
-        ),
-      });
-    }, pass);
-    expect(marks.map((m) => m.label).sort((a, b) => a - b)).toEqual([...Array(n).keys()]);
-    const final = flat.grads.toFloat32Array();
-    for (const m of marks) {
-      const { lo, hi } = buckets.buckets[m.label]!;
-      expect(Array.from(m.values), `bucket ${m.label}`).toEqual(Array.from(final.subarray(lo, hi)));
+    // the first pass has no map of where buckets become final yet: all start at the end
+    expect(eager().every((s) => !s.during)).toBe(true);
+    for (const [name, starts] of [
+      ["eager", eager()],
+      [
+        "replayed",
+        (() => {
+          const { plan } = withMarks(null, () => Plan.record(pass));
+          try {
+            return observe((onMark) => plan.run(onMark));
+          } finally {
+            plan.dispose();
+          }
+        })(),
+      ],
+    ] as const) {
+      expect(
+        starts.map((s) => s.bucket).sort((a, b) => a - b),
+        name,
+      ).toEqual([...Array(n).keys()]);
+      const final = flat.grads.toFloat32Array();
+      for (const s of starts) {
+        const { lo, hi } = buckets.buckets[s.bucket]!;
+        expect(Array.from(s.values), `${name} bucket ${s.bucket}`).toEqual(
+          Array.from(final.subarray(lo, hi)),
+        );
+      }
+      // a replayed plan runs no JS of the pass (`during` keeps the recording's last value): other
+      // buckets still all zeros show the backward had work left
+      const early = starts.filter((s) => (name === "replayed" || s.during) && s.zeroElsewhere);
+      expect(early.length, name).toBeGreaterThan(n / 3);
+      // the last layer's MLP output weight (the decay group's last parameter: the embeddings are
+      // tied here) finishes first; the tied embedding, used first and last, among the last
+      const last = flat.ranges.get("layers.1.mlp.linear2.weight")!;
+      expect(buckets.buckets[starts[0]!.bucket]!.hi, name).toBeGreaterThan(last.offset);
     }
-    const early = marks.filter((m) => m.during && m.zeroElsewhere);
-    expect(early.length).toBeGreaterThan(n / 3);
-    // the last layer's MLP output weight (the decay group's last parameter: the embeddings are
-    // tied here) finishes first; the tied embedding, used first and last, finishes last
-    const last = flat.ranges.get("layers.1.mlp.linear2.weight")!;
-    expect(buckets.buckets[marks[0]!.label]!.hi).toBeGreaterThan(last.offset);
-    const embed = flat.ranges.get("word_embeddings.weight")!;
-    expect(buckets.buckets[marks.at(-1)!.label]!.lo).toBeLessThan(embed.offset + embed.numel);
-    // a replayed plan calls the same marks in the same order
-    const { plan } = withMarks(null, () => Plan.record(pass));
-    const replayed: number[] = [];
-    plan.run((l) => replayed.push(l));
-    expect(replayed).toEqual(marks.map((m) => m.label));
-    plan.dispose();
     dispose();
   });
 
-  it("without overlap_comm every bucket is marked after the backward", () => {
-    const { buckets, pass, dispose, done } = setup(700, false);
-    const during: boolean[] = [];
-    withMarks(() => during.push(!done()), pass);
-    expect(during.length).toBe(buckets.buckets.length);
-    expect(during.every((d) => !d)).toBe(true);
+  it("without overlap_comm every bucket starts after the backward", () => {
+    const { buckets, eager, dispose } = setup(700, false);
+    eager();
+    const starts = eager();
+    expect(starts.length).toBe(buckets.buckets.length);
+    expect(starts.every((s) => !s.during)).toBe(true);
     dispose();
   });
 
-  it("with activation checkpointing the layers' buckets wait for the end, the head's still start early", () => {
-    const { buckets, pass, dispose, done } = setup(700, true, { checkpoint_activations: true });
-    const during: boolean[] = [];
-    withMarks(() => during.push(!done()), pass);
-    expect(during.length).toBe(buckets.buckets.length);
-    expect(during.some((d) => d)).toBe(true);
+  it("with activation checkpointing the layers' buckets start early too, final when started", () => {
+    const { flat, buckets, eager, dispose } = setup(700, true, { checkpoint_activations: true });
+    eager();
+    const starts = eager();
+    expect(starts.length).toBe(buckets.buckets.length);
+    const final = flat.grads.toFloat32Array();
+    for (const s of starts) {
+      const { lo, hi } = buckets.buckets[s.bucket]!;
+      expect(Array.from(s.values), `bucket ${s.bucket}`).toEqual(Array.from(final.subarray(lo, hi)));
+    }
+    // the buckets wholly inside layer 1 (the layers' weights are only on the bodies' tapes)
+    const l1 = flat.ranges.get("layers.1.attention.query_key_value.weight")!;
+    const l1end = flat.ranges.get("layers.1.mlp.linear2.weight")!;
+    const inLayer1 = starts.filter((s) => {
+      const b = buckets.buckets[s.bucket]!;
+      return b.lo >= l1.offset && b.hi <= l1end.offset + l1end.numel;
+    });
+    expect(inLayer1.length).toBeGreaterThan(0);
+    expect(inLayer1.every((s) => s.during && s.zeroElsewhere)).toBe(true);
     dispose();
   });
 });

@@ -3,11 +3,14 @@
 // gradients accumulate into `.grad` (allocated on first use unless the caller pre-assigned a view
 // into a flat gradient buffer).
 //
-// `onLeafReady` reports each leaf the moment its gradient is complete: right after the rule of the
-// first tape entry that used it (the last one the sweep reaches) has run. Data parallelism starts a
-// gradient bucket's all-reduce there while the backward goes on. Leaves used only inside an
-// activation-checkpointed body are on that body's private tape and are not reported (nor are leaves
-// the tape never used): a caller treats whatever was not reported as ready when backward returns.
+// `onLeafReady` reports a leaf the moment the tape has given it its last gradient contribution:
+// right after the rule of the first tape entry that used it (the last one the sweep reaches). The
+// backward of an activation-checkpointed body sweeps a private tape inside this sweep; it reports
+// its own leaves the same way, to the same callback. So a leaf used in several places (outside a
+// body and inside one, or in two bodies) is reported once per tape, and its gradient is final after
+// its last report; a leaf no tape used is never reported. Data parallelism works out from one
+// backward's reports where each gradient bucket is final, and starts the bucket's all-reduce there
+// in later steps while the backward goes on (@neox/trainer grad-buckets.ts).
 
 import { accumulate, add, copyInto, fill } from "../ops/basic";
 import { keep, scope } from "../scope";
@@ -16,9 +19,15 @@ import { GRAD_RULES } from "./grad-rules";
 import { activeTape, noGrad, releaseEntry, type Tape, type TapeEntry } from "./tape";
 
 export interface BackwardOptions {
-  /** Called once per leaf (a tensor no recorded op produced) when its gradient is complete. */
+  /**
+   * Called for each leaf (a tensor no recorded op produced) when a tape, this one or a checkpointed
+   * body's, has given it its last contribution; final after the leaf's last report.
+   */
   onLeafReady?: (leaf: Tensor) => void;
 }
+
+/** The outer sweep's onLeafReady while it runs, for the sweeps of checkpointed bodies inside it. */
+let nested: ((leaf: Tensor) => void) | null = null;
 
 /**
  * Backpropagate from `outputs` (default gradient: ones for a single output) through `tape`
@@ -34,7 +43,14 @@ export function backwardMany(
   tape = activeTape(),
   opts: BackwardOptions = {},
 ): void {
-  noGrad(() => sweep(outputs, douts, tape, opts.onLeafReady ? lastUses(tape) : null, opts.onLeafReady));
+  const report = opts.onLeafReady ?? nested;
+  const prev = nested;
+  nested = report;
+  try {
+    noGrad(() => sweep(outputs, douts, tape, report ? lastUses(tape) : null, report ?? undefined));
+  } finally {
+    nested = prev;
+  }
 }
 
 /** Leaves that need a gradient, by the index of the earliest tape entry using them. */
