@@ -96,7 +96,10 @@ export class GradBuckets {
     const startsAt: number[][] = [];
     for (let b = this.buckets.length - 1; b >= 0; b--) {
       if (never[b] || final[b]! < 0) continue;
-      (startsAt[final[b]!] ??= []).push(b);
+      const at = final[b]!;
+      const list = startsAt[at];
+      if (list) list.push(b);
+      else startsAt[at] = [b];
     }
     this.startsAt = startsAt;
   }
