@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "gpu/device-memory.h"
 #include "gpu/ops.h"
 #include "gpu/runtime.h"
 
@@ -73,7 +74,7 @@ bool is_integer(double v) { return std::isfinite(v) && std::floor(v) == v && std
 
 // "" when argument i fits its parameter, else what is wrong with it.
 std::string check_arg(const Param& p, const NeoxGpuArg& a) {
-  if (p.kind == 'l') return a.list != nullptr || a.count == 0 ? "" : "must be a list of numbers";
+  if (p.kind == 'l') return a.list != nullptr ? "" : "must be a list of numbers";
   if (a.list != nullptr) return "must be a number, got a list";
   const double v = a.value;
   switch (p.kind) {
@@ -99,6 +100,19 @@ std::string check_arg(const Param& p, const NeoxGpuArg& a) {
 
 int OpArgs::invalid(const std::string& message) const {
   return fail(NEOX_GPU_INVALID_ARGUMENT, std::string(op) + ": " + message);
+}
+
+Scratch::~Scratch() {
+  if (ptr_ != nullptr) device_free(ptr_);
+}
+
+int Scratch::allocate(const OpArgs& a, size_t bytes, cudaStream_t stream) {
+  int st = device_malloc(&ptr_, bytes < 1 ? 1 : bytes, stream);
+  if (st != 0) {
+    ptr_ = nullptr;
+    return fail(st, std::string(a.op) + ": scratch of " + std::to_string(bytes) + " bytes: " + last_error());
+  }
+  return 0;
 }
 
 int launched(const OpArgs& a) { return cuda_check(cudaGetLastError(), a.op); }

@@ -71,6 +71,26 @@ inline int grid_for(int64_t work, int threads = 256) {
   return static_cast<int>(b < 1 ? 1 : (b > 65535 ? 65535 : b));
 }
 
+// Temporary device memory for one launch, from the caching allocator on the launch's stream and
+// returned when it goes out of scope: a block is reused only by later work on the same stream,
+// which runs after the kernels queued here, so freeing before they finish is safe.
+class Scratch {
+ public:
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch();
+  // 0, or the allocator's status (recorded under the op's name).
+  int allocate(const OpArgs& a, size_t bytes, cudaStream_t stream);
+  template <class T>
+  T* as() const {
+    return static_cast<T*>(ptr_);
+  }
+
+ private:
+  void* ptr_ = nullptr;
+};
+
 // The status of the launch just queued: 0, or the CUDA error recorded under the op's name.
 int launched(const OpArgs& a);
 

@@ -57,7 +57,7 @@ napi_value gpuLaunch(napi_env env, napi_callback_info info) {
         }
         arg.list = lists.back().data();
         arg.count = len;
-        // An empty list still counts as a list: point at a static zero rather than null.
+        // An empty list is still a list (the library tells lists from numbers by a non-null pointer).
         static const double kEmpty = 0;
         if (len == 0) arg.list = &kEmpty;
       } else {
