@@ -10,7 +10,8 @@
 // each; tokens/s is the median of the timed iterations' runtime/tokens_per_sec (global tokens: a
 // 2-rank iteration trains twice the tokens of a 1-rank one). "comm wait" is the share of the timed
 // iterations' wall time a rank spent blocked on collectives (Trainer.commWaitMs: what the backward
-// did not hide, plus waiting for the slower rank), the larger of the two ranks'. The 2-rank runs:
+// did not hide, plus waiting for the slower rank), the larger of the two ranks'; peak RSS the larger
+// rank's VmHWM (ZeRO's saving: Adam's moments halved at 1, the gradient too at 2). The 2-rank runs:
 // ZeRO stage 0 with buckets of 2^22 elements reduced during the backward (overlap_comm) and after
 // it, ZeRO 1 and ZeRO 2 with overlap. Each configuration runs REPS times; the median rep is shown.
 import { spawnSync } from "node:child_process";
@@ -67,6 +68,13 @@ interface RankResult {
   tokensPerSec: number;
   waitShare: number;
   lastLoss: number;
+  /** The process's peak resident set (VmHWM), bytes. */
+  peakRss: number;
+}
+
+function peakRss(): number {
+  const m = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
+  return m ? Number(m[1]) * 1024 : 0;
 }
 
 /** Per logged iteration: tokens/s, the wall clock and the trainer's blocked-on-comm total. */
@@ -104,6 +112,7 @@ async function worker(run: Run): Promise<void> {
     tokensPerSec: median(timed.slice(1).map((x) => x.tps)),
     waitShare: (last.waited - first.waited) / (last.t - first.t),
     lastLoss: last.loss,
+    peakRss: peakRss(),
   };
   trainer.dispose();
   console.log(`RESULT ${JSON.stringify(result)}`);
@@ -155,7 +164,9 @@ if (workerAt >= 0) {
   console.log(
     `data-parallel training, ${SHAPE.name} fp32 (micro-batch ${SHAPE.batch} per rank), ${STEPS} timed steps, median of ${REPS} reps; ${cpuModel()}`,
   );
-  const table: string[][] = [["run", "tokens/s", "vs 1 rank", "comm wait", "reps (tokens/s)"]];
+  const table: string[][] = [
+    ["run", "tokens/s", "vs 1 rank", "comm wait", "peak RSS/rank", "reps (tokens/s)"],
+  ];
   let base = 0;
   for (const run of RUNS) {
     const reps = Array.from({ length: REPS }, () => launch(run));
@@ -169,6 +180,7 @@ if (workerAt >= 0) {
       mid.toFixed(0),
       run.ranks === 1 ? "1.00×" : `${(mid / base).toFixed(2)}×`,
       run.ranks === 1 ? "-" : `${(wait * 100).toFixed(1)}%`,
+      `${(Math.max(...at.map((x) => x.peakRss)) / 2 ** 20).toFixed(0)} MiB`,
       tps.map((x) => x.toFixed(0)).join(", "),
     ]);
   }

@@ -10,8 +10,10 @@
 // number as its label, recorded in the step's plan. After a backward the numbers where each bucket
 // became final (the last report of each of its parameters) are known, and the mark handler
 // (`dispatch`) starts a bucket at that number from then on: in every replay of the plan, and in
-// later eager passes. The first pass, which has no map yet, starts every bucket at the end mark, as
-// does a pass without overlap_comm. Every rank computes the same map, so every rank issues the
+// later eager passes. The first pass has no map yet: with one tape (no activation checkpointing)
+// every leaf is reported once, at its last use, so a bucket starts at its last member's report
+// then too; with checkpointed bodies a leaf may be reported again from a later tape, so the first
+// pass starts every bucket at the end mark, as does a pass without overlap_comm. Every rank computes the same map, so every rank issues the
 // buckets' collectives in the same order, as MPI requires.
 //
 // The flat layout is the decay group then the no-decay group (FlatParams), each in module order:
@@ -53,11 +55,21 @@ export class GradBuckets {
   private reports = 0;
   /** Buckets started since the last end mark (dispatch). */
   private readonly started: Uint8Array;
+  /** Parameters overlapping each bucket; and those not reported yet in a first pass. */
+  private readonly members: Int32Array;
+  private readonly pending: Int32Array;
+  /** A first pass on one tape: buckets are mapped as their last member is reported. */
+  private provisional = false;
 
+  /**
+   * `singleTape`: the backward sweeps one tape (no activation-checkpointed bodies), so each leaf's
+   * one report is final and the first pass can start buckets early too.
+   */
   constructor(
     flat: FlatParams,
     bucketSize: number,
     private readonly overlap: boolean,
+    private readonly singleTape = false,
   ) {
     this.buckets = bucketRanges(flat.numel, bucketSize);
     for (const [name, leaf] of flat.params) {
@@ -71,6 +83,9 @@ export class GradBuckets {
       );
     }
     this.started = new Uint8Array(this.buckets.length);
+    this.members = new Int32Array(this.buckets.length);
+    for (const list of this.ofLeaf.values()) for (const b of list) this.members[b]!++;
+    this.pending = new Int32Array(this.buckets.length);
     this.backwardOptions = overlap ? { onLeafReady: (leaf) => this.report(leaf) } : {};
   }
 
@@ -78,6 +93,8 @@ export class GradBuckets {
   begin(): void {
     this.reports = 0;
     this.lastReport.clear();
+    this.provisional = this.overlap && this.singleTape && this.startsAt.length === 0;
+    if (this.provisional) this.pending.set(this.members);
   }
 
   /** After that backward: the end mark, then the map of where each bucket became final. */
@@ -125,6 +142,14 @@ export class GradBuckets {
     if (!this.ofLeaf.has(leaf)) return; // not a parameter of this buffer (a checkpointed body's input)
     const n = this.reports++;
     this.lastReport.set(leaf, n);
+    if (this.provisional) {
+      for (const b of this.ofLeaf.get(leaf)!) {
+        if (--this.pending[b]! > 0) continue;
+        const list = this.startsAt[n];
+        if (list) list.push(b);
+        else this.startsAt[n] = [b];
+      }
+    }
     hostMark(n);
   }
 }

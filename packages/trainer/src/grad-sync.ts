@@ -38,6 +38,8 @@ export interface BucketSettings {
   bucketSize: number;
   /** zero_optimization.overlap_comm. */
   overlap: boolean;
+  /** No activation checkpointing: the backward sweeps one tape (grad-buckets.ts). */
+  singleTape: boolean;
 }
 
 interface Raw {
@@ -57,7 +59,7 @@ abstract class BucketedSync implements GradSync {
     protected readonly flat: FlatParams,
     s: BucketSettings,
   ) {
-    this.buckets = new GradBuckets(flat, s.bucketSize, s.overlap);
+    this.buckets = new GradBuckets(flat, s.bucketSize, s.overlap, s.singleTape);
   }
 
   abstract beginPass(): void;

@@ -32,7 +32,7 @@ export interface TrainSettings {
    */
   zeroStage: 0 | 1 | 2;
   /** The data-parallel gradient buckets: zero_optimization.reduce_bucket_size and overlap_comm. */
-  buckets: { bucketSize: number; overlap: boolean };
+  buckets: { bucketSize: number; overlap: boolean; singleTape: boolean };
   seqLength: number;
   /** train_iters, or null when the config trains by train_epochs (the Trainer derives it from the data). */
   trainIters: number | null;
@@ -135,7 +135,7 @@ export function trainSettings(r: ResolvedConfig): TrainSettings {
     globalBatch,
     dataParallel: d.data_parallel_size,
     zeroStage: stage as 0 | 1 | 2,
-    buckets: { bucketSize: bucketSize as number, overlap: zero.overlap_comm === true },
+    buckets: { bucketSize: bucketSize as number, overlap: zero.overlap_comm === true, singleTape: !ckptAct },
     seqLength: posInt("seq_length", v.seq_length),
     trainIters,
     trainEpochs,
