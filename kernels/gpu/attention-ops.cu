@@ -47,6 +47,7 @@ int read_dims(const OpArgs& a, int at, Dims* d) {
   d->v_sb = a.size(at + 12), d->v_st = a.size(at + 13), d->v_sh = a.size(at + 14);
   d->window = static_cast<int64_t>(a.num(at + 15));
   d->scale = a.f32(at + 16);
+  if (int st = a.counters_ok(at + 18, 2)) return st;
   d->p = a.f32(at + 17);
   d->seed = a.u64(at + 18);
   d->offset = a.u64(at + 19);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -115,6 +116,14 @@ int Scratch::allocate(const OpArgs& a, size_t bytes, cudaStream_t stream) {
   return 0;
 }
 
+int OpArgs::counters_ok(int i, int count) const {
+  for (int k = i; k < i + count; ++k)
+    if (!(args[k].value >= 0) || !is_integer(args[k].value))
+      return invalid("argument " + std::to_string(k) + " must be a non-negative integer (seed or offset), got " +
+                     str(args[k].value));
+  return 0;
+}
+
 int launched(const OpArgs& a) { return cuda_check(cudaGetLastError(), a.op); }
 
 int op_count() { return static_cast<int>(registry().size()); }
@@ -128,7 +137,7 @@ const char* op_signature(int index) {
 int op_launch(const char* name, const NeoxGpuArg* args, int nargs, void* stream) {
   if (name == nullptr) return fail(NEOX_GPU_INVALID_ARGUMENT, "op_launch: no op name");
   for (const Entry& e : registry()) {
-    if (std::string(e.spec->name) != name) continue;
+    if (std::strcmp(e.spec->name, name) != 0) continue;
     if (nargs != static_cast<int>(e.params.size()))
       return fail(NEOX_GPU_INVALID_ARGUMENT, std::string(name) + ": expected " + std::to_string(e.params.size()) +
                                                  " arguments (" + e.spec->signature + "), got " +

@@ -36,8 +36,11 @@ struct OpArgs {
   int64_t size(int i) const { return static_cast<int64_t>(args[i].value); }
   float f32(int i) const { return static_cast<float>(args[i].value); }
   bool flag(int i) const { return args[i].value != 0; }
-  // A seed or counter offset: a non-negative integer below 2^53.
+  // A seed or counter offset: a non-negative integer below 2^53 (check with counter_ok first).
   uint64_t u64(int i) const { return static_cast<uint64_t>(args[i].value); }
+  // 0 when arguments i.. i+n-1 are non-negative integers (the dropout seed and offset, declared as
+  // scalars so plans re-read them, but counters as the CPU reads them), else the error.
+  int counters_ok(int i, int n) const;
   const double* list(int i) const { return args[i].list; }
   int64_t count(int i) const { return args[i].count; }
   // Records "<op>: <message>" as NEOX_GPU_INVALID_ARGUMENT and returns it.

@@ -200,7 +200,9 @@ struct Dropout {
 };
 
 int dropout(const OpArgs& a, cudaStream_t s) {
+  if (int st = a.counters_ok(4, 2)) return st;
   const float p = a.f32(3);
+  if (!(p >= 0.f && p <= 1.f)) return a.invalid("p must be in [0, 1], got " + std::to_string(p));
   return map(a, s, a.size(2),
              Dropout{a.ptr<float>(0), a.ptr<const float>(1), a.u64(4), a.u64(5), drop_threshold(p), drop_scale(p)});
 }

@@ -75,6 +75,10 @@ describe.runIf(built)("GPU op signatures", () => {
     expect(() =>
       gpu.gpuLaunch("adamwStep", 0, [4096, [4096], [4096], [4096], [1], [0], 0.9, 0.999, 1e-8, 4096]),
     ).toThrow("adamwStep: argument 0 (params) must be a list of numbers");
+    // Dropout seeds are scalars (plans re-read them) but counters: a negative one is refused.
+    expect(() => gpu.gpuLaunch("dropoutForward", 0, [4096, 4096, 8, 0.1, -3, 0])).toThrow(
+      "dropoutForward: argument 4 must be a non-negative integer (seed or offset), got -3",
+    );
     expect(() => gpu.gpuLaunch("noSuchKernel", 0, [])).toThrow('no GPU op "noSuchKernel"');
   });
 });
