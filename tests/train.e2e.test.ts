@@ -146,6 +146,32 @@ describe("neox train in its own process", () => {
     expect(f.stdout).toMatch(/total +\d+\.\d{2} MiB/);
   });
 
+  it.skipIf(existsSync("/dev/nvidia0"))(
+    "--device cuda without a GPU fails at once naming what it looked for; --device tpu names the flag",
+    async () => {
+      const cuda = await spawnNeox(["train", join(dir, "model.yml"), "--device", "cuda"]).done;
+      expect(cuda.code).toBe(1);
+      expect(cuda.stderr).toMatch(/^neox train: --device cuda: CUDA is not available: .*libneox_gpu\.so/m);
+      expect(cuda.stderr).toContain("libcuda.so.1");
+      expect(cuda.stdout).not.toContain("iteration");
+      const tpu = await spawnNeox(["train", join(dir, "model.yml")], { env: { NEOX_DEVICE: "tpu" } }).done;
+      expect(tpu.code).toBe(1);
+      expect(tpu.stderr).toContain(
+        'neox train: NEOX_DEVICE: "tpu" is not a device; expected cpu, cuda or cuda:N',
+      );
+      // --device cpu is the default, and trains
+      const cpu = await spawnNeox([
+        "train",
+        join(dir, "model.yml"),
+        "--device",
+        "cpu",
+        "--set",
+        "train_iters=1",
+      ]).done;
+      expect(cpu.code, cpu.stderr).toBe(0);
+    },
+  );
+
   it("SIGINT finishes the iteration, saves, says where, exits 130; the next run resumes", async () => {
     const save = join(dir, "sigint");
     const logs = join(dir, "sigint-logs");

@@ -3,7 +3,7 @@ import { UsageError } from "@neox/config";
 
 export { UsageError };
 
-export const HELP = `usage: neox train CONFIG... [--set key=value ...] [-H HOSTFILE] [--dry-run]
+export const HELP = `usage: neox train CONFIG... [--set key=value ...] [-H HOSTFILE] [--device D] [--dry-run]
 
 Trains a model as GPT-NeoX's train.py does, from YAML configs merged left to right
 (GPT-NeoX's keys). Progress goes to the console; metrics to log_dir/metrics.jsonl and TensorBoard
@@ -13,6 +13,9 @@ A load directory with a checkpoint resumes it exactly; without one training star
   --set key=value   override a config value (repeatable; YAML value syntax, e.g. --set train_iters=50)
   -H, --hostfile F  GPT-NeoX's hostfile of "<host> slots=<n>" lines (the hostfile key; $DLTS_HOSTFILE
                     overrides both, as in GPT-NeoX)
+  --device D        cpu (the default), cuda or cuda:N: where the model, its gradients and optimizer
+                    state live and the kernels run ($NEOX_DEVICE sets the default; the CUDA kernels
+                    are built from kernels/gpu and not yet checked on a GPU)
   --dry-run         print the parameters, the memory estimate by component and the FLOPs per step,
                     and train nothing; when the config asks for more than one process (num_gpus > 1,
                     a hostfile, launcher: slurm), also the launch command and every rank's environment
@@ -34,10 +37,12 @@ export interface TrainArgs {
   configs: string[];
   overrides: string[];
   dryRun: boolean;
+  /** --device as given, or null (then $NEOX_DEVICE, else cpu). */
+  device: string | null;
 }
 
 export function parseArgs(argv: readonly string[]): TrainArgs | "help" {
-  const out: TrainArgs = { configs: [], overrides: [], dryRun: false };
+  const out: TrainArgs = { configs: [], overrides: [], dryRun: false, device: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--help" || a === "-h") return "help";
@@ -54,6 +59,12 @@ export function parseArgs(argv: readonly string[]): TrainArgs | "help" {
       // deepy's -H sets the hostfile key; quoted so any path reads back as a YAML string
       out.overrides.push(`hostfile=${JSON.stringify(v)}`);
     } else if (a.startsWith("--hostfile=")) out.overrides.push(`hostfile=${JSON.stringify(a.slice(11))}`);
+    else if (a === "--device") {
+      const v = argv[++i];
+      if (v === undefined || v === "")
+        throw new UsageError("--device expects cpu, cuda or cuda:N, got nothing");
+      out.device = v;
+    } else if (a.startsWith("--device=")) out.device = a.slice(9);
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} (see neox train --help)`);
     else out.configs.push(a);
   }

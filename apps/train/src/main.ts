@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { type ResolvedConfig, renderShow, resolveForVerb, withVocabSize } from "@neox/config";
 import { formatPlan, type LaunchPlan, writeResolvedConfig } from "@neox/launch";
 import { ConsoleSink, JsonlSink, type MemoryReport, Monitor, TensorBoardWriter } from "@neox/monitor";
-import { allocStats } from "@neox/tensor";
+import { allocStats, parseDevice, setDefaultDevice } from "@neox/tensor";
 import { loadTokenizer, tokenizerOptionsFromConfig } from "@neox/tokenize";
 import { type DataParallel, fetchS3Load, flushUploads, Trainer } from "@neox/trainer";
 import { HELP, parseArgs } from "./args";
@@ -52,6 +52,7 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
   }
   const err = process.stderr;
   const write = (line: string) => err.write(`${line}\n`);
+  if (!parsed.dryRun && !chooseDevice(parsed.device, write)) return 1;
   const workerConfig = process.env.NEOX_RESOLVED_CONFIG;
   if (workerConfig && !parsed.dryRun) return worker(workerConfig, ctx, write);
   const config = resolveForVerb("train", parsed.configs, parsed.overrides, write);
@@ -70,6 +71,25 @@ export async function main(argv: string[], ctx: { signal?: AbortSignal } = {}): 
   } finally {
     untee();
   }
+}
+
+/**
+ * The device of everything the run makes (--device, else $NEOX_DEVICE, else cpu), opened now so a
+ * machine without it fails here with the reason; launched ranks inherit it through NEOX_DEVICE.
+ */
+function chooseDevice(flag: string | null, write: (line: string) => void): boolean {
+  const text = flag ?? process.env.NEOX_DEVICE ?? "cpu";
+  const what = flag !== null ? "--device" : "NEOX_DEVICE";
+  try {
+    setDefaultDevice(parseDevice(text, what));
+  } catch (e) {
+    write(
+      `neox train: ${e instanceof Error && e.message.startsWith(what) ? "" : `${what} ${text}: `}${e instanceof Error ? e.message : String(e)}`,
+    );
+    return false;
+  }
+  process.env.NEOX_DEVICE = text;
+  return true;
 }
 
 /** The launching process: the config for the ranks, then mpirun; its log_dir tee holds rank 0's output. */

@@ -10,7 +10,10 @@ describe("parseArgs", () => {
       configs: ["a.yml", "b.yml"],
       overrides: ["train_iters=5", "seed=7"],
       dryRun: true,
+      device: null,
     });
+    expect(parseArgs(["a.yml", "--device", "cuda:1"])).toMatchObject({ device: "cuda:1" });
+    expect(parseArgs(["a.yml", "--device=cpu"])).toMatchObject({ device: "cpu" });
     expect(parseArgs(["--help"])).toBe("help");
   });
 
@@ -29,6 +32,7 @@ describe("parseArgs", () => {
     expect(usage(["a.yml", "--set"])).toBe("--set expects key=value, got nothing");
     expect(usage(["a.yml", "--set", "train_iters"])).toBe("--set expects key=value, got train_iters");
     expect(usage(["a.yml", "--steps", "3"])).toBe("unknown option --steps (see neox train --help)");
+    expect(usage(["a.yml", "--device"])).toBe("--device expects cpu, cuda or cuda:N, got nothing");
   });
 });
 

@@ -28,6 +28,7 @@ export {
   REQUIRED_KERNELS,
   type Stream,
 } from "./backend/backend";
+export { defaultDevice, parseDevice, setDefaultDevice } from "./backend/default-device";
 export { getBackend, registerBackend } from "./backend/registry";
 export { bf16ToFloat, DTYPES, type DType, f16ToFloat, floatToBf16, floatToF16, itemSize } from "./dtype";
 export * from "./io/safetensors";

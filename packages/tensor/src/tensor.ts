@@ -4,6 +4,7 @@
 
 import { record, type TapeEntry } from "./autograd/tape";
 import type { Backend, Device } from "./backend/backend";
+import { defaultDevice } from "./backend/default-device";
 import { getBackend } from "./backend/registry";
 import { type DType, decodeToFloat32, encode, type HostArray, hostArray, itemSize } from "./dtype";
 import { contiguous } from "./ops/basic";
@@ -36,6 +37,7 @@ function checkShape(shape: Shape, what: string): void {
 
 export interface TensorOptions {
   dtype?: DType;
+  /** Default: defaultDevice() ("cpu" unless a program set another). */
   device?: Device;
 }
 
@@ -72,7 +74,10 @@ export class Tensor implements Scoped {
   static empty(shape: Shape, opts: TensorOptions = {}): Tensor {
     checkShape(shape, "empty");
     const dtype = opts.dtype ?? "f32";
-    const storage = Storage.allocate(getBackend(opts.device ?? "cpu"), numelOf(shape) * itemSize(dtype));
+    const storage = Storage.allocate(
+      getBackend(opts.device ?? defaultDevice()),
+      numelOf(shape) * itemSize(dtype),
+    );
     return new Tensor(storage, shape, dtype);
   }
 

@@ -6,13 +6,17 @@ import {
   add,
   type Backend,
   backward,
+  defaultDevice,
   fill,
+  full,
   type KernelArg,
   type KernelFn,
   Plan,
+  parseDevice,
   registerBackend,
   scale,
   scope,
+  setDefaultDevice,
   Tensor,
 } from "../src/index";
 
@@ -109,5 +113,44 @@ describe("a second backend", () => {
     for (const t of [y, out, x.grad!, x, r]) t.dispose();
     plan.dispose();
     expect(dev.live).toBe(0);
+  });
+
+  it("the default device: what is made from nothing lands there, ops follow their inputs", () => {
+    const dev = fakeDevice();
+    registerBackend(dev);
+    expect(defaultDevice()).toBe("cpu");
+    const prev = setDefaultDevice("cuda:7");
+    try {
+      expect(prev).toBe("cpu");
+      const a = Tensor.fromArray([1, 2], [2]);
+      const b = full([2], 3);
+      const c = Tensor.empty([4]);
+      expect([a.device, b.device, c.device]).toEqual(["cuda:7", "cuda:7", "cuda:7"]);
+      const s = add(a, b);
+      expect(s.device).toBe("cuda:7");
+      expect(Array.from(s.toFloat32Array())).toEqual([4, 5]);
+      // a device named explicitly still wins
+      const h = Tensor.empty([1], { device: "cpu" });
+      expect(h.device).toBe("cpu");
+      for (const t of [a, b, c, s, h]) t.dispose();
+    } finally {
+      setDefaultDevice(prev);
+    }
+    expect(defaultDevice()).toBe("cpu");
+    expect(dev.live).toBe(0);
+  });
+
+  it("a device that cannot open is refused when chosen, and the default stays", () => {
+    expect(() => setDefaultDevice("cuda:99")).toThrow(/cuda/i);
+    expect(defaultDevice()).toBe("cpu");
+  });
+
+  it("parses the devices users name", () => {
+    expect(parseDevice("cpu")).toBe("cpu");
+    expect(parseDevice("CUDA")).toBe("cuda:0");
+    expect(parseDevice("cuda:2")).toBe("cuda:2");
+    expect(() => parseDevice("tpu", "--device")).toThrow(
+      '--device: "tpu" is not a device; expected cpu, cuda or cuda:N',
+    );
   });
 });
