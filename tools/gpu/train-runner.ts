@@ -167,11 +167,22 @@ async function main(): Promise<number> {
   }
   const gpu: Device = cpuOnly ? "cpu" : "cuda:0";
   const phases: Phase[] = [];
-  for (const precision of ["fp32", "bf16"] as const) phases.push(await parity(gpu, precision, iters));
-  for (const precision of ["fp32", "bf16"] as const) phases.push(await resume(gpu, precision));
-  const failed = phases.filter((p) => !p.ok).map((p) => p.name);
-  const report = { device, cpu_only: cpuOnly, iterations: iters, phases, failed };
-  writeFileSync(reportPath, `${JSON.stringify(report, null, 1)}\n`);
+  // Rewritten after every phase: a crash in native code keeps what ran before it.
+  const save = () => {
+    const failed = phases.filter((p) => !p.ok).map((p) => p.name);
+    const report = { device, cpu_only: cpuOnly, iterations: iters, phases, failed };
+    writeFileSync(reportPath, `${JSON.stringify(report, null, 1)}\n`);
+    return failed;
+  };
+  for (const precision of ["fp32", "bf16"] as const) {
+    phases.push(await parity(gpu, precision, iters));
+    save();
+  }
+  for (const precision of ["fp32", "bf16"] as const) {
+    phases.push(await resume(gpu, precision));
+    save();
+  }
+  const failed = save();
   const brief = phases.map((p) => ({
     name: p.name,
     ok: p.ok,
