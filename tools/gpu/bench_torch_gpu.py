@@ -187,6 +187,8 @@ def main():
     if a.threads > 0:
         torch.set_num_threads(a.threads)
     device = torch.device(spec["device"])
+    # fp32 GEMMs in full fp32, as ours (CUBLAS_COMPUTE_32F, no TF32); PyTorch's default, made explicit
+    torch.backends.cuda.matmul.allow_tf32 = False
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     gemm = []
     for g in spec["gemm"]:
