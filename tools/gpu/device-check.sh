@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# The GPU machine's check, in one run (under 9 minutes): run from the repository root with the
-# bundle of pack-node.sh carried along (carry: tools/gpu/build), e.g.
-#   bash tools/gpu/pack-node.sh                       # here, once
-#   run: bash tools/gpu/device-check.sh  carry=[tools/gpu/build]  timeout ~560 s
+# The GPU machine's check, in one run (under 9 minutes): run from the repository root of a copy of
+# the working tree that includes the bundle pack-node.sh made (tools/gpu/build), e.g.
+#   bash tools/gpu/pack-node.sh                       # on the development machine, once
+#   OUT=reports bash tools/gpu/device-check.sh        # on the GPU machine
 # It builds the addon and libneox_gpu.so there with CMake and nvcc, then runs, in order and each
 # under its own timeout so that one failure or hang does not lose the rest:
 #   1. the GPU op parity table (every GPU op against the CPU kernel of the same name)
 #   2. train-runner: a tiny model 50 iterations on cpu and cuda:0 (fp32, bf16) and resume on cuda
 #   3. bench-runner (`pnpm bench:gpu`): GEMM and Pythia-160M/410M training beside PyTorch
 #   4. the C++ kernel tests, only with CPP_TESTS=1 (CPU kernels: CI runs them anyway)
-# Everything goes to $OUT (default /tmp/neox-device-check), at most 8 files as the device tool
-# returns: summary.txt, device-check.log, parity-report.json, train-report.json,
+# Everything goes to $OUT (default /tmp/neox-device-check), at most 8 files, so that a caller
+# copying the reports back has little to fetch: summary.txt, device-check.log, parity-report.json, train-report.json,
 # bench-report.json, logs.tar.gz (cmake and per-step logs). See tools/gpu/README.md.
 # Exit status: 0 when the build, the parity table, the training check and the bench all pass.
 # CPU_ONLY=1 runs the three runners with their CPU flags (--cpu, --cpu-only): a check of this
@@ -53,7 +53,7 @@ done
 step "node"
 for f in node.tar.xz parity-runner.mjs train-runner.mjs bench-runner.mjs; do
   if [ ! -f "$BUNDLE/$f" ]; then
-    summary "FAIL $BUNDLE/$f is missing: run tools/gpu/pack-node.sh and carry tools/gpu/build"
+    summary "FAIL $BUNDLE/$f is missing: run tools/gpu/pack-node.sh and copy tools/gpu/build along"
     exit 1
   fi
 done

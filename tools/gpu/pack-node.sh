@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs what device-check.sh needs on the GPU machine, which has no Node.js and no node_modules,
-# into tools/gpu/build/ (ignored by git: pass it to the device run as a carry path):
+# into tools/gpu/build/ (ignored by git: copy it along with the working tree):
 #   node.tar.xz          this machine's `node` binary (an official, self-contained build), xz
 #   parity-runner.mjs    tools/gpu/parity-runner.ts bundled by esbuild with @neox/tensor and
 #                        @neox/kernels from source (the GPU op parity table, no vitest)
@@ -9,7 +9,7 @@
 #   bench-runner.mjs     tools/gpu/bench-runner.ts (`pnpm bench:gpu`: GEMM and training speed
 #                        beside PyTorch; it runs tools/gpu/bench_torch_gpu.py from the checkout)
 #   node-api-include/    the Node-API headers, for building the addon with plain CMake there
-# Fails when the bundle would exceed 60 MiB (the carry limit is 64 MiB for everything).
+# Fails when the bundle would exceed 60 MiB (kept small so the copy to the GPU machine is quick).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=tools/gpu/build
