@@ -75,9 +75,9 @@ __device__ inline float glu_act(float g, int kind, float* grad) {
     case 2:
       *grad = gelu_grad(g, kind == 2);
       return gelu_value(g, kind == 2);
-    default:  // reglu
+    default:  // reglu: max(0, g) as the CPU's vmax, so a NaN gate passes through
       *grad = g > 0.f ? 1.f : 0.f;
-      return g > 0.f ? g : 0.f;
+      return 0.f > g ? 0.f : g;
   }
 }
 
@@ -142,7 +142,8 @@ struct Act {
   int kind;
   __device__ void operator()(int64_t i) const {
     float x = inp[i], om;
-    out[i] = kind <= 1 ? gelu_value(x, kind == 1) : kind == 2 ? (x > 0.f ? x : 0.f) : x * sigmoid_pair(x, &om);
+    // ReLU as the CPU's vmax(0, x): NaN passes through (x > 0 ? x : 0 would turn it into 0).
+    out[i] = kind <= 1 ? gelu_value(x, kind == 1) : kind == 2 ? (0.f > x ? 0.f : x) : x * sigmoid_pair(x, &om);
   }
 };
 // Backward: dinp = dout·act'(inp) (ReLU passes dout where inp > 0).
