@@ -339,11 +339,16 @@ int rotary(const OpArgs& a, cudaStream_t s, float sgn) {
 
 // Host-computed tables copied to the device: they are built once per model, and computing them
 // here exactly as the CPU does (rotary.cc, alibi.cc: powers in double, rounded once) keeps them
-// bit-identical to the CPU's. The copy waits for the stream first and then for itself.
+// bit-identical to the CPU's. The copy is queued on the launch's stream, so it runs after the work
+// before it there and before the kernels after it, and waited for before `host` goes away. (A
+// synchronous cudaMemcpy runs on the default stream, which our non-blocking streams do not wait
+// for, and from pageable memory it may return before the data has landed.)
 int upload(const OpArgs& a, cudaStream_t s, float* dst, const std::vector<float>& host) {
   if (host.empty()) return 0;
-  if (int st = cuda_check(cudaStreamSynchronize(s), a.op)) return st;
-  return cuda_check(cudaMemcpy(dst, host.data(), host.size() * sizeof(float), cudaMemcpyHostToDevice), a.op);
+  if (int st = cuda_check(cudaMemcpyAsync(dst, host.data(), host.size() * sizeof(float), cudaMemcpyHostToDevice, s),
+                          a.op))
+    return st;
+  return cuda_check(cudaStreamSynchronize(s), a.op);
 }
 
 int rotary_table(const OpArgs& a, cudaStream_t s) {
