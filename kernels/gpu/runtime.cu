@@ -68,9 +68,14 @@ int mem_get_info(size_t* free_bytes, size_t* total_bytes) {
   return cuda_check(cudaMemGetInfo(free_bytes, total_bytes), "cudaMemGetInfo");
 }
 
+// cudaMemcpy may return before the copy is done: from pageable host memory once the bytes are
+// staged, and device to device without waiting at all. It runs on the default stream, which our
+// non-blocking streams do not wait for, so a kernel queued next could read dst early; waiting for
+// the default stream makes the copy complete on return, as api.h promises.
 int memcpy_sync(void* dst, const void* src, size_t bytes, int kind) {
   if (bytes == 0) return 0;
-  return cuda_check(cudaMemcpy(dst, src, bytes, memcpy_kind(kind)), "cudaMemcpy");
+  if (int st = cuda_check(cudaMemcpy(dst, src, bytes, memcpy_kind(kind)), "cudaMemcpy")) return st;
+  return cuda_check(cudaStreamSynchronize(0), "cudaMemcpy: cudaStreamSynchronize");
 }
 
 int memcpy_async(void* dst, const void* src, size_t bytes, int kind, void* stream) {
