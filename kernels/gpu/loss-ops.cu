@@ -56,7 +56,9 @@ __global__ void ce_rows(float* weighted, float* losses, float* lse_out, float* d
     const float m = row_mask(targets, mask, n);
     if (threadIdx.x == 0) {
       float ce = t >= 0 ? (t < V ? lse - x[t] : NAN) : 0.f;
-      if (weighted) weighted[n] = t >= 0 ? ce * m : 0.f;
+      // A row of weight 0 adds nothing, as on the CPU, even where its CE is not finite (0·inf is
+      // NaN); an out-of-range target still makes the mean NaN.
+      if (weighted) weighted[n] = t >= V ? NAN : m != 0.f ? ce * m : 0.f;
       if (losses) losses[n] = ce;
       if (lse_out) lse_out[n] = lse;
     }
@@ -64,8 +66,9 @@ __global__ void ce_rows(float* weighted, float* losses, float* lse_out, float* d
       const float total = msum[0];
       const float scale = total > 0.f ? dloss[0] * m / total : 0.f;
       __syncthreads();  // thread 0 has read x[t] before anyone overwrites it
+      // Rows of weight 0 get exact zeros, as on the CPU (0 times a non-finite softmax is NaN).
       for (int64_t v = threadIdx.x; v < V; v += blockDim.x)
-        dlogits[n * V + v] = scale * (expf(x[v] - lse) - (v == t ? 1.f : 0.f));
+        dlogits[n * V + v] = scale == 0.f ? 0.f : scale * (expf(x[v] - lse) - (v == t ? 1.f : 0.f));
     }
   }
 }
