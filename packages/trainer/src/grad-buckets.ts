@@ -131,7 +131,9 @@ export class GradBuckets {
       this.started.fill(0);
       return;
     }
-    for (const b of this.startsAt[label] ?? []) {
+    const list = this.startsAt[label];
+    if (!list) return;
+    for (const b of list) {
       if (this.started[b]) continue;
       this.started[b] = 1;
       start(b);

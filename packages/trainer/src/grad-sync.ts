@@ -53,6 +53,8 @@ abstract class BucketedSync implements GradSync {
   abstract readonly everyMicroBatch: boolean;
   protected pending: Promise<void>[] = [];
   waitedMs = 0;
+  /** Each bucket's range of the flat gradient as a raw buffer (the addresses never move). */
+  protected readonly inputs: readonly Raw[];
 
   constructor(
     protected readonly group: ProcessGroup,
@@ -60,14 +62,24 @@ abstract class BucketedSync implements GradSync {
     s: BucketSettings,
   ) {
     this.buckets = new GradBuckets(flat, s.bucketSize, s.overlap, s.singleTape);
+    const base = flat.grads.address;
+    this.inputs = this.buckets.buckets.map(({ lo, hi }) => ({
+      address: base + lo * 4,
+      count: hi - lo,
+      dtype: "f32",
+    }));
   }
 
   abstract beginPass(): void;
   protected abstract startBucket(b: number): Promise<void>;
 
+  private readonly start = (b: number): void => {
+    this.pending.push(this.startBucket(b));
+  };
+
   readonly onMark = (label: number): void => {
     if (label !== DRAIN_MARK) {
-      this.buckets.dispatch(label, (b) => this.pending.push(this.startBucket(b)));
+      this.buckets.dispatch(label, this.start);
       return;
     }
     const t0 = performance.now();
@@ -85,11 +97,6 @@ abstract class BucketedSync implements GradSync {
       this.waitedMs += performance.now() - t0;
     }
   }
-
-  /** Elements [lo, hi) of the flat gradient as a raw buffer (no tensor to dispose). */
-  protected gradRange(lo: number, hi: number): Raw {
-    return { address: this.flat.grads.address + lo * 4, count: hi - lo, dtype: "f32" };
-  }
 }
 
 /** ZeRO stage 0: every rank ends with the mean gradient. */
@@ -101,14 +108,16 @@ export class AllReduceSync extends BucketedSync {
   }
 
   protected startBucket(b: number): Promise<void> {
-    const { lo, hi } = this.buckets.buckets[b]!;
-    return this.group.allReduce(this.gradRange(lo, hi), { op: "avg" });
+    return this.group.allReduce(this.inputs[b]!, { op: "avg" });
   }
 }
 
 /** ZeRO stages 1 and 2: rank r ends with the mean gradient of its shard [bounds[r], bounds[r+1]). */
 export class ShardSync extends BucketedSync {
   readonly everyMicroBatch: boolean;
+  /** Per bucket: every rank's count of its elements, and this rank's part of the shard gradient. */
+  private readonly parts: readonly { counts: number[]; out: Raw }[];
+  private readonly opts: { op: "avg"; accumulate: boolean; discard: boolean };
 
   /**
    * `bounds`: size + 1 increasing offsets, rank r's shard being [bounds[r], bounds[r + 1]) of the
@@ -118,12 +127,23 @@ export class ShardSync extends BucketedSync {
     group: ProcessGroup,
     flat: FlatParams,
     s: BucketSettings,
-    private readonly bounds: readonly number[],
+    bounds: readonly number[],
     private readonly shard: FlatParams,
     readonly stage: 1 | 2,
   ) {
     super(group, flat, s);
     this.everyMicroBatch = stage === 2;
+    // stage 2 adds each micro-batch into the shard and zeroes the full gradient's bucket
+    this.opts = { op: "avg", accumulate: stage === 2, discard: stage === 2 };
+    const { rank, size } = group;
+    const mine = bounds[rank]!;
+    this.parts = this.buckets.buckets.map(({ lo, hi }) => {
+      const counts: number[] = [];
+      for (let r = 0; r < size; r++)
+        counts.push(Math.max(0, Math.min(hi, bounds[r + 1]!) - Math.max(lo, bounds[r]!)));
+      const at = Math.max(lo, mine) - mine;
+      return { counts, out: { address: shard.grads.address + at * 4, count: counts[rank]!, dtype: "f32" } };
+    });
   }
 
   beginPass(): void {
@@ -133,19 +153,7 @@ export class ShardSync extends BucketedSync {
   }
 
   protected startBucket(b: number): Promise<void> {
-    const { lo, hi } = this.buckets.buckets[b]!;
-    const { rank, size } = this.group;
-    const counts: number[] = [];
-    for (let r = 0; r < size; r++)
-      counts.push(Math.max(0, Math.min(hi, this.bounds[r + 1]!) - Math.max(lo, this.bounds[r]!)));
-    const mine = this.bounds[rank]!;
-    const at = Math.max(lo, mine) - mine;
-    const out: Raw = { address: this.shard.grads.address + at * 4, count: counts[rank]!, dtype: "f32" };
-    const stage2 = this.stage === 2;
-    return this.group.reduceScatterV(this.gradRange(lo, hi), out, counts, {
-      op: "avg",
-      accumulate: stage2,
-      discard: stage2,
-    });
+    const { counts, out } = this.parts[b]!;
+    return this.group.reduceScatterV(this.inputs[b]!, out, counts, this.opts);
   }
 }
