@@ -3,8 +3,9 @@
 // training run starts with the device's memory empty): GEMM TFLOP/s on the device, and the real
 // Trainer's tokens/s at one training shape. Both print one line `RESULT {json}`.
 import { loadCuda } from "../../packages/kernels/src/index";
-import { METRIC, type MetricSink, Monitor } from "../../packages/monitor/src/index";
+import { Monitor } from "../../packages/monitor/src/index";
 import { cast, type Device, gemm, setDefaultDevice, Tensor } from "../../packages/tensor/src/index";
+import { median, RandomTokens, RecordingSink } from "../../packages/trainer/bench/harness";
 import { Trainer } from "../../packages/trainer/src/index";
 import { benchConfig, type GemmShape, type TrainShape, VOCAB, WARMUP } from "./bench-shapes";
 
@@ -74,20 +75,6 @@ export function measureGemms(device: Device, shapes: readonly GemmShape[]): Gemm
   return out;
 }
 
-/** Keeps the logged tokens/s and losses. */
-class RecordingSink implements MetricSink {
-  readonly tokensPerSec: number[] = [];
-  readonly losses: number[] = [];
-  log(_iteration: number, metrics: Readonly<Record<string, number>>): void {
-    const tps = metrics[METRIC.tokensPerSec];
-    if (tps !== undefined) this.tokensPerSec.push(tps);
-    const loss = metrics[METRIC.lmLoss];
-    if (loss !== undefined) this.losses.push(loss);
-  }
-  flush(): void {}
-  close(): void {}
-}
-
 export interface TrainResult {
   name: string;
   micro: number;
@@ -101,12 +88,6 @@ export interface TrainResult {
   peak_bytes: number | null;
   seconds: number;
 }
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /**
  * The real Trainer at one shape for WARMUP + steps iterations on `device`, stopping early (after at
@@ -125,7 +106,7 @@ export async function measureTraining(
   const iters = WARMUP + steps;
   const r = benchConfig(root, shape, micro, iters);
   const seq = r.values.seq_length as number;
-  const data = new RandomTokens(iters * micro, seq, 42);
+  const data = new RandomTokens(iters * micro, seq, VOCAB, 42);
   const sink = new RecordingSink();
   let trainer: Trainer | null = null;
   trainer = new Trainer(r, { train: data, valid: null, test: null, eod: null }, new Monitor([sink]), {
@@ -149,27 +130,5 @@ export async function measureTraining(
     };
   } finally {
     trainer.dispose();
-  }
-}
-
-/** Samples of seq + 1 seeded random ids below VOCAB (an in-memory SampleSource). */
-class RandomTokens {
-  readonly data: Int32Array;
-  constructor(
-    readonly length: number,
-    readonly seqLength: number,
-    seed: number,
-  ) {
-    this.data = new Int32Array(length * (seqLength + 1));
-    let s = seed >>> 0;
-    for (let i = 0; i < this.data.length; i++) {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      this.data[i] = Math.floor((s / 4294967296) * VOCAB);
-    }
-  }
-  getItem(i: number, out = new Int32Array(this.seqLength + 1)): Int32Array {
-    if (i < 0 || i >= this.length) throw new RangeError(`RandomTokens: sample ${i} of ${this.length}`);
-    out.set(this.data.subarray(i * (this.seqLength + 1), (i + 1) * (this.seqLength + 1)));
-    return out;
   }
 }

@@ -15,12 +15,12 @@
 // ZeRO stage 0 with buckets of 2^22 elements reduced during the backward (overlap_comm) and after
 // it, ZeRO 1 and ZeRO 2 with overlap. Each configuration runs REPS times; the median rep is shown.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { METRIC, type MetricSink, Monitor } from "@neox/monitor";
 import { setNumThreads } from "@neox/tensor";
 import { DataParallel, Trainer } from "../src/index";
-import { median, RandomTokens } from "./random-tokens";
+import { median, peakRssBytes, RandomTokens } from "./harness";
+import { cpuModel } from "./machine";
 import { benchConfig, SHAPES, VOCAB, WARMUP } from "./shapes";
 
 const SHAPE = SHAPES.find((s) => s.name === "4L-d256-s256")!;
@@ -72,11 +72,6 @@ interface RankResult {
   peakRss: number;
 }
 
-function peakRss(): number {
-  const m = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
 /** Per logged iteration: tokens/s, the wall clock and the trainer's blocked-on-comm total. */
 class Sink implements MetricSink {
   trainer: Trainer | null = null;
@@ -112,7 +107,7 @@ async function worker(run: Run): Promise<void> {
     tokensPerSec: median(timed.slice(1).map((x) => x.tps)),
     waitShare: (last.waited - first.waited) / (last.t - first.t),
     lastLoss: last.loss,
-    peakRss: peakRss(),
+    peakRss: peakRssBytes() ?? 0,
   };
   trainer.dispose();
   console.log(`RESULT ${JSON.stringify(result)}`);
@@ -147,11 +142,6 @@ function launch(run: Run): RankResult[] {
     .map((l) => JSON.parse(l.slice(7)) as RankResult);
   if (out.length !== run.ranks) throw new Error(`bench:parallel: ${run.label}: ${out.length} results`);
   return out;
-}
-
-function cpuModel(): string {
-  const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"));
-  return m?.[1]?.trim() ?? "unknown CPU";
 }
 
 const workerAt = process.argv.indexOf("--worker");

@@ -4,37 +4,12 @@
 // log line every iteration, and prints one line `RESULT {json}`: the median of the logged
 // runtime/tokens_per_sec after the warm-ups, the memory the dry run estimates and the peak RSS.
 // NEOX_BENCH_PROFILE=1 also prints the time per kernel of one replay of the step (to stderr).
-import { readFileSync } from "node:fs";
 import { modelInfo } from "@neox/models";
-import { METRIC, type MetricSink, Monitor } from "@neox/monitor";
+import { Monitor } from "@neox/monitor";
 import { type Plan, setNumThreads } from "@neox/tensor";
 import { Trainer, trainMemoryOf } from "../src/index";
-import { median, RandomTokens } from "./random-tokens";
+import { median, peakRssBytes, RandomTokens, RecordingSink } from "./harness";
 import { benchConfig, type Precision, SHAPES, VOCAB, WARMUP } from "./shapes";
-
-/** Keeps every logged value of the metrics the bench reads. */
-class RecordingSink implements MetricSink {
-  readonly tokensPerSec: number[] = [];
-  readonly losses: number[] = [];
-  log(_iteration: number, metrics: Readonly<Record<string, number>>): void {
-    const tps = metrics[METRIC.tokensPerSec];
-    if (tps !== undefined) this.tokensPerSec.push(tps);
-    const loss = metrics[METRIC.lmLoss];
-    if (loss !== undefined) this.losses.push(loss);
-  }
-  flush(): void {}
-  close(): void {}
-}
-
-/** The kernel's peak resident set (VmHWM in /proc/self/status), in bytes; null off Linux. */
-function peakRssBytes(): number | null {
-  try {
-    const m = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
-    return m ? Number(m[1]) * 1024 : null;
-  } catch {
-    return null;
-  }
-}
 
 export interface RunResult {
   tokens_per_sec: number;
