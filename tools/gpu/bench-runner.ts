@@ -13,7 +13,7 @@
 // skipped, with the reason, when no python3 on the PATH (or /usr/bin/python3) imports torch.
 // Exit status 1 when a measurement failed (goals not met are reported, not failed).
 import { spawn, spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadCuda } from "../../packages/kernels/src/index";
 import { modelInfo } from "../../packages/models/src/index";
@@ -114,7 +114,7 @@ async function main(): Promise<number> {
   const flags = new Set(["--budget", "--steps", "--root"]);
   const reportPath =
     process.argv.slice(2).find((a, i, all) => !a.startsWith("--") && !flags.has(all[i - 1]!)) ??
-    "bench-gpu-report.json";
+    defaultReport("gpu.json");
   const budget = Number(arg("--budget") ?? 300);
   const steps = Number(arg("--steps") ?? 5);
   const t0 = performance.now();
@@ -234,3 +234,10 @@ main().then(
     process.exitCode = 1;
   },
 );
+
+/** Where a report goes without a path given: bench-results/ (ignored by git), as the other benches'. */
+function defaultReport(name: string): string {
+  const dir = join(import.meta.dirname ?? ".", "..", "..", "bench-results");
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
+}

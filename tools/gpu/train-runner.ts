@@ -10,7 +10,7 @@
 // --cpu-only runs the "GPU" side on the CPU too (a check of this script on a machine without a
 // GPU: the curves must then be equal and the resume bit-exact). Prints a line per phase and one
 // line `REPORT {json}`; writes the same JSON to REPORT.json. Exit status 1 when a check fails.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCuda } from "../../packages/kernels/src/index";
@@ -156,7 +156,7 @@ async function main(): Promise<number> {
   const positional = process.argv
     .slice(2)
     .filter((a, i, all) => !a.startsWith("--") && all[i - 1] !== "--iters");
-  const reportPath = positional[0] ?? "train-report.json";
+  const reportPath = positional[0] ?? defaultReport("gpu-train.json");
   let device: unknown = "cpu";
   if (!cpuOnly) {
     const cuda = loadCuda();
@@ -204,3 +204,10 @@ main().then(
     process.exitCode = 1;
   },
 );
+
+/** Where a report goes without a path given: bench-results/ (ignored by git), as the other benches'. */
+function defaultReport(name: string): string {
+  const dir = join(import.meta.dirname ?? ".", "..", "..", "bench-results");
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
+}
