@@ -6,9 +6,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { IndexedDatasetWriter } from "@neox/data-mmap";
 import { readEventFileScalars } from "@neox/monitor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeRandomCorpus } from "./helpers/corpus";
 import { spawnNeox } from "./helpers/spawn-neox";
 
 const dir = mkdtempSync(join(tmpdir(), "neox-train-e2e-"));
@@ -18,19 +18,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(() => {
   // 400 documents of 20-200 random bytes in 1..255 (0 is the end-of-document id).
-  const w = IndexedDatasetWriter.create(join(dir, "corpus"), { vocabSize: 512 });
-  let x = 7;
-  for (let d = 0; d < 400; d++) {
-    const n = 20 + (d % 181);
-    const doc = new Array<number>(n);
-    for (let i = 0; i < n; i++) {
-      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-      doc[i] = 1 + ((x >>> 16) % 255);
-    }
-    doc.push(0);
-    w.addDocument(doc);
-  }
-  w.finalize();
+  writeRandomCorpus(join(dir, "corpus"), 400, 181, 7);
   writeFileSync(
     join(dir, "model.yml"),
     [

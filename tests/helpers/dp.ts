@@ -4,26 +4,13 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { IndexedDatasetWriter } from "@neox/data-mmap";
 import { expect } from "vitest";
+import { writeRandomCorpus } from "./corpus";
 import { runNeoxAsync } from "./spawn-neox";
 
 /** Writes `dir`/corpus (300 documents of 20-120 random bytes in 1..255) and `dir`/model.yml. */
 export function writeDpFixture(dir: string): void {
-  // 0 is the end-of-document id, so the documents' bytes stay in 1..255
-  const w = IndexedDatasetWriter.create(join(dir, "corpus"), { vocabSize: 512 });
-  let x = 11;
-  for (let d = 0; d < 300; d++) {
-    const n = 20 + (d % 101);
-    const doc = new Array<number>(n);
-    for (let i = 0; i < n; i++) {
-      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-      doc[i] = 1 + ((x >>> 16) % 255);
-    }
-    doc.push(0);
-    w.addDocument(doc);
-  }
-  w.finalize();
+  writeRandomCorpus(join(dir, "corpus"), 300, 101, 11);
   writeFileSync(
     join(dir, "model.yml"),
     [
