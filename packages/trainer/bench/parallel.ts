@@ -10,8 +10,8 @@
 // each; tokens/s is the median of the timed iterations' runtime/tokens_per_sec (global tokens: a
 // 2-rank iteration trains twice the tokens of a 1-rank one). "comm wait" is the share of the timed
 // iterations' wall time a rank spent blocked on collectives (Trainer.commWaitMs: what the backward
-// did not hide, plus waiting for the slower rank), the larger of the two ranks'; peak RSS the larger
-// rank's VmHWM (ZeRO's saving: Adam's moments halved at 1, the gradient too at 2). The 2-rank runs:
+// did not hide, plus waiting for the slower rank), the larger of the two ranks'; peak RSS each rank's
+// VmHWM, as a range over the ranks (ZeRO's saving: Adam's moments halved at 1, the gradient too at 2). The 2-rank runs:
 // ZeRO stage 0 with buckets of 2^22 elements reduced during the backward (overlap_comm) and after
 // it, ZeRO 1 and ZeRO 2 with overlap. Each configuration runs REPS times; the median rep is shown.
 import { spawnSync } from "node:child_process";
@@ -117,6 +117,12 @@ async function worker(run: Run): Promise<void> {
   }
 }
 
+/** The ranks' peak RSS in MiB: one figure, or the smallest and largest rank's. */
+function rssRange(bytes: number[]): string {
+  const [lo, hi] = [Math.min(...bytes), Math.max(...bytes)].map((b) => (b / 2 ** 20).toFixed(0));
+  return lo === hi ? `${hi} MiB` : `${lo}-${hi} MiB`;
+}
+
 function launch(run: Run): RankResult[] {
   const self = fileURLToPath(import.meta.url);
   const node = [
@@ -170,7 +176,7 @@ if (workerAt >= 0) {
       mid.toFixed(0),
       run.ranks === 1 ? "1.00×" : `${(mid / base).toFixed(2)}×`,
       run.ranks === 1 ? "-" : `${(wait * 100).toFixed(1)}%`,
-      `${(Math.max(...at.map((x) => x.peakRss)) / 2 ** 20).toFixed(0)} MiB`,
+      rssRange(at.map((x) => x.peakRss)),
       tps.map((x) => x.toFixed(0)).join(", "),
     ]);
   }
